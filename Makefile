@@ -1,0 +1,68 @@
+# Latchkey's two commands: `make run` starts the app, `make test` runs every
+# test. Each installs what it needs on Debian/Ubuntu first.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
+TEST_PKGS := dbus gnome-keyring libsecret-tools libglib2.0-bin xvfb xauth xdotool \
+	imagemagick haskell-status-notifier-item-utils curl nodejs npm hyperfine
+
+# apt-install installs the Debian packages named in $(1) that are missing.
+define apt-install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null; then echo "Please install: $$missing"; exit 1; fi; \
+		echo "Installing: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: run test build deps deps-test cli tray cross smoke bench clean
+
+## run: install build dependencies, build both programs, start the desktop app
+run: build
+	$(BIN)/latchkey-tray
+
+build: deps cli tray
+
+deps:
+	$(call apt-install,$(BUILD_PKGS))
+
+deps-test: deps
+	$(call apt-install,$(TEST_PKGS))
+	cd accounts/oidcprovidertest/node && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+cli:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/latchkey ./cmd/latchkey
+
+tray:
+	$(GO) build -trimpath -o $(BIN)/latchkey-tray ./cmd/latchkey-tray
+
+## test: install what the tests need, then run every test
+test: deps-test
+	$(GO) vet ./...
+	$(GO) test -race -timeout 20m ./...
+	$(MAKE) cross smoke
+
+# The command must build without cgo for every desktop and server OS.
+cross:
+	@for t in linux/amd64 linux/arm64 windows/amd64 windows/arm64 darwin/amd64 darwin/arm64; do \
+		echo "build cmd/latchkey for $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null ./cmd/latchkey || exit 1; \
+	done
+	@! $(GO) list -deps ./cmd/latchkey | grep -q '^fyne.io/' || { echo "cmd/latchkey must not import Fyne"; exit 1; }
+	@! $(GO) list -deps ./accounts/... | grep -q '^fyne.io/' || { echo "accounts must not import Fyne"; exit 1; }
+
+# The desktop app in a real X server, with a real keyring and tray host.
+smoke: tray
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+
+## bench: compare `latchkey token` with `secret-tool lookup` side by side
+bench: deps-test cli
+	bash cmd/latchkey/testdata/bench.sh $(BIN)/latchkey
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,42 @@
+// Package accounts is Latchkey's core: the connected accounts, their
+// providers, sign-in, refresh and the tokens handed to local programs.
+// It never imports Fyne; front ends (cmd/latchkey, ui) sit on top of it.
+package accounts
+
+import "time"
+
+// Status says whether an account can hand out tokens.
+type Status string
+
+const (
+	// StatusConnected means the account holds a working refresh token.
+	StatusConnected Status = "connected"
+	// StatusNeedsReconnect means the provider refused the refresh token
+	// (revoked, expired, password changed...): the person must sign in again.
+	StatusNeedsReconnect Status = "needs-reconnect"
+)
+
+// Account is what Latchkey knows about one connected account. It holds no
+// secret: tokens live only in the OS keychain.
+type Account struct {
+	// ID is "provider:email", unique among connected accounts.
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
+	Email    string `json:"email"`
+	Name     string `json:"name,omitempty"`
+	Status   Status `json:"status"`
+	// StatusReason explains, in plain words, why the account needs attention.
+	StatusReason string `json:"status_reason,omitempty"`
+	// Scopes are the scopes the provider granted, taken from its token responses.
+	Scopes []string `json:"scopes"`
+	// Requested are the scopes Latchkey asked for at sign-in.
+	Requested []string `json:"requested_scopes"`
+	// NotGranted are requested scopes the provider did not grant.
+	NotGranted []string `json:"not_granted"`
+	// ConnectedAt is when the person signed in.
+	ConnectedAt time.Time `json:"connected_at"`
+	// LastRefresh is when a refresh token was last redeemed, zero if never.
+	LastRefresh time.Time `json:"last_refresh,omitempty"`
+	// AccessExpiry is when the newest cached access token expires.
+	AccessExpiry time.Time `json:"access_token_expires_at,omitempty"`
+}

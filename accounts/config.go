@@ -1,0 +1,403 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Build-time default client registrations, set with
+//
+//	go build -ldflags "-X github.com/latchkey/latchkey/accounts.defaultMicrosoftClientID=..."
+//
+// No real client id ships with the source: a borrowed id gets disabled by
+// its owner, and every user is then locked out at once.
+var (
+	defaultMicrosoftClientID  string
+	defaultGoogleClientID     string
+	defaultGoogleClientSecret string
+)
+
+// ConfigFileName is the name of the configuration file in the config dir.
+const ConfigFileName = "config.toml"
+
+// ConfigDir returns where Latchkey keeps its configuration and account
+// index: $LATCHKEY_CONFIG_DIR, else the OS user config dir + "/latchkey".
+func ConfigDir() (string, error) {
+	if d := os.Getenv("LATCHKEY_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: no config dir: %v (set LATCHKEY_CONFIG_DIR)", ErrConfig, err)
+	}
+	return filepath.Join(base, "latchkey"), nil
+}
+
+// Settings are the keys of one [providers.NAME] table of config.toml; the
+// command's flags fill the same struct and win over the file.
+type Settings struct {
+	Type         string   `toml:"type"`
+	ClientID     string   `toml:"client_id"`
+	ClientSecret string   `toml:"client_secret"`
+	Tenant       string   `toml:"tenant"`
+	Cloud        string   `toml:"cloud"`
+	Authority    string   `toml:"authority"`
+	Resource     string   `toml:"resource"`
+	AuthorizeURL string   `toml:"authorize_url"`
+	TokenURL     string   `toml:"token_url"`
+	RevokeURL    string   `toml:"revoke_url"`
+	Issuer       string   `toml:"issuer"`
+	Scopes       []string `toml:"scopes"`
+}
+
+// over returns s with every field that o sets replaced by o's.
+func (s Settings) over(o Settings) Settings {
+	pick := func(a, b string) string {
+		if b != "" {
+			return b
+		}
+		return a
+	}
+	s.Type = pick(s.Type, o.Type)
+	s.ClientID = pick(s.ClientID, o.ClientID)
+	s.ClientSecret = pick(s.ClientSecret, o.ClientSecret)
+	s.Tenant = pick(s.Tenant, o.Tenant)
+	s.Cloud = pick(s.Cloud, o.Cloud)
+	s.Authority = pick(s.Authority, o.Authority)
+	s.Resource = pick(s.Resource, o.Resource)
+	s.AuthorizeURL = pick(s.AuthorizeURL, o.AuthorizeURL)
+	s.TokenURL = pick(s.TokenURL, o.TokenURL)
+	s.RevokeURL = pick(s.RevokeURL, o.RevokeURL)
+	s.Issuer = pick(s.Issuer, o.Issuer)
+	if len(o.Scopes) > 0 {
+		s.Scopes = o.Scopes
+	}
+	return s
+}
+
+// Config is the parsed config.toml.
+type Config struct {
+	// Path is the file it came from (it may not exist).
+	Path      string
+	Providers map[string]Settings
+}
+
+type configFile struct {
+	Providers map[string]Settings `toml:"providers"`
+}
+
+var providerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// LoadConfig reads config.toml from dir. A missing file is an empty
+// configuration; a malformed one is an error naming the file and line.
+func LoadConfig(dir string) (*Config, error) {
+	path := filepath.Join(dir, ConfigFileName)
+	c := &Config{Path: path, Providers: map[string]Settings{}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, &ConfigError{Path: path, Msg: err.Error()}
+	}
+	var f configFile
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Msg: pe.Message}
+		}
+		return nil, &ConfigError{Path: path, Msg: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, &ConfigError{Path: path, Line: lineOfKey(data, k[len(k)-1]),
+			Msg: fmt.Sprintf("unknown key %q (known keys: type, client_id, client_secret, tenant, cloud, authority, resource, authorize_url, token_url, revoke_url, issuer, scopes, all under [providers.NAME])", k.String())}
+	}
+	for name, s := range f.Providers {
+		if !providerName.MatchString(name) {
+			return nil, &ConfigError{Path: path, Line: lineOfKey(data, name), Msg: fmt.Sprintf("provider name %q: use lower-case letters, digits and dashes", name)}
+		}
+		c.Providers[name] = s
+	}
+	return c, nil
+}
+
+// lineOfKey finds the first line that mentions key, for error messages.
+func lineOfKey(data []byte, key string) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, key) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// ProviderNames lists the built-in providers and those config.toml defines.
+func (c *Config) ProviderNames() []string {
+	var names []string
+	for _, p := range builtinProviders {
+		names = append(names, p.Name)
+	}
+	for name, s := range c.Providers {
+		if _, ok := builtinProvider(name); !ok && s.Type == "oidc" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names[len(builtinProviders):])
+	return names
+}
+
+// Setup is one provider as this person has set it up: endpoints, client
+// registration and what to ask for. It is what a sign-in needs.
+type Setup struct {
+	Provider string
+	Title    string
+	Family   Family
+	AuthURL  string
+	TokenURL string
+	// RevokeURL is the RFC 7009 endpoint, "" where the provider has none.
+	RevokeURL string
+	// Issuer is the expected ID-token issuer; "{tid}" in it stands for the
+	// tenant id claim (Microsoft multi-tenant sign-in).
+	Issuer string
+	// AuthResponseIssuer is the `iss` expected in the authorization
+	// response (RFC 9207), "" where the provider sends none.
+	AuthResponseIssuer string
+	ClientID           string
+	ClientSecret       string
+	// Tenant is the Microsoft tenant setting (common, organizations, ...).
+	Tenant string
+	// Resource is the default resource of access tokens (Microsoft), "" elsewhere.
+	Resource string
+	// Graph is Microsoft Graph's resource in this cloud (Microsoft only).
+	Graph        string
+	Scopes       []string
+	RedirectHost string
+	AuthParams   url.Values
+}
+
+// Setup resolves provider name with the file's settings overridden by
+// flags. Generic OpenID providers are looked up through their discovery
+// document, which needs client.
+func (c *Config) Setup(ctx context.Context, name string, flags Settings, client *http.Client) (*Setup, error) {
+	s := c.Providers[name].over(flags)
+	bad := func(format string, a ...any) error {
+		return &ConfigError{Path: c.Path, Msg: fmt.Sprintf("[providers.%s] ", name) + fmt.Sprintf(format, a...)}
+	}
+	if p, ok := builtinProvider(name); ok {
+		if s.Type != "" && s.Type != string(p.Family) && !(p.Family == FamilyMicrosoft && s.Type == "microsoft") {
+			return nil, bad("%q is built in; remove `type` or use another name for a custom provider", name)
+		}
+		return c.builtinSetup(p, s, bad)
+	}
+	if _, ok := c.Providers[name]; !ok {
+		return nil, fmt.Errorf("%w: unknown provider %q: choose one of %s, or define [providers.%s] with type = \"oidc\" in %s",
+			ErrUsage, name, strings.Join(c.ProviderNames(), ", "), name, c.Path)
+	}
+	if s.Type != "oidc" {
+		return nil, bad("type = %q is not supported: custom providers need type = \"oidc\"", s.Type)
+	}
+	if s.Issuer == "" || s.ClientID == "" {
+		return nil, bad("a custom OpenID Connect provider needs `issuer` and `client_id`")
+	}
+	if err := checkEndpoint("issuer", s.Issuer); err != nil {
+		return nil, bad("%v", err)
+	}
+	d, err := discover(ctx, client, s.Issuer)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range []struct{ key, u string }{{"authorization_endpoint", d.AuthorizationEndpoint}, {"token_endpoint", d.TokenEndpoint}} {
+		if err := checkEndpoint(e.key, e.u); err != nil {
+			return nil, fmt.Errorf("%w: discovery document of %s: %v", ErrProvider, s.Issuer, err)
+		}
+	}
+	if d.RevocationEndpoint != "" && checkEndpoint("revocation_endpoint", d.RevocationEndpoint) != nil {
+		d.RevocationEndpoint = ""
+	}
+	scopes := s.Scopes
+	if len(scopes) == 0 {
+		scopes = []string{"openid", "email", "profile", "offline_access"}
+	}
+	su := &Setup{
+		Provider: name, Title: name, Family: FamilyOIDC,
+		AuthURL: d.AuthorizationEndpoint, TokenURL: d.TokenEndpoint, RevokeURL: d.RevocationEndpoint,
+		Issuer: d.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Scopes: scopes, RedirectHost: "127.0.0.1", AuthParams: url.Values{},
+	}
+	if d.ISSParameterSupported {
+		su.AuthResponseIssuer = d.Issuer
+	}
+	return su, nil
+}
+
+func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) error) (*Setup, error) {
+	su := &Setup{
+		Provider: p.Name, Title: p.Title, Family: p.Family,
+		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
+		Scopes: p.Scopes, RedirectHost: p.RedirectHost, AuthParams: url.Values{},
+	}
+	for k, v := range p.AuthParams {
+		su.AuthParams[k] = v
+	}
+	if len(s.Scopes) > 0 {
+		su.Scopes = s.Scopes
+	}
+	switch p.Family {
+	case FamilyMicrosoft:
+		if su.ClientID == "" {
+			su.ClientID = defaultMicrosoftClientID
+		}
+		cloudName := s.Cloud
+		if cloudName == "" {
+			cloudName = "global"
+		}
+		cl, ok := microsoftClouds[cloudName]
+		if !ok {
+			return nil, bad("cloud %q is not one of global, usgov, usgov-dod, china", cloudName)
+		}
+		authority := strings.TrimRight(cl.Login, "/")
+		if s.Authority != "" {
+			if err := checkEndpoint("authority", s.Authority); err != nil {
+				return nil, bad("%v", err)
+			}
+			authority = strings.TrimRight(s.Authority, "/")
+		}
+		tenant := s.Tenant
+		if tenant == "" {
+			tenant = "common"
+		}
+		if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$`).MatchString(tenant) {
+			return nil, bad("tenant %q: use common, organizations, consumers, a tenant id or a domain", tenant)
+		}
+		su.Tenant = tenant
+		su.AuthURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/authorize"
+		su.TokenURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
+		su.Issuer = authority + "/{tid}/v2.0"
+		if s.Issuer != "" {
+			su.Issuer = s.Issuer
+		}
+		su.Graph = cl.Graph
+		su.Scopes = moveScopesToCloud(su.Scopes, cl)
+		su.Resource = cl.Graph
+		if p.Resource == microsoftClouds["global"].Outlook {
+			su.Resource = cl.Outlook
+		}
+		if s.Resource != "" {
+			// Exchange Server with hybrid modern auth: the same scopes
+			// on the on-premises resource.
+			if p.Name != "exchange" {
+				return nil, bad("`resource` applies to the exchange provider only")
+			}
+			if err := checkEndpoint("resource", s.Resource); err != nil {
+				return nil, bad("%v", err)
+			}
+			r := strings.TrimRight(s.Resource, "/")
+			for i, sc := range su.Scopes {
+				if strings.HasPrefix(sc, su.Resource+"/") {
+					su.Scopes[i] = r + strings.TrimPrefix(sc, su.Resource)
+				}
+			}
+			su.Resource = r
+		}
+	case FamilyGoogle:
+		if su.ClientID == "" {
+			su.ClientID, su.ClientSecret = defaultGoogleClientID, defaultGoogleClientSecret
+		}
+		su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = googleAuthURL, googleTokenURL, googleRevokeURL, googleIssuer
+		for _, o := range []struct {
+			key string
+			val string
+			dst *string
+		}{{"authorize_url", s.AuthorizeURL, &su.AuthURL}, {"token_url", s.TokenURL, &su.TokenURL}, {"revoke_url", s.RevokeURL, &su.RevokeURL}, {"issuer", s.Issuer, &su.Issuer}} {
+			if o.val == "" {
+				continue
+			}
+			if err := checkEndpoint(o.key, o.val); err != nil {
+				return nil, bad("%v", err)
+			}
+			*o.dst = o.val
+		}
+		su.AuthResponseIssuer = su.Issuer
+	}
+	if su.ClientID == "" {
+		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path)}
+	}
+	if p.NeedsClientSecret && su.ClientSecret == "" {
+		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path), SecretOnly: true}
+	}
+	return su, nil
+}
+
+// checkEndpoint accepts https URLs, and http only for loopback hosts.
+func checkEndpoint(key, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s %q is not an absolute URL", key, raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopbackHost(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%s %q: http:// is allowed only for 127.0.0.1, [::1] or localhost; use https://", key, raw)
+	}
+	return fmt.Errorf("%s %q: only https:// URLs are allowed", key, raw)
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// discovery is the part of an OpenID provider's discovery document we use.
+type discovery struct {
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	ISSParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
+}
+
+func discover(ctx context.Context, client *http.Client, issuer string) (*discovery, error) {
+	u := strings.TrimRight(issuer, "/") + "/.well-known/openid-configuration"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: discovery %s: %v", ErrConfig, u, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: could not reach %s: %v", ErrProviderUnreachable, u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: %s answered %s", ErrProviderUnreachable, u, resp.Status)
+	}
+	var d discovery
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
+		return nil, fmt.Errorf("%w: %s is not an OpenID discovery document: %v", ErrProvider, u, err)
+	}
+	if d.Issuer != issuer {
+		return nil, fmt.Errorf("%w: %s names issuer %q, expected %q exactly", ErrProvider, u, d.Issuer, issuer)
+	}
+	return &d, nil
+}

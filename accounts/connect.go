@@ -1,0 +1,197 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts/oauthflow"
+)
+
+// ConnectRequest is one sign-in.
+type ConnectRequest struct {
+	// Provider is a built-in provider name or one from config.toml.
+	Provider string
+	// Settings come from command-line flags and win over config.toml.
+	Settings Settings
+	// Scopes replace the provider's default scopes when set.
+	Scopes []string
+	// NoBrowser: only report the URL, do not open a browser.
+	NoBrowser bool
+	// Timeout bounds the wait for the person; default 5 minutes.
+	Timeout time.Duration
+	// OnURL receives the sign-in URL before the browser opens.
+	OnURL func(url string)
+	// OnSetup receives the resolved provider before the sign-in starts, so
+	// a front end can say what will be asked for.
+	OnSetup func(*Setup)
+}
+
+// Connect signs a person in through their browser and saves the account:
+// the refresh token in the keychain, the rest in the index. Connecting an
+// account that exists replaces its sign-in (a reconnect).
+func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
+	cfg, err := LoadConfig(s.dir)
+	if err != nil {
+		return Account{}, err
+	}
+	su, err := cfg.Setup(ctx, req.Provider, req.Settings, s.http)
+	if err != nil {
+		return Account{}, err
+	}
+	scopes := su.Scopes
+	if len(req.Scopes) > 0 {
+		scopes = req.Scopes
+	}
+	// openid identifies the account; a refresh token needs offline_access
+	// everywhere but Google, which uses access_type=offline instead.
+	scopes = withScopes(scopes, "openid")
+	if su.Family != FamilyGoogle {
+		scopes = withScopes(scopes, "offline_access")
+	}
+	su.Scopes = scopes
+	if su.Family == FamilyMicrosoft && len(req.Scopes) > 0 {
+		// The account's default resource is that of the first scope named.
+		for _, sc := range req.Scopes {
+			if res := scopeResource(sc, su.Graph); res != "" {
+				su.Resource = res
+				break
+			}
+		}
+	}
+	if req.OnSetup != nil {
+		req.OnSetup(su)
+	}
+	open := s.openBrowser
+	if req.NoBrowser {
+		open = nil
+	}
+	grant, err := oauthflow.SignIn{
+		AuthURL:       su.AuthURL,
+		ClientID:      su.ClientID,
+		Scopes:        scopes,
+		AuthParams:    su.AuthParams,
+		RedirectHost:  su.RedirectHost,
+		Issuer:        su.AuthResponseIssuer,
+		RequireIssuer: su.AuthResponseIssuer != "",
+		OpenBrowser:   open,
+		OnURL:         req.OnURL,
+		Timeout:       req.Timeout,
+	}.Run(ctx)
+	if err != nil {
+		return Account{}, signInErr(err)
+	}
+	if su.Family == FamilyMicrosoft {
+		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
+	}
+	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret}
+	tok, err := ep.Exchange(ctx, s.http, grant)
+	if err != nil {
+		return Account{}, providerErr("redeem the sign-in at "+su.Title, err)
+	}
+	if tok.RefreshToken == "" {
+		return Account{}, fmt.Errorf("%w: %s issued no refresh token, so Latchkey could not keep the account; check that the app registration allows offline access", ErrProvider, su.Title)
+	}
+	if tok.IDToken == "" {
+		return Account{}, fmt.Errorf("%w: %s returned no ID token, so Latchkey cannot tell which account signed in", ErrProvider, su.Title)
+	}
+	claims, err := oauthflow.ParseIDToken(tok.IDToken)
+	if err == nil {
+		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now()})
+	}
+	if err == nil {
+		err = checkTenant(su, claims.TenantID)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("%w: the ID token from %s failed its checks (%v); nothing was saved", ErrSignIn, su.Title, err)
+	}
+	email := claims.Email
+	if email == "" {
+		email = claims.PreferredUsername
+	}
+	if email == "" {
+		email = claims.Subject
+	}
+	if checkAccountName(email) != nil {
+		return Account{}, fmt.Errorf("%w: %s named the account %q, which Latchkey cannot use as a name", ErrProvider, su.Title, email)
+	}
+	granted := tok.Scopes
+	if granted == nil { // RFC 6749 5.1: no scope means exactly what was asked
+		granted = scopes
+	}
+	now := s.now().UTC()
+	r := &record{
+		Account: Account{
+			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
+			Status: StatusConnected, Scopes: granted, Requested: scopes,
+			NotGranted: notGranted(scopes, granted, su.Graph), ConnectedAt: now,
+		},
+		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
+		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID,
+		Resource: su.Resource, Graph: su.Graph,
+	}
+	res := r.resourceKey("")
+	r.Tokens = map[string]tokenInfo{res: {Expiry: tok.Expiry, Scopes: granted}}
+
+	lock, err := lockFile(ctx, lockName("account", r.ID))
+	if err != nil {
+		return Account{}, err
+	}
+	defer lock.unlock()
+	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
+		return Account{}, err
+	}
+	t := &AccessToken{Account: r.ID, Email: email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	if err := s.writeAccess(ctx, t); err != nil {
+		return Account{}, err
+	}
+	// Access tokens of other resources belong to the old sign-in.
+	if ix, err := loadIndex(s.dir); err == nil {
+		if old := ix.byID(r.ID); old != nil {
+			for other := range old.Tokens {
+				if other != res {
+					s.keys.Delete(ctx, accessKey(r.ID, other))
+				}
+			}
+		}
+	}
+	if err := s.updateIndex(ctx, func(ix *index) error { ix.put(r); return nil }); err != nil {
+		return Account{}, err
+	}
+	return r.view(), nil
+}
+
+var tenantGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`)
+
+// checkTenant holds a Microsoft sign-in to the tenant setting: the issuer
+// template accepts any tenant, the setting may not.
+func checkTenant(su *Setup, tid string) error {
+	if su.Family != FamilyMicrosoft {
+		return nil
+	}
+	switch t := strings.ToLower(su.Tenant); {
+	case t == "consumers" && tid != microsoftConsumerTenant:
+		return fmt.Errorf("tenant %s is not the personal-account tenant", tid)
+	case t == "organizations" && tid == microsoftConsumerTenant:
+		return errors.New("a personal account signed in where only work or school accounts are allowed")
+	case tenantGUID.MatchString(t) && !strings.EqualFold(t, tid):
+		return fmt.Errorf("signed in to tenant %s, not the configured %s", tid, t)
+	}
+	return nil
+}
+
+// signInErr classifies a browser sign-in that did not complete.
+func signInErr(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, oauthflow.ErrStateMismatch):
+		return fmt.Errorf("%w: %v; another program or web page may be interfering, so nothing was accepted", ErrSignIn, err)
+	case errors.Is(err, oauthflow.ErrTimeout):
+		return fmt.Errorf("%w: %v", ErrSignInTimeout, err)
+	}
+	return fmt.Errorf("%w: %v", ErrSignIn, err)
+}

@@ -1,0 +1,112 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts/secretstore"
+)
+
+// KeychainService is the service name of every keychain item Latchkey writes.
+const KeychainService = "latchkey"
+
+// KeychainVersion is the version of the keychain layout, in every item.
+//
+// Layout version 1 (documented for local programs in the README):
+//
+//	key ACCOUNT/refresh          {"version":1,"refresh_token":"...","client_secret":"..."}
+//	key ACCOUNT/access/RESOURCE  {"version":1,"account":"...","email":"...","access_token":"...",
+//	                              "token_type":"Bearer","expires_at":"RFC 3339","scopes":[...],"resource":"..."}
+//
+// ACCOUNT is the account id (provider:email); RESOURCE is the resource URL
+// for Microsoft (https://graph.microsoft.com, https://outlook.office.com)
+// and "default" for every other provider.
+const KeychainVersion = 1
+
+// SecretStore is what the core needs of the OS keychain. Every call must
+// return in bounded time.
+type SecretStore interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, secret []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
+// defaultResource is the resource key of providers with one resource.
+const defaultResource = "default"
+
+func refreshKey(id string) string                  { return id + "/refresh" }
+func accessKey(id, resource string) string         { return id + "/access/" + resource }
+func isNotFound(err error) bool                    { return errors.Is(err, secretstore.ErrNotFound) }
+func keychainErr(what string, err error) error     { return fmt.Errorf("%s: %w", what, err) }
+func (t *AccessToken) usableAt(now time.Time) bool { return now.Add(refreshMargin).Before(t.Expiry) }
+
+// refreshItem is the secret part of a sign-in.
+type refreshItem struct {
+	Version      int    `json:"version"`
+	RefreshToken string `json:"refresh_token"`
+	// ClientSecret is Google's desktop client secret, needed to refresh; it
+	// is kept here rather than in the index because it is a secret in name.
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+// AccessToken is an access token for one resource of an account, and the
+// keychain item local programs may read directly.
+type AccessToken struct {
+	Version   int       `json:"version"`
+	Account   string    `json:"account"`
+	Email     string    `json:"email"`
+	Token     string    `json:"access_token"`
+	TokenType string    `json:"token_type"`
+	Expiry    time.Time `json:"expires_at"`
+	Scopes    []string  `json:"scopes"`
+	Resource  string    `json:"resource"`
+}
+
+func (s *Service) readRefresh(ctx context.Context, id string) (*refreshItem, error) {
+	data, err := s.keys.Get(ctx, refreshKey(id))
+	if err != nil {
+		return nil, keychainErr("read the saved sign-in", err)
+	}
+	var it refreshItem
+	if err := json.Unmarshal(data, &it); err != nil || it.RefreshToken == "" {
+		return nil, fmt.Errorf("%w: the keychain item %s/%s is damaged", ErrStorage, KeychainService, refreshKey(id))
+	}
+	return &it, nil
+}
+
+func (s *Service) writeRefresh(ctx context.Context, id string, it refreshItem) error {
+	it.Version = KeychainVersion
+	data, _ := json.Marshal(it)
+	if err := s.keys.Set(ctx, refreshKey(id), data); err != nil {
+		return keychainErr("save the sign-in in the keychain", err)
+	}
+	return nil
+}
+
+// readAccess returns the cached access token, nil if there is none.
+func (s *Service) readAccess(ctx context.Context, id, resource string) (*AccessToken, error) {
+	data, err := s.keys.Get(ctx, accessKey(id, resource))
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, keychainErr("read the access token", err)
+	}
+	var t AccessToken
+	if json.Unmarshal(data, &t) != nil || t.Token == "" {
+		return nil, nil // damaged: refresh over it
+	}
+	return &t, nil
+}
+
+func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {
+	t.Version = KeychainVersion
+	data, _ := json.Marshal(t)
+	if err := s.keys.Set(ctx, accessKey(t.Account, t.Resource), data); err != nil {
+		return keychainErr("save the access token in the keychain", err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package accounts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// lockWait bounds how long a process waits for another one's lock: a
+// refresh holding it does at most a few bounded HTTP requests and keychain
+// writes, so a holder past this is hung, and waiting longer helps nobody.
+var lockWait = 90 * time.Second
+
+// runtimeDir is where lock files live: the user's runtime dir where the OS
+// has one ($XDG_RUNTIME_DIR), else a private dir in the user's temp dir.
+func runtimeDir() (string, error) {
+	base := os.Getenv("XDG_RUNTIME_DIR")
+	name := "latchkey"
+	if base == "" {
+		base = os.TempDir()
+		name = fmt.Sprintf("latchkey-%d", os.Getuid())
+	}
+	dir := filepath.Join(base, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("%w: create lock dir %s: %v", ErrStorage, dir, err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("%w: lock dir %s: %v", ErrStorage, dir, err)
+	}
+	if !isPrivateDir(fi) {
+		return "", fmt.Errorf("%w: lock dir %s is not a private directory of yours; remove it", ErrStorage, dir)
+	}
+	return dir, nil
+}
+
+// fileLock is a cross-process lock on a file that is never deleted: deleting
+// a lock file lets two processes hold "the" lock at once.
+type fileLock struct{ fl *flock.Flock }
+
+// lockFile takes the lock called name in the runtime dir, waiting at most
+// lockWait (or until ctx ends). A lock held by a killed process is free:
+// the OS drops it with the process.
+func lockFile(ctx context.Context, name string) (*fileLock, error) {
+	dir, err := runtimeDir()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, name)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("%w: lock file %s is a symbolic link; remove it", ErrStorage, path)
+	}
+	fl := flock.New(path, flock.SetFlag(lockOpenFlags), flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 25*time.Millisecond)
+	if ok {
+		return &fileLock{fl}, nil
+	}
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w: another Latchkey process has held %s for over %s without finishing; if none is running, try again", ErrBusy, path, lockWait)
+	}
+	if errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: lock %s: %v", ErrStorage, path, err)
+}
+
+func (l *fileLock) unlock() { l.fl.Unlock() }
+
+// lockName is the lock file of one account: a hash, so no account name
+// ever becomes part of a path.
+func lockName(kind, id string) string {
+	h := sha256.Sum256([]byte(id))
+	return kind + "-" + hex.EncodeToString(h[:8]) + ".lock"
+}

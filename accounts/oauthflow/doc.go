@@ -1,0 +1,41 @@
+// Package oauthflow owns the OAuth 2.0 / OpenID Connect protocol as a native
+// app speaks it: the loopback sign-in with PKCE (RFC 8252, 7636, 9700, 9207),
+// the token endpoint client (authorization code and refresh grants), and the
+// checks on ID token claims (OpenID Connect Core 3.1.3.7).
+//
+// It knows no provider: endpoints, client IDs, scopes and quirks are passed in
+// as data by package accounts. It never stores anything; a rotated refresh
+// token is returned to the caller, who must persist it.
+//
+// Nothing in this package puts a token, code, verifier, nonce or state value
+// in an error string or a page.
+package oauthflow
+
+import "errors"
+
+// Sentinel errors that callers branch on. They are wrapped with context;
+// compare with errors.Is.
+var (
+	// ErrTimeout means the sign-in did not finish within SignIn.Timeout.
+	ErrTimeout = errors.New("timed out")
+	// ErrStateMismatch means the sign-in ran out of time after refusing
+	// answers whose state was missing or wrong (forged or replayed), with
+	// no genuine answer.
+	ErrStateMismatch = errors.New("refused answers with a wrong state")
+	// ErrCallbackDenied means the authorization server sent the browser back
+	// with an error (the person declined, consent is required, ...). The error
+	// is a *CallbackError.
+	ErrCallbackDenied = errors.New("authorization server returned an error")
+	// ErrIssuerMismatch means the authorization response named another issuer
+	// than expected, or none when one is required (RFC 9207 mix-up defence).
+	ErrIssuerMismatch = errors.New("authorization response from an unexpected issuer")
+	// ErrBadCallback means the authorization response carried the right state
+	// but was malformed (no code, a repeated parameter, ...).
+	ErrBadCallback = errors.New("malformed authorization response")
+	// ErrBadTokenResponse means the token endpoint answered 200 with a body
+	// that is not a usable token response.
+	ErrBadTokenResponse = errors.New("malformed token response")
+	// ErrInvalidIDToken means an ID token could not be parsed or its claims
+	// failed a check.
+	ErrInvalidIDToken = errors.New("invalid ID token")
+)

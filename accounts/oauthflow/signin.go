@@ -1,0 +1,454 @@
+package oauthflow
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultTimeout is how long a sign-in waits for the browser to come back
+// when SignIn.Timeout is zero.
+const DefaultTimeout = 5 * time.Minute
+
+// SignIn describes one authorization code sign-in through the system browser
+// and a loopback redirect (RFC 8252 section 7.3), with PKCE S256, a
+// single-use state, a nonce and the RFC 9207 issuer check.
+type SignIn struct {
+	// AuthURL is the authorization endpoint. It must be https (http is
+	// accepted only for a loopback host, for tests and local providers).
+	AuthURL string
+	// ClientID is the client registered with the provider.
+	ClientID string
+	// Scopes are space-joined into the scope parameter; none means no scope
+	// parameter.
+	Scopes []string
+	// AuthParams are extra parameters of the authorization request, e.g.
+	// access_type=offline, include_granted_scopes=true, prompt=consent,
+	// login_hint. They may not set the parameters this package owns
+	// (response_type, response_mode, client_id, redirect_uri, scope, state,
+	// nonce, code_challenge, code_challenge_method).
+	AuthParams url.Values
+	// RedirectHost is the host of the redirect URI: "127.0.0.1" (the
+	// default) or "localhost" (Microsoft's portal only accepts
+	// http://localhost). Either way the listener binds the loopback
+	// addresses, never the name.
+	RedirectHost string
+	// Issuer is the expected iss parameter of the authorization response
+	// (RFC 9207) when the response carries one. "" means not known in
+	// advance: any iss is accepted.
+	Issuer string
+	// RequireIssuer rejects a response without iss; set it when the
+	// provider advertises authorization_response_iss_parameter_supported.
+	RequireIssuer bool
+	// OpenBrowser opens the sign-in URL. It is called in its own goroutine,
+	// since some openers wait for the browser to exit, and Run does not wait
+	// for it to return. Nil means the caller shows the URL itself (OnURL).
+	OpenBrowser func(url string) error
+	// OnBrowserError is told, on Run's goroutine and only while Run is
+	// running, that OpenBrowser failed. Such a failure does not end the
+	// sign-in: the person can still open the URL printed by OnURL.
+	OnBrowserError func(err error)
+	// OnURL is called once, on Run's goroutine, with the sign-in URL before
+	// the browser is opened. The URL holds no secret (only the PKCE
+	// challenge, state and nonce, which are useless without this process).
+	OnURL func(url string)
+	// Timeout bounds the whole sign-in; zero means DefaultTimeout.
+	Timeout time.Duration
+}
+
+// Grant is what the token request of a finished sign-in needs. Pass it to
+// Endpoint.Exchange once; then check the ID token's nonce against Nonce.
+type Grant struct {
+	// Code is the authorization code.
+	Code string
+	// RedirectURI is the redirect URI byte for byte as it was sent in the
+	// authorization request (RFC 6749 section 4.1.3).
+	RedirectURI string
+	// Verifier is the PKCE code verifier.
+	Verifier string
+	// Nonce is the nonce sent; the ID token must carry it.
+	Nonce string
+	// Scopes, when the caller sets them, are sent as the scope of the code
+	// redemption: Microsoft lets one sign-in consent to several resources
+	// but redeems the code for one resource's scopes only.
+	Scopes []string
+}
+
+// String keeps the secrets of a Grant out of logs and error strings.
+func (g Grant) String() string { return "oauthflow.Grant{redacted}" }
+
+// GoString keeps the secrets of a Grant out of %#v.
+func (g Grant) GoString() string { return g.String() }
+
+// CallbackError is the error response of the authorization server (RFC 6749
+// section 4.1.2.1), received with the right state. It matches
+// ErrCallbackDenied with errors.Is.
+type CallbackError struct {
+	// Code is the error parameter if it is made of [a-z_], else "invalid".
+	Code string
+	// Description is error_description without control characters and cut
+	// to 300 characters. It is never rendered in the callback page.
+	Description string
+}
+
+func (e *CallbackError) Error() string {
+	if e.Description == "" {
+		return "authorization server returned " + e.Code
+	}
+	return "authorization server returned " + e.Code + ": " + e.Description
+}
+
+// Is reports whether target is ErrCallbackDenied.
+func (e *CallbackError) Is(target error) bool { return target == ErrCallbackDenied }
+
+// reservedParams are the authorization request parameters Run sets itself.
+var reservedParams = []string{
+	"response_type", "response_mode", "client_id", "redirect_uri", "scope",
+	"state", "nonce", "code_challenge", "code_challenge_method",
+}
+
+// Run performs the sign-in: it binds the loopback listener, reports the URL
+// through OnURL, opens the browser and waits for the first authorization
+// response that carries this flow's state, or for the timeout or ctx.
+//
+// Errors: ErrTimeout; ctx's error (context.Canceled for Ctrl-C);
+// *CallbackError (ErrCallbackDenied); ErrIssuerMismatch; ErrBadCallback.
+// Requests with a missing or wrong state are answered 400 and ignored, so
+// that a forged callback can neither end nor poison the flow.
+//
+// The listener and its goroutines are gone when Run returns.
+func (s SignIn) Run(ctx context.Context) (*Grant, error) {
+	host := s.RedirectHost
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if host != "127.0.0.1" && host != "localhost" {
+		return nil, fmt.Errorf("sign-in: redirect host %q is neither 127.0.0.1 nor localhost", host)
+	}
+	if s.ClientID == "" {
+		return nil, errors.New("sign-in: no client ID")
+	}
+	authURL, err := endpointURL(s.AuthURL)
+	if err != nil {
+		return nil, fmt.Errorf("sign-in: authorization endpoint: %w", err)
+	}
+	for _, k := range reservedParams {
+		if _, ok := s.AuthParams[k]; ok {
+			return nil, fmt.Errorf("sign-in: AuthParams may not set %q", k)
+		}
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
+	defer cancel()
+
+	ln4, ln6, err := listenLoopback(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sign-in: %w", err)
+	}
+	port := strconv.Itoa(ln4.Addr().(*net.TCPAddr).Port)
+	// The trailing-slash form http://HOST:PORT/ is used for every provider:
+	// Microsoft matches a registered http://localhost against it (any port),
+	// Google accepts it for desktop clients, and oidc-provider in the e2e
+	// tests is registered with http://127.0.0.1/. Go's client and browsers
+	// send the path "/" either way, so the callback path is "/".
+	redirectURI := "http://" + net.JoinHostPort(host, port) + "/"
+
+	g := &Grant{
+		RedirectURI: redirectURI,
+		Verifier:    oauth2.GenerateVerifier(),
+		Nonce:       randomString(32),
+	}
+	state := randomString(32)
+
+	q := authURL.Query()
+	for k, vs := range s.AuthParams {
+		q[k] = append(q[k], vs...)
+	}
+	q.Set("response_type", "code")
+	q.Set("client_id", s.ClientID)
+	q.Set("redirect_uri", redirectURI)
+	if len(s.Scopes) > 0 {
+		q.Set("scope", strings.Join(s.Scopes, " "))
+	}
+	q.Set("state", state)
+	q.Set("nonce", g.Nonce)
+	q.Set("code_challenge", oauth2.S256ChallengeFromVerifier(g.Verifier))
+	q.Set("code_challenge_method", "S256")
+	authURL.RawQuery = q.Encode()
+	signInURL := authURL.String()
+
+	cb := newCallback(state, net.JoinHostPort(host, port), s.Issuer, s.RequireIssuer)
+	srv := &http.Server{
+		Handler:           cb,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		// Probes and junk from other local processes are not worth logging.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	var wg sync.WaitGroup
+	for _, ln := range []net.Listener{ln4, ln6} {
+		if ln != nil {
+			wg.Go(func() { _ = srv.Serve(ln) })
+		}
+	}
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer scancel()
+		if srv.Shutdown(sctx) != nil {
+			_ = srv.Close()
+		}
+		wg.Wait()
+	}()
+
+	if s.OnURL != nil {
+		s.OnURL(signInURL)
+	}
+	browserErr := make(chan error, 1)
+	if s.OpenBrowser != nil {
+		open := s.OpenBrowser
+		go func() {
+			if err := open(signInURL); err != nil {
+				browserErr <- err
+			}
+		}()
+	}
+	for {
+		select {
+		case r := <-cb.done:
+			if r.err != nil {
+				return nil, fmt.Errorf("sign-in: %w", r.err)
+			}
+			g.Code = r.code
+			return g, nil
+		case err := <-browserErr:
+			if s.OnBrowserError != nil {
+				s.OnBrowserError(err)
+			}
+		case <-ctx.Done():
+			cause := context.Cause(ctx)
+			switch {
+			case cause == ErrTimeout && cb.forged.Load() > 0:
+				// Only forged answers came back: say so, it is what the
+				// person must hear (a page or program is interfering).
+				return nil, fmt.Errorf("sign-in: %w: %d answer(s) with a wrong state were refused, and no genuine one arrived within %v", ErrStateMismatch, cb.forged.Load(), timeout)
+			case cause == ErrTimeout:
+				return nil, fmt.Errorf("sign-in: no answer from the browser: %w after %v", ErrTimeout, timeout)
+			case errors.Is(cause, context.DeadlineExceeded):
+				return nil, fmt.Errorf("sign-in: %w: %w", ErrTimeout, cause)
+			case cause != ctx.Err():
+				return nil, fmt.Errorf("sign-in: %w: %w", ctx.Err(), cause)
+			default:
+				return nil, fmt.Errorf("sign-in: %w", cause)
+			}
+		}
+	}
+}
+
+// endpointURL parses an authorization or token endpoint. TLS is required
+// except for loopback hosts (RFC 8252 section 8.1 asks for TLS on the
+// provider's endpoints; loopback serves tests and local providers).
+func endpointURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("not a URL")
+	}
+	switch {
+	case u.Host == "" || u.Opaque != "":
+		return nil, errors.New("no host")
+	case u.User != nil:
+		return nil, errors.New("user info in URL")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, errors.New("fragment in URL")
+	case u.Scheme == "https":
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+	default:
+		return nil, fmt.Errorf("scheme %q: https required", u.Scheme)
+	}
+	return u, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// listenAttempts bounds how often listenLoopback looks for a port that is
+// free on both loopback addresses.
+const listenAttempts = 5
+
+// beforeListen6 lets tests occupy [::1]:port between the two binds.
+var beforeListen6 func(port int)
+
+// listenLoopback binds 127.0.0.1 on a port the OS chooses, then [::1] on the
+// same port, so that a browser resolving localhost to ::1 reaches this
+// process and no other. If IPv6 loopback is absent, IPv4 alone is used; if
+// [::1]:port belongs to another process, it starts again with a new port.
+// It never binds a wildcard or the name localhost (which Go resolves to
+// IPv4 only).
+func listenLoopback(ctx context.Context) (ln4, ln6 net.Listener, err error) {
+	lc := net.ListenConfig{Control: exclusiveAddrUse}
+	for range listenAttempts {
+		ln4, err = lc.Listen(ctx, "tcp4", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, fmt.Errorf("listen on 127.0.0.1: %w", err)
+		}
+		port := ln4.Addr().(*net.TCPAddr).Port
+		if beforeListen6 != nil {
+			beforeListen6(port)
+		}
+		ln6, err = lc.Listen(ctx, "tcp6", net.JoinHostPort("::1", strconv.Itoa(port)))
+		if err == nil {
+			return ln4, ln6, nil
+		}
+		if !ipv6Loopback(ctx, lc) {
+			return ln4, nil, nil
+		}
+		// [::1] works but not on this port: someone else holds it.
+		ln4.Close()
+	}
+	return nil, nil, fmt.Errorf("listen on loopback: no port free on both 127.0.0.1 and [::1] after %d attempts", listenAttempts)
+}
+
+// ipv6Loopback reports whether [::1] can be bound at all. Asking the OS this
+// way avoids telling "no IPv6" from "port taken" by platform error codes.
+func ipv6Loopback(ctx context.Context, lc net.ListenConfig) bool {
+	ln, err := lc.Listen(ctx, "tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+// callbackResult is the outcome of the one authorization response consumed.
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// callback serves the redirect URI. It consumes the first request that
+// carries the flow's state and sends its outcome on done (once).
+type callback struct {
+	state         string
+	host          string // expected Host header, "HOST:PORT"
+	issuer        string
+	requireIssuer bool
+
+	mu   sync.Mutex
+	used bool
+	done chan callbackResult
+	// forged counts answers on the redirect path with a missing or wrong
+	// state: they are refused, and reported if nothing genuine follows.
+	forged atomic.Int32
+}
+
+func newCallback(state, host, issuer string, requireIssuer bool) *callback {
+	return &callback{state: state, host: host, issuer: issuer, requireIssuer: requireIssuer,
+		done: make(chan callbackResult, 1)}
+}
+
+// maxCode bounds the authorization code; real ones are far shorter
+// (Microsoft's are about 1-2 KB).
+const maxCode = 16 << 10
+
+func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet || r.URL.EscapedPath() != "/" {
+		writePage(w, http.StatusNotFound, notFoundPage)
+		return
+	}
+	// DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own
+	// name as Host.
+	if !strings.EqualFold(r.Host, c.host) {
+		writePage(w, http.StatusBadRequest, failurePage)
+		return
+	}
+	// The redirect from the authorization server is a top-level navigation,
+	// which carries no Origin; a page fetching or posting here does.
+	if _, ok := r.Header["Origin"]; ok {
+		writePage(w, http.StatusForbidden, failurePage)
+		return
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	// The state is checked before anything else, error responses included,
+	// so that a forged response neither ends nor poisons the flow.
+	if err != nil || len(q["state"]) != 1 ||
+		subtle.ConstantTimeCompare([]byte(q["state"][0]), []byte(c.state)) != 1 {
+		c.forged.Add(1)
+		writePage(w, http.StatusBadRequest, failurePage)
+		return
+	}
+	c.mu.Lock()
+	used := c.used
+	c.used = true
+	c.mu.Unlock()
+	if used {
+		writePage(w, http.StatusBadRequest, failurePage)
+		return
+	}
+	res := c.evaluate(q)
+	w.Header().Set("Connection", "close")
+	if res.err != nil {
+		writePage(w, http.StatusBadRequest, failurePage)
+	} else {
+		writePage(w, http.StatusOK, successPage)
+	}
+	c.done <- res
+}
+
+// evaluate judges an authorization response that carries the right state.
+func (c *callback) evaluate(q url.Values) callbackResult {
+	for _, k := range []string{"code", "iss", "error", "error_description", "error_uri"} {
+		if len(q[k]) > 1 {
+			return callbackResult{err: fmt.Errorf("%w: parameter %s repeated", ErrBadCallback, k)}
+		}
+	}
+	if iss, ok := q["iss"]; ok {
+		if c.issuer != "" && iss[0] != c.issuer {
+			return callbackResult{err: fmt.Errorf("%w: got %q, want %q", ErrIssuerMismatch, sanitizeText(iss[0]), c.issuer)}
+		}
+	} else if c.requireIssuer {
+		return callbackResult{err: fmt.Errorf("%w: response has no iss", ErrIssuerMismatch)}
+	}
+	if e, ok := q["error"]; ok {
+		return callbackResult{err: &CallbackError{
+			Code:        errorCode(e[0]),
+			Description: sanitizeText(q.Get("error_description")),
+		}}
+	}
+	code := q.Get("code")
+	if code == "" {
+		return callbackResult{err: fmt.Errorf("%w: no code", ErrBadCallback)}
+	}
+	if len(code) > maxCode {
+		return callbackResult{err: fmt.Errorf("%w: code too long", ErrBadCallback)}
+	}
+	for i := 0; i < len(code); i++ {
+		// RFC 6749 appendix A.11: code = 1*VSCHAR.
+		if code[i] < 0x20 || code[i] > 0x7e {
+			return callbackResult{err: fmt.Errorf("%w: code has characters outside VSCHAR", ErrBadCallback)}
+		}
+	}
+	return callbackResult{code: code}
+}

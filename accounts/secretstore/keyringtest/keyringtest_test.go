@@ -1,0 +1,99 @@
+//go:build linux
+
+package keyringtest
+
+import (
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestSession(t *testing.T) {
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	fi, err := os.Stat(s.Dir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("session dir: %v, %v; want mode 0700", fi.Mode(), err)
+	}
+	for _, v := range []string{"DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR=", "XDG_DATA_HOME="} {
+		if !slices.ContainsFunc(s.Env, func(kv string) bool { return strings.HasPrefix(kv, v) }) {
+			t.Errorf("Env lacks %s", v)
+		}
+	}
+	if slices.ContainsFunc(s.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "HOME=") && kv != "HOME="+os.Getenv("HOME") }) {
+		t.Error("Environ changes HOME")
+	}
+	if slices.ContainsFunc(s.NoBusEnv(), func(kv string) bool { return strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") }) {
+		t.Error("NoBusEnv names a bus")
+	}
+
+	if _, ok, err := s.Lookup("kt", "a"); err != nil || ok {
+		t.Fatalf("Lookup of a missing item: %v, %v", ok, err)
+	}
+	if err := s.Store("kt", "a", "value with spaces\nand a newline"); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.Lookup("kt", "a"); err != nil || !ok || v != "value with spaces\nand a newline" {
+		t.Fatalf("Lookup = %q, %v, %v", v, ok, err)
+	}
+	if names, err := s.Usernames("kt"); err != nil || !slices.Equal(names, []string{"a"}) {
+		t.Fatalf("Usernames = %v, %v", names, err)
+	}
+
+	if err := s.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	if locked, err := s.Locked(); err != nil || !locked {
+		t.Fatalf("Locked after Lock = %v, %v", locked, err)
+	}
+	if err := s.Unlock("wrong password"); err == nil {
+		if locked, _ := s.Locked(); !locked {
+			t.Fatal("a wrong password unlocked the collection")
+		}
+	}
+	if err := s.Unlock(Password); err != nil {
+		t.Fatal(err)
+	}
+	if locked, err := s.Locked(); err != nil || locked {
+		t.Fatalf("Locked after Unlock = %v, %v", locked, err)
+	}
+
+	pids := s.pids()
+	s.Close()
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("process %d outlived Close: %v", pid, err)
+		}
+	}
+	if _, err := os.Stat(s.Dir); !os.IsNotExist(err) {
+		t.Errorf("Close left %s: %v", s.Dir, err)
+	}
+}
+
+func TestBusOnly(t *testing.T) {
+	s, err := StartBusOnly()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Locked(); err == nil || !strings.Contains(err.Error(), "does not exist") && !strings.Contains(err.Error(), "not provided") {
+		t.Fatalf("Locked on a bus without Secret Service: %v", err)
+	}
+}
+
+func (s *Session) pids() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []int
+	for _, p := range s.procs {
+		out = append(out, p.Process.Pid)
+	}
+	return out
+}

@@ -1,0 +1,400 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pkg/browser"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/latchkey/latchkey/accounts/oauthflow"
+	"github.com/latchkey/latchkey/accounts/secretstore"
+)
+
+// refreshMargin: an access token this close to expiry is renewed before
+// it is handed out, so a mail client never logs in with a dying token.
+const refreshMargin = 5 * time.Minute
+
+// Options configure a Service; the zero value means the defaults.
+type Options struct {
+	// ConfigDir defaults to ConfigDir().
+	ConfigDir string
+	// Keychain defaults to the OS keychain with its default timeout.
+	Keychain SecretStore
+	// HTTPClient defaults to one with timeouts on every phase.
+	HTTPClient *http.Client
+	// OpenBrowser defaults to the system browser.
+	OpenBrowser func(url string) error
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// Service is Latchkey's accounts: connect, list, hand out tokens, remove.
+// It is safe for concurrent use, and cooperates with other processes
+// through lock files.
+type Service struct {
+	dir         string
+	keys        SecretStore
+	http        *http.Client
+	openBrowser func(string) error
+	now         func() time.Time
+	flight      singleflight.Group
+}
+
+// Open returns the accounts kept in opts.ConfigDir. It does no I/O.
+func Open(opts Options) (*Service, error) {
+	s := &Service{dir: opts.ConfigDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	if s.dir == "" {
+		d, err := ConfigDir()
+		if err != nil {
+			return nil, err
+		}
+		s.dir = d
+	}
+	if s.keys == nil {
+		s.keys = secretstore.New(KeychainService, secretstore.DefaultTimeout())
+	}
+	if s.http == nil {
+		s.http = oauthflow.NewHTTPClient()
+	}
+	if s.openBrowser == nil {
+		s.openBrowser = systemBrowser
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+// systemBrowser opens url in the person's browser. pkg/browser copies the
+// browser's output to ours, which must stay clean for scripts.
+func systemBrowser(url string) error {
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+	return browser.OpenURL(url)
+}
+
+// Dir is the config dir this Service keeps its index in.
+func (s *Service) Dir() string { return s.dir }
+
+// List returns every connected account.
+func (s *Service) List(ctx context.Context) ([]Account, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Account, 0, len(ix.file.Accounts))
+	for _, r := range ix.file.Accounts {
+		out = append(out, r.view())
+	}
+	return out, nil
+}
+
+// Show returns the account a person named (email or provider:email).
+func (s *Service) Show(ctx context.Context, name string) (Account, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return Account{}, err
+	}
+	r, err := ix.find(name)
+	if err != nil {
+		return Account{}, err
+	}
+	return r.view(), nil
+}
+
+// view is the Account people see, with the default token's expiry.
+func (r *record) view() Account {
+	a := r.Account
+	a.AccessExpiry = r.Tokens[r.resourceKey(r.Resource)].Expiry
+	a.Scopes = nonNil(a.Scopes)
+	a.Requested = nonNil(a.Requested)
+	a.NotGranted = nonNil(a.NotGranted)
+	return a
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// resourceKey is the keychain resource key for resource ("" = default).
+func (r *record) resourceKey(resource string) string {
+	if r.Family != FamilyMicrosoft {
+		return defaultResource
+	}
+	if resource == "" {
+		return r.Resource
+	}
+	return resource
+}
+
+// tokenResource picks the resource of a token request: Microsoft issues
+// a token for one resource at a time, named by the scopes.
+func (r *record) tokenResource(scopes []string) (string, error) {
+	if r.Family != FamilyMicrosoft {
+		return defaultResource, nil
+	}
+	res := ""
+	for _, sc := range scopes {
+		x := scopeResource(sc, r.Graph)
+		if x == "" {
+			continue
+		}
+		if res != "" && x != res {
+			return "", fmt.Errorf("%w: Microsoft issues a token for one resource at a time, and these scopes name %s and %s: ask for them in separate calls", ErrUsage, res, x)
+		}
+		res = x
+	}
+	if res == "" {
+		res = r.Resource
+	}
+	return res, nil
+}
+
+// Token returns a valid access token for the account, from the keychain
+// when the cached one is fresh, else by redeeming the refresh token. With
+// scopes, the token covers them (Microsoft: and their resource).
+func (s *Service) Token(ctx context.Context, name string, scopes []string) (*AccessToken, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ix.find(name)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == StatusNeedsReconnect {
+		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
+	}
+	res, err := r.tokenResource(scopes)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.readAccess(ctx, r.ID, res)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
+		return t, nil
+	}
+	key := r.ID + "\x00" + res + "\x00" + strings.Join(scopes, " ")
+	v, err, _ := s.flight.Do(key, func() (any, error) { return s.refresh(ctx, r.ID, res, scopes) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*AccessToken), nil
+}
+
+// refresh redeems the refresh token for a new access token, under the
+// account's cross-process lock, and saves a rotated refresh token before
+// anything else.
+func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) (*AccessToken, error) {
+	lock, err := lockFile(ctx, lockName("account", id))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.unlock()
+
+	// Another process may have refreshed, reconnected or removed the
+	// account while we waited: look again.
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	r := ix.byID(id)
+	if r == nil {
+		return nil, fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
+	}
+	if r.Status == StatusNeedsReconnect {
+		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
+	}
+	if t, err := s.readAccess(ctx, id, res); err != nil {
+		return nil, err
+	} else if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
+		return t, nil
+	}
+	saved, err := s.readRefresh(ctx, id)
+	if isNotFound(err) {
+		return nil, s.markReconnect(ctx, id, "its saved sign-in is missing from the keychain", "")
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	ask := r.refreshScopes(res, scopes)
+	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
+	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
+	if err != nil {
+		var te *oauthflow.TokenError
+		if errors.As(err, &te) && needsReconnect(te) {
+			return nil, s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code)
+		}
+		return nil, providerErr("renew the access token of "+id, err)
+	}
+	if tok.IDToken != "" {
+		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+			return nil, err
+		}
+	}
+	// A rotated refresh token is saved first: if anything after this
+	// fails, the account still works with the new one.
+	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
+		saved.RefreshToken = tok.RefreshToken
+		if err := s.writeRefresh(ctx, id, *saved); err != nil {
+			return nil, err
+		}
+	}
+	granted := tok.Scopes
+	if granted == nil {
+		granted = ask
+	}
+	t := &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	if err := s.writeAccess(ctx, t); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	err = s.updateIndex(ctx, func(ix *index) error {
+		r := ix.byID(id)
+		if r == nil {
+			return nil
+		}
+		r.LastRefresh = now
+		if r.Tokens == nil {
+			r.Tokens = map[string]tokenInfo{}
+		}
+		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
+		if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
+			r.Scopes = granted
+			r.NotGranted = notGranted(r.Requested, granted, r.Graph)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// refreshScopes is the scope parameter of a refresh. Microsoft needs it
+// to choose the resource; elsewhere it is sent only to narrow a token.
+func (r *record) refreshScopes(res string, scopes []string) []string {
+	if len(scopes) > 0 {
+		if r.Family == FamilyMicrosoft {
+			return withScopes(scopes, "offline_access")
+		}
+		return scopes
+	}
+	if r.Family != FamilyMicrosoft {
+		return nil
+	}
+	return resourceScopes(r.Requested, res, r.Graph)
+}
+
+// resourceScopes picks from scopes those of one Microsoft resource, with
+// the OpenID scopes, which go with any resource.
+func resourceScopes(scopes []string, res, graph string) []string {
+	var ask []string
+	for _, sc := range scopes {
+		if x := scopeResource(sc, graph); x == res || x == "" {
+			ask = append(ask, sc)
+		}
+	}
+	return withScopes(ask, "offline_access")
+}
+
+// checkRefreshedIdentity holds a refresh's ID token to the sign-in's:
+// same issuer, subject and audience (OIDC Core 12.2).
+func (s *Service) checkRefreshedIdentity(r *record, raw string) error {
+	c, err := oauthflow.ParseIDToken(raw)
+	if err == nil {
+		err = c.Check(oauthflow.Expect{Issuer: r.Issuer, ClientID: r.ClientID, Subject: r.Subject, Now: s.now()})
+	}
+	if err != nil {
+		return fmt.Errorf("%w: the provider's ID token on refresh does not match the account (%v); nothing was saved", ErrProvider, err)
+	}
+	return nil
+}
+
+// markReconnect records that the account needs a new sign-in, keeping
+// every token: the person decides what to do with the account.
+func (s *Service) markReconnect(ctx context.Context, id, reason, code string) error {
+	err := s.updateIndex(ctx, func(ix *index) error {
+		if r := ix.byID(id); r != nil {
+			r.Status, r.StatusReason = StatusNeedsReconnect, reason
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return &ReconnectError{Account: id, Reason: reason, Code: code}
+}
+
+// updateIndex applies change to the index under the index lock.
+func (s *Service) updateIndex(ctx context.Context, change func(*index) error) error {
+	lock, err := lockFile(ctx, "index.lock")
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return err
+	}
+	if err := change(ix); err != nil {
+		return err
+	}
+	return ix.save()
+}
+
+// providerErr classifies a failed token request.
+func providerErr(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var te *oauthflow.TokenError
+	if oauthflow.IsTransient(err) || !errors.As(err, &te) {
+		return fmt.Errorf("%s: %w: %v", what, ErrProviderUnreachable, err)
+	}
+	return fmt.Errorf("%s: %w: %v", what, ErrProvider, err)
+}
+
+// Remove forgets an account on this computer: its keychain items, then its
+// index entry. The grant at the provider is untouched.
+func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return Account{}, err
+	}
+	r, err := ix.find(name)
+	if err != nil {
+		return Account{}, err
+	}
+	lock, err := lockFile(ctx, lockName("account", r.ID))
+	if err != nil {
+		return Account{}, err
+	}
+	defer lock.unlock()
+	// Secrets first: a crash midway leaves an index entry without tokens
+	// (shown as needing a reconnect), never tokens nobody knows of.
+	resources := []string{r.resourceKey("")}
+	for res := range r.Tokens {
+		resources = append(resources, res)
+	}
+	slices.Sort(resources)
+	for _, res := range slices.Compact(resources) {
+		if err := s.keys.Delete(ctx, accessKey(r.ID, res)); err != nil {
+			return Account{}, keychainErr("delete the access token", err)
+		}
+	}
+	if err := s.keys.Delete(ctx, refreshKey(r.ID)); err != nil {
+		return Account{}, keychainErr("delete the saved sign-in", err)
+	}
+	err = s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
+	return r.view(), err
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Smoke test of the real latchkey-tray binary on a throwaway desktop: the
+# window appears and is not blank, the tray menu is on D-Bus with its items,
+# and clicking Quit in it ends the app with status 0.
+#
+# Run it inside its own session bus and X server:
+#
+#   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+#       bash cmd/latchkey-tray/testdata/smoke.sh PATH/TO/latchkey-tray
+#
+# Needs: xdotool, imagemagick (import, convert), gdbus (libglib2.0-bin),
+# gnome-keyring, status-notifier-watcher (haskell-status-notifier-item-utils).
+# It never touches $HOME: XDG dirs and LATCHKEY_CONFIG_DIR point into a fresh
+# temporary dir. The screenshot is kept at $SMOKE_SCREENSHOT
+# (default /tmp/latchkey-tray-smoke.png).
+#
+# With SMOKE_ACCOUNTS=FILE, FILE is copied in as the account index first
+# (accounts.json beside this script has two accounts, one needing
+# reconnection; it follows the accounts package's index format), and the
+# tray menu must list each of its e-mail addresses.
+set -uo pipefail
+
+bin=${1:?usage: smoke.sh PATH/TO/latchkey-tray}
+bin=$(realpath "$bin")
+shot_out=${SMOKE_SCREENSHOT:-/tmp/latchkey-tray-smoke.png}
+wait_secs=${SMOKE_TIMEOUT:-30}
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+die() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+[[ -x $bin ]] || die "$bin is not an executable"
+[[ -n ${DISPLAY:-} ]] || die "no DISPLAY: run under xvfb-run (see the top of this script)"
+[[ -n ${DBUS_SESSION_BUS_ADDRESS:-} ]] || die "no session bus: run under dbus-run-session (see the top of this script)"
+for tool in xdotool import convert gdbus gnome-keyring-daemon status-notifier-watcher; do
+	command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+
+tmp=$(mktemp -d)
+chmod 700 "$tmp"
+started=() # PIDs of what this script started, killed on exit
+
+cleanup() {
+	local pid
+	for pid in "${started[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${started[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+export XDG_RUNTIME_DIR=$tmp/runtime XDG_DATA_HOME=$tmp/data XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
+export LATCHKEY_CONFIG_DIR=$tmp/latchkey
+mkdir -m 700 -p "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$LATCHKEY_CONFIG_DIR"
+expect_labels=("Manage accounts…" "Quit")
+if [[ -n ${SMOKE_ACCOUNTS:-} ]]; then
+	cp "$SMOKE_ACCOUNTS" "$LATCHKEY_CONFIG_DIR/accounts.json" || die "cannot copy $SMOKE_ACCOUNTS"
+	while read -r email; do
+		expect_labels+=("$email — ")
+	done < <(grep -oE '"email": *"[^"]+"' "$SMOKE_ACCOUNTS" | sed -E 's/.*"([^"]+)"$/\1/')
+fi
+
+# session_names lists the names on the session bus, one a line.
+session_names() {
+	gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+		--method org.freedesktop.DBus.ListNames | grep -o "'[^']*'" | tr -d "'"
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND every 0.2 s until it
+# succeeds or SECONDS pass.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local deadline=$((SECONDS + secs))
+	until "$@"; do
+		if ((SECONDS >= deadline)); then
+			echo "timed out after ${secs}s waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+has_name() { session_names | grep -qx "$1"; }
+
+# The keychain: a login keyring unlocked with a throwaway password. Run in
+# the foreground (in the background of this script) so its PID is known.
+printf pw | gnome-keyring-daemon --foreground --unlock --components=secrets >"$tmp/keyring.env" 2>"$tmp/keyring.log" &
+started+=($!)
+wait_for 10 "the keyring on D-Bus" has_name org.freedesktop.secrets || die "gnome-keyring-daemon did not start: $(cat "$tmp/keyring.log")"
+eval "$(cat "$tmp/keyring.env")"
+pass "keyring unlocked"
+
+# The tray host.
+status-notifier-watcher >"$tmp/watcher.log" 2>&1 &
+started+=($!)
+wait_for 10 "the tray host" has_name org.kde.StatusNotifierWatcher || die "status-notifier-watcher did not start: $(cat "$tmp/watcher.log")"
+pass "tray host (org.kde.StatusNotifierWatcher) running"
+
+"$bin" >"$tmp/app.log" 2>&1 &
+app=$!
+started+=("$app")
+echo "INFO: latchkey-tray started, pid $app"
+
+# The window.
+if win=$(timeout "$wait_secs" xdotool search --sync --onlyvisible --name Latchkey 2>/dev/null | head -n 1) && [[ -n $win ]]; then
+	pass "window '$(xdotool getwindowname "$win")' is visible (X id $win)"
+else
+	fail "no visible window named Latchkey within ${wait_secs}s"
+fi
+
+# The screenshot: retried until it shows something, as the first frame may
+# not be drawn yet when the window is mapped.
+shot=$tmp/shot.png
+not_blank() {
+	import -window root "$shot" 2>/dev/null || return 1
+	local sd
+	sd=$(convert "$shot" -format '%[fx:standard_deviation]' info:) || return 1
+	echo "$sd" >"$tmp/sd"
+	awk -v sd="$sd" 'BEGIN { exit !(sd > 0.01) }'
+}
+if wait_for 10 "a drawn window" not_blank; then
+	pass "screenshot is not blank (standard deviation $(cat "$tmp/sd"))"
+else
+	fail "screenshot is blank (standard deviation $(cat "$tmp/sd" 2>/dev/null || echo unknown))"
+fi
+[[ -f $shot ]] && cp "$shot" "$shot_out" && echo "INFO: screenshot saved to $shot_out"
+
+# The tray item: fyne.io/systray names it after the PID.
+item=org.kde.StatusNotifierItem-$app-1
+if wait_for "$wait_secs" "$item on D-Bus" has_name "$item"; then
+	pass "tray item $item is on the session bus"
+else
+	fail "tray item $item not on the session bus; names: $(session_names | tr '\n' ' ')"
+fi
+
+layout() {
+	gdbus call --session --dest "$item" --object-path /StatusNotifierItem/menu \
+		--method com.canonical.dbusmenu.GetLayout -- 0 -1 '["label"]' >"$tmp/layout" 2>&1
+}
+# The menu is rebuilt once the accounts are loaded; wait for the final one.
+menu_ready() { layout && grep -q "'Quit'" "$tmp/layout" && ! grep -q "Loading accounts" "$tmp/layout"; }
+if wait_for "$wait_secs" "the tray menu" menu_ready; then
+	echo "INFO: tray menu: $(cat "$tmp/layout")"
+	for label in "${expect_labels[@]}"; do
+		# An address is followed by its state, so match it as a prefix.
+		pattern="'$label'"
+		[[ $label == *" — " ]] && pattern="'$label"
+		if grep -qF "$pattern" "$tmp/layout"; then
+			pass "tray menu has '$label'"
+		else
+			fail "tray menu lacks '$label'"
+		fi
+	done
+else
+	fail "could not read the tray menu: $(cat "$tmp/layout" 2>/dev/null)"
+fi
+
+# Click Quit: the item's id precedes its properties, "<(ID, {... 'label': <'Quit'> ...}";
+# systray returns every property whatever the filter, in any order.
+quit_id=$(grep -oE "<\([0-9]+, \{[^}]*'label': <'Quit'>" "$tmp/layout" 2>/dev/null | grep -oE '^<\([0-9]+' | tr -d '<(' | head -n 1)
+if [[ -n $quit_id ]]; then
+	echo "INFO: Quit is menu item $quit_id"
+	if gdbus call --session --dest "$item" --object-path /StatusNotifierItem/menu \
+		--method com.canonical.dbusmenu.Event -- "$quit_id" clicked '<int32 0>' "$(date +%s)" >/dev/null; then
+		pass "clicked Quit over D-Bus"
+	else
+		fail "could not click Quit over D-Bus"
+	fi
+else
+	fail "no Quit item id in the tray menu"
+fi
+
+exited() { ! kill -0 "$app" 2>/dev/null; }
+if wait_for 15 "the app to exit" exited; then
+	wait "$app"
+	status=$?
+	if ((status == 0)); then
+		pass "latchkey-tray exited with status 0"
+	else
+		fail "latchkey-tray exited with status $status"
+	fi
+else
+	fail "latchkey-tray still running 15s after Quit"
+fi
+
+if ((failures > 0)); then
+	echo "--- latchkey-tray output ---"
+	cat "$tmp/app.log"
+	echo "FAIL: $failures check(s) failed"
+	exit 1
+fi
+echo "PASS: all smoke checks passed"

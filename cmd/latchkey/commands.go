@@ -1,0 +1,335 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+var connectCommand = command{
+	name:    "connect",
+	summary: "Sign in to an account in your browser and keep it",
+	usage: `Usage: latchkey connect PROVIDER [FLAGS]
+
+Opens your browser at the provider's sign-in page, waits for you to sign in
+and approve, then keeps the account: its refresh token in the OS keychain,
+everything else (no secrets) in the account index. Connecting an account
+that is already connected signs it in again (a reconnect).
+
+Providers: microsoft (Microsoft 365, Outlook.com: Microsoft Graph),
+exchange (Exchange Online IMAP/POP/SMTP/EWS), google (Gmail, Calendar,
+Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
+
+Flags:
+  --scope S          ask for scope S instead of the provider's defaults (repeatable)
+  --client-id ID     your app registration's client id
+  --client-secret S  the client secret (Google desktop clients need it)
+  --tenant T         Microsoft: common, organizations, consumers, a tenant id or domain
+  --cloud C          Microsoft: global, usgov, usgov-dod or china
+  --authority URL    Microsoft: another sign-in authority (AD FS, tests)
+  --no-browser       do not open a browser; only print the sign-in URL
+  --timeout D        how long to wait for you to finish (default 5m)
+  --json             print the connected account as JSON
+
+Examples:
+  latchkey connect microsoft --client-id 00000000-0000-0000-0000-000000000000
+  latchkey connect exchange --tenant contoso.com
+  latchkey connect google --scope https://mail.google.com/ --no-browser
+`,
+	run: runConnect,
+}
+
+func runConnect(ctx context.Context, env *cli, c *command, args []string) error {
+	fs := newFlags(c, env.stderr)
+	var (
+		scopes    listFlag
+		set       accounts.Settings
+		noBrowser bool
+		asJSON    bool
+		timeout   = 5 * time.Minute
+	)
+	fs.Var(&scopes, "scope", "")
+	fs.StringVar(&set.ClientID, "client-id", "", "")
+	fs.StringVar(&set.ClientSecret, "client-secret", "", "")
+	fs.StringVar(&set.Tenant, "tenant", "", "")
+	fs.StringVar(&set.Cloud, "cloud", "", "")
+	fs.StringVar(&set.Authority, "authority", "", "")
+	fs.BoolVar(&noBrowser, "no-browser", false, "")
+	fs.DurationVar(&timeout, "timeout", timeout, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	pos, err := parse(c, fs, env.stdout, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef(c.name, "connect takes one provider name, e.g. `latchkey connect microsoft`")
+	}
+	if timeout <= 0 {
+		return usagef(c.name, "--timeout must be positive, e.g. 5m")
+	}
+	// Progress goes to stderr so that --json output stays clean.
+	out := env.stderr
+	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
+		Provider: pos[0], Settings: set, Scopes: scopes, NoBrowser: noBrowser, Timeout: timeout,
+		OnSetup: func(su *accounts.Setup) {
+			fmt.Fprintf(out, "Connecting to %s, asking for: %s\n", su.Title, strings.Join(su.Scopes, " "))
+		},
+		OnURL: func(u string) {
+			if noBrowser {
+				fmt.Fprintf(out, "Open this address in a browser to sign in:\n\n  %s\n\n", u)
+			} else {
+				fmt.Fprintf(out, "Opening your browser to sign in. If it does not open, visit:\n\n  %s\n\n", u)
+			}
+			fmt.Fprintf(out, "Waiting for you to finish signing in (up to %s; Ctrl-C cancels)...\n", timeout)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.stdout, a)
+	}
+	fmt.Fprintf(env.stdout, "Connected %s (%s) as %s.\n", a.Email, a.Provider, a.ID)
+	fmt.Fprintf(env.stdout, "Granted: %s\n", strings.Join(a.Scopes, " "))
+	if len(a.NotGranted) > 0 {
+		fmt.Fprintf(env.stdout, "Not granted: %s\n", strings.Join(a.NotGranted, " "))
+	}
+	fmt.Fprintf(env.stdout, "Get a token with: latchkey token %s\n", a.Email)
+	return nil
+}
+
+var listCommand = command{
+	name:    "list",
+	summary: "List connected accounts and their state",
+	usage: `Usage: latchkey list [--json]
+
+Lists the connected accounts: provider, address, state and when the cached
+access token expires. With --json, prints an array of objects with id,
+provider, email, status, status_reason, scopes, requested_scopes,
+not_granted, connected_at, last_refresh and access_token_expires_at.
+
+Examples:
+  latchkey list
+  latchkey list --json | jq -r '.[] | select(.status != "connected") | .id'
+`,
+	run: func(ctx context.Context, env *cli, c *command, args []string) error {
+		fs := newFlags(c, env.stderr)
+		asJSON := fs.Bool("json", false, "")
+		pos, err := parse(c, fs, env.stdout, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 0 {
+			return usagef(c.name, "list takes no arguments")
+		}
+		list, err := env.svc.List(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(env.stdout, list)
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(env.stdout, "No accounts yet. Connect one with `latchkey connect microsoft` (or exchange, google).")
+			return nil
+		}
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCOUNT\tPROVIDER\tSTATE\tTOKEN EXPIRES")
+		for _, a := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Email, a.Provider, a.Status, when(a.AccessExpiry))
+		}
+		return tw.Flush()
+	},
+}
+
+var showCommand = command{
+	name:    "show",
+	summary: "Show one account: state, permissions, dates",
+	usage: `Usage: latchkey show ACCOUNT [--json]
+
+Shows what Latchkey knows of an account: its state (and, if it needs a
+reconnect, why), the permissions granted and those asked for but not
+granted, when it was connected and last refreshed, and when the cached
+access token expires. ACCOUNT is the email address, or provider:email when
+the same address is connected through two providers.
+
+Examples:
+  latchkey show alice@contoso.com
+  latchkey show google:alice@gmail.com --json
+`,
+	run: func(ctx context.Context, env *cli, c *command, args []string) error {
+		fs := newFlags(c, env.stderr)
+		asJSON := fs.Bool("json", false, "")
+		pos, err := parse(c, fs, env.stdout, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef(c.name, "show takes one account, e.g. `latchkey show alice@contoso.com`")
+		}
+		a, err := env.svc.Show(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(env.stdout, a)
+		}
+		w := env.stdout
+		fmt.Fprintf(w, "Account:        %s (%s)\n", a.Email, a.ID)
+		if a.Name != "" {
+			fmt.Fprintf(w, "Name:           %s\n", a.Name)
+		}
+		fmt.Fprintf(w, "State:          %s\n", a.Status)
+		if a.StatusReason != "" {
+			fmt.Fprintf(w, "Why:            %s\n", a.StatusReason)
+		}
+		fmt.Fprintf(w, "Granted:        %s\n", strings.Join(a.Scopes, " "))
+		if len(a.NotGranted) > 0 {
+			fmt.Fprintf(w, "Not granted:    %s\n", strings.Join(a.NotGranted, " "))
+		}
+		fmt.Fprintf(w, "Connected:      %s\n", when(a.ConnectedAt))
+		fmt.Fprintf(w, "Last refreshed: %s\n", when(a.LastRefresh))
+		fmt.Fprintf(w, "Token expires:  %s\n", when(a.AccessExpiry))
+		return nil
+	},
+}
+
+var tokenCommand = command{
+	name:    "token",
+	summary: "Print a fresh access token for a program",
+	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--format raw|json|header|xoauth2|oauthbearer]
+
+Prints a valid access token for ACCOUNT on standard output, renewing it
+first if it expires within 5 minutes. Never prints the refresh token.
+
+Formats:
+  raw          the token alone (default)
+  json         {"access_token", "token_type", "expires_at", "scopes", "account", "email", "resource"}
+  header       Authorization: Bearer TOKEN
+  xoauth2      the SASL XOAUTH2 string for IMAP/SMTP, base64-encoded
+  oauthbearer  the SASL OAUTHBEARER string (RFC 7628), base64-encoded
+
+Microsoft issues a token for one resource at a time: without --scope the
+token is for the account's default resource (Microsoft Graph for
+"microsoft", https://outlook.office.com for "exchange"); a --scope such as
+https://outlook.office.com/IMAP.AccessAsUser.All asks for that resource.
+
+Examples:
+  latchkey token alice@contoso.com
+  latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
+  passwordeval "latchkey token alice@contoso.com"      (msmtp)
+`,
+	run: runToken,
+}
+
+func runToken(ctx context.Context, env *cli, c *command, args []string) error {
+	fs := newFlags(c, env.stderr)
+	var scopes listFlag
+	fs.Var(&scopes, "scope", "")
+	format := fs.String("format", "raw", "")
+	pos, err := parse(c, fs, env.stdout, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef(c.name, "token takes one account, e.g. `latchkey token alice@contoso.com`")
+	}
+	switch *format {
+	case "raw", "json", "header", "xoauth2", "oauthbearer":
+	default:
+		return usagef(c.name, "unknown --format %q: use raw, json, header, xoauth2 or oauthbearer", *format)
+	}
+	t, err := env.svc.Token(ctx, pos[0], scopes)
+	if err != nil {
+		return err
+	}
+	return writeToken(env.stdout, t, *format)
+}
+
+func writeToken(w io.Writer, t *accounts.AccessToken, format string) error {
+	var err error
+	switch format {
+	case "json":
+		err = writeJSON(w, struct {
+			AccessToken string    `json:"access_token"`
+			TokenType   string    `json:"token_type"`
+			ExpiresAt   time.Time `json:"expires_at"`
+			Scopes      []string  `json:"scopes"`
+			Account     string    `json:"account"`
+			Email       string    `json:"email"`
+			Resource    string    `json:"resource"`
+		}{t.Token, t.TokenType, t.Expiry.UTC(), t.Scopes, t.Account, t.Email, t.Resource})
+	case "header":
+		_, err = fmt.Fprintf(w, "Authorization: Bearer %s\n", t.Token)
+	case "xoauth2":
+		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("user="+t.Email+"\x01auth=Bearer "+t.Token+"\x01\x01")))
+	case "oauthbearer":
+		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("n,a="+t.Email+",\x01auth=Bearer "+t.Token+"\x01\x01")))
+	default:
+		_, err = fmt.Fprintln(w, t.Token)
+	}
+	return err
+}
+
+var removeCommand = command{
+	name:    "remove",
+	summary: "Forget an account on this computer",
+	usage: `Usage: latchkey remove ACCOUNT
+
+Deletes the account's tokens from the OS keychain and the account from the
+index, on this computer only. The permission you gave at the provider
+still exists until you remove it on the provider's account page.
+
+Examples:
+  latchkey remove alice@contoso.com
+  latchkey remove google:alice@gmail.com
+`,
+	run: func(ctx context.Context, env *cli, c *command, args []string) error {
+		fs := newFlags(c, env.stderr)
+		pos, err := parse(c, fs, env.stdout, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usagef(c.name, "remove takes one account, e.g. `latchkey remove alice@contoso.com`")
+		}
+		a, err := env.svc.Remove(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "Removed %s from this computer: its tokens are deleted from the keychain.\n", a.ID)
+		fmt.Fprintf(env.stdout, "The permission you gave still exists at the provider: %s\n", grantPage(a.Provider))
+		return nil
+	},
+}
+
+// grantPage says where a person removes Latchkey's access at a provider.
+func grantPage(provider string) string {
+	switch provider {
+	case "microsoft", "exchange":
+		return "remove it at https://myapps.microsoft.com (work or school) or https://account.live.com/consent/Manage (personal)."
+	case "google":
+		return "remove it at https://myaccount.google.com/connections."
+	}
+	return "remove it in your account settings at the provider."
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST")
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// Exit codes, documented in the README and in --help. Scripts branch on them.
+const (
+	exitFailure        = 1  // something unexpected
+	exitUsage          = 2  // wrong command line
+	exitUnknownAccount = 3  // no such account, or the name is ambiguous
+	exitNeedsReconnect = 4  // the provider refused the saved sign-in
+	exitKeychain       = 5  // the OS keychain is missing, locked or not answering
+	exitUnreachable    = 6  // the provider could not be reached; nothing changed
+	exitSignIn         = 7  // the browser sign-in did not complete or was refused
+	exitConfig         = 8  // config.toml or the app registration is missing or wrong
+	exitSignInTimeout  = 9  // nobody finished signing in before the deadline
+	exitBusy           = 10 // another latchkey process holds the account and does not finish
+	exitStorage        = 11 // the account index could not be read or written
+	exitProvider       = 12 // the provider answered with something unusable
+	exitInterrupted    = 130
+)
+
+const exitCodesHelp = `
+Exit codes:
+  0 success            5 keychain unavailable   9  sign-in timed out
+  1 unexpected error   6 provider unreachable   10 account busy (lock held)
+  2 usage error        7 sign-in failed         11 account index problem
+  3 unknown account    8 configuration problem  12 unusable provider answer
+  4 needs reconnect                             130 interrupted
+`
+
+// errHelpShown ends a command that printed its help on request.
+var errHelpShown = errors.New("help shown")
+
+// usageError is a wrong command line.
+type usageError struct{ msg, command string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(command, format string, a ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, a...), command: command}
+}
+
+// report prints err as what happened and what to do next, and returns its
+// exit code. This is the one place where the command's errors become
+// plain language.
+func report(w io.Writer, err error) int {
+	code, hint := classify(err)
+	fmt.Fprintf(w, "latchkey: %s\n", err)
+	if hint != "" {
+		fmt.Fprintln(w, strings.TrimRight(hint, "\n"))
+	}
+	return code
+}
+
+func classify(err error) (int, string) {
+	var (
+		usage     *usageError
+		noClient  *accounts.NoClientError
+		reconnect *accounts.ReconnectError
+	)
+	switch {
+	case errors.As(err, &usage):
+		return exitUsage, fmt.Sprintf("Run `latchkey help %s` for its flags and examples.", usage.command)
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted, "Interrupted; nothing was changed."
+	case errors.As(err, &noClient):
+		return exitConfig, noClient.Help
+	case errors.As(err, &reconnect):
+		provider, _, _ := strings.Cut(reconnect.Account, ":")
+		return exitNeedsReconnect, fmt.Sprintf("Sign in again with `latchkey connect %s`; the account keeps its place and settings.", provider)
+	case errors.Is(err, accounts.ErrUsage):
+		return exitUsage, "Run `latchkey --help` for the commands and their flags."
+	case errors.Is(err, accounts.ErrUnknownAccount):
+		return exitUnknownAccount, "See the connected accounts with `latchkey list`, or connect one with `latchkey connect PROVIDER`."
+	case errors.Is(err, accounts.ErrKeychain):
+		return exitKeychain, "Latchkey keeps tokens only in the OS keychain, never in a file, so it cannot go on without it.\n" +
+			"Unlock the keychain (on Linux: log in to your desktop session, or unlock \"Login\" in Passwords and Keys),\n" +
+			"or start a Secret Service such as gnome-keyring or KeePassXC, then try again. Nothing was lost."
+	case errors.Is(err, accounts.ErrProviderUnreachable):
+		return exitUnreachable, "Check the network connection and try again; the saved sign-in is unchanged."
+	case errors.Is(err, accounts.ErrSignInTimeout):
+		return exitSignInTimeout, "Run the command again and finish signing in within the time limit (--timeout)."
+	case errors.Is(err, accounts.ErrSignIn):
+		return exitSignIn, "Nothing was saved. Try again; if it keeps failing, check the app registration's redirect URI and permissions."
+	case errors.Is(err, accounts.ErrConfig):
+		return exitConfig, "Fix the configuration and try again."
+	case errors.Is(err, accounts.ErrBusy):
+		return exitBusy, "Another latchkey process is renewing this account. Try again in a moment."
+	case errors.Is(err, accounts.ErrStorage):
+		return exitStorage, ""
+	case errors.Is(err, accounts.ErrProvider):
+		return exitProvider, "The saved sign-in is unchanged. If this persists, the provider may be having trouble."
+	}
+	return exitFailure, ""
+}

@@ -1,0 +1,110 @@
+// Command latchkey connects accounts through the browser, keeps their
+// tokens in the OS keychain and hands fresh access tokens to local
+// programs. It is pure Go (no Fyne, no cgo) so it runs on any server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	accounts.HardenProcess()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	usage   string // the full help, with examples
+	run     func(ctx context.Context, env *cli, c *command, args []string) error
+}
+
+// cli is what every command gets: its output streams and the accounts.
+type cli struct {
+	stdout, stderr io.Writer
+	svc            *accounts.Service
+}
+
+var commands []command
+
+func init() {
+	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		fmt.Fprint(stdout, mainHelp())
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	name := args[0]
+	if name == "help" {
+		name = args[1]
+		args = []string{name, "--help"}
+	}
+	if name == "version" || name == "--version" {
+		fmt.Fprintln(stdout, "latchkey", version)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		svc, err := accounts.Open(accounts.Options{})
+		if err != nil {
+			return report(stderr, err)
+		}
+		err = c.run(ctx, &cli{stdout: stdout, stderr: stderr, svc: svc}, &c, args[1:])
+		if errors.Is(err, errHelpShown) {
+			return 0
+		}
+		if err != nil {
+			return report(stderr, err)
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "latchkey: unknown command %q\nRun `latchkey --help` to see the commands.\n", name)
+	return exitUsage
+}
+
+func mainHelp() string {
+	s := `latchkey connects your mail and calendar accounts once, in your own browser,
+keeps their tokens in the OS keychain, and hands fresh access tokens to mail
+clients and scripts.
+
+Usage:
+  latchkey COMMAND [ARGUMENTS] [FLAGS]
+
+Commands:
+`
+	for _, c := range commands {
+		s += fmt.Sprintf("  %-9s %s\n", c.name, c.summary)
+	}
+	s += `  version   Print the version
+
+Run "latchkey help COMMAND" (or COMMAND --help) for a command's flags and examples.
+
+Examples:
+  latchkey connect microsoft            sign in to Microsoft 365 / Outlook.com
+  latchkey list                         see connected accounts and their state
+  latchkey token alice@contoso.com      print a fresh access token
+` + exitCodesHelp
+	return s
+}

@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// visibleText is the text a person sees in o, its lines joined by spaces,
+// skipping everything inside a hidden object.
+func visibleText(o fyne.CanvasObject) string {
+	var lines []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if !o.Visible() {
+			return
+		}
+		switch c := o.(type) {
+		case *canvas.Text:
+			if strings.TrimSpace(c.Text) != "" {
+				lines = append(lines, c.Text)
+			}
+		case *fyne.Container:
+			for _, child := range c.Objects {
+				walk(child)
+			}
+		case fyne.Widget:
+			for _, child := range test.WidgetRenderer(c).Objects() {
+				walk(child)
+			}
+		}
+	}
+	walk(o)
+	return strings.Join(lines, " ")
+}
+
+func newTestShell(t *testing.T, list []accounts.Account, err error) (*Shell, *fakeTray, *fakeLister) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	lister := &fakeLister{accounts: list, err: err}
+	host := &fakeTray{}
+	s := newShell(a, lister, host)
+	s.window.win.Resize(fyne.NewSize(480, 360))
+	<-s.Reload()
+	return s, host, lister
+}
+
+func TestAccountsWindowEmpty(t *testing.T) {
+	s, host, _ := newTestShell(t, nil, nil)
+
+	text := visibleText(s.window.win.Content())
+	for _, want := range []string{"No accounts yet.", "latchkey connect microsoft"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("window shows %q; want it to contain %q", text, want)
+		}
+	}
+	if strings.Contains(text, "Loading") {
+		t.Errorf("window still says loading: %q", text)
+	}
+	if s.window.refresh.Disabled() {
+		t.Error("Refresh is disabled after loading")
+	}
+	if got := menuLabels(host.menu); !slices.Contains(got, "[No accounts connected]") {
+		t.Errorf("tray menu = %q", got)
+	}
+	test.AssertRendersToMarkup(t, "accounts_window_empty.xml", s.window.win.Canvas())
+}
+
+func TestAccountsWindowTwoAccounts(t *testing.T) {
+	s, host, _ := newTestShell(t, []accounts.Account{alice, bob}, nil)
+
+	text := visibleText(s.window.win.Content())
+	for _, want := range []string{
+		"alice@contoso.com", "Microsoft · connected",
+		"bob@example.com", "Google · needs reconnect", "refused the saved sign-in",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("window shows %q; want it to contain %q", text, want)
+		}
+	}
+	if strings.Contains(text, "No accounts yet") {
+		t.Errorf("window shows the empty state with two accounts: %q", text)
+	}
+	if host.icon != trayIconAttention {
+		t.Errorf("tray icon = %s, want the attention icon", host.icon.Name())
+	}
+	want := []string{"[alice@contoso.com — connected]", "[bob@example.com — needs reconnect]", "---", "Manage accounts…", "Quit"}
+	if got := menuLabels(host.menu); !slices.Equal(got, want) {
+		t.Errorf("tray menu = %q, want %q", got, want)
+	}
+	test.AssertRendersToMarkup(t, "accounts_window_two.xml", s.window.win.Canvas())
+}
+
+func TestAccountsWindowRefresh(t *testing.T) {
+	s, host, lister := newTestShell(t, nil, nil)
+	lister.set([]accounts.Account{alice}, nil)
+
+	test.Tap(s.window.refresh)
+	<-s.lastLoad
+
+	if lister.calls != 2 {
+		t.Errorf("List called %d times, want 2 (start, Refresh)", lister.calls)
+	}
+	if text := visibleText(s.window.win.Content()); !strings.Contains(text, "alice@contoso.com") {
+		t.Errorf("after Refresh the window shows %q", text)
+	}
+	if host.icon != trayIconNormal {
+		t.Errorf("tray icon = %s, want the normal icon", host.icon.Name())
+	}
+}
+
+func TestAccountsWindowError(t *testing.T) {
+	s, host, lister := newTestShell(t, []accounts.Account{alice}, nil)
+	lister.set(nil, errStore)
+	<-s.Reload()
+
+	text := visibleText(s.window.win.Content())
+	for _, want := range []string{"could not read your accounts", "keychain unavailable", "alice@contoso.com"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("window shows %q; want it to contain %q", text, want)
+		}
+	}
+	if host.icon != trayIconAttention {
+		t.Errorf("tray icon = %s, want the attention icon", host.icon.Name())
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	s := newShell(test.NewTempApp(t), Unavailable(errStore), &fakeTray{})
+	<-s.Reload()
+	if text := visibleText(s.window.win.Content()); !strings.Contains(text, "open accounts: keychain unavailable") {
+		t.Errorf("window shows %q", text)
+	}
+}
+
+func TestEscapeHidesWindow(t *testing.T) {
+	s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{})
+	s.Show()
+	// The test driver's Hide records nothing, so count calls instead.
+	hidden := 0
+	s.window.hide = func() { hidden++ }
+
+	s.window.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	s.window.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyA})
+	if hidden != 1 {
+		t.Errorf("window hidden %d times after Escape and A, want 1", hidden)
+	}
+}
+
+func TestAccountRowLabels(t *testing.T) {
+	tests := []struct {
+		account     accounts.Account
+		detail, why string
+	}{
+		{alice, "Microsoft · connected", ""},
+		{bob, "Google · needs reconnect", bob.StatusReason},
+		{accounts.Account{Provider: "github", Status: accounts.StatusNeedsReconnect}, "Github · needs reconnect", "Sign in again to keep using this account."},
+	}
+	for _, tt := range tests {
+		if got := accountDetail(tt.account); got != tt.detail {
+			t.Errorf("accountDetail(%s) = %q, want %q", tt.account.ID, got, tt.detail)
+		}
+		if got := accountReason(tt.account); got != tt.why {
+			t.Errorf("accountReason(%s) = %q, want %q", tt.account.ID, got, tt.why)
+		}
+	}
+}

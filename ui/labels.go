@@ -1,0 +1,87 @@
+package ui
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// This file turns accounts and errors into the words the person reads. Every
+// function is pure, so labels are checked by table tests.
+
+// providerNames spells the providers Latchkey knows. Unknown providers fall
+// back to their ID with a capital letter.
+var providerNames = map[string]string{
+	"microsoft": "Microsoft",
+	"google":    "Google",
+}
+
+// providerName is how the person reads a provider ID.
+func providerName(id string) string {
+	if name, ok := providerNames[id]; ok {
+		return name
+	}
+	r, size := utf8.DecodeRuneInString(id)
+	if r == utf8.RuneError {
+		return id
+	}
+	return string(unicode.ToUpper(r)) + id[size:]
+}
+
+// statusText is an account's state in lower case, as it reads after a dash.
+func statusText(s accounts.Status) string {
+	switch s {
+	case accounts.StatusConnected:
+		return "connected"
+	case accounts.StatusNeedsReconnect:
+		return "needs reconnect"
+	case "":
+		return "unknown state"
+	default:
+		return strings.ReplaceAll(string(s), "-", " ")
+	}
+}
+
+// accountAddress is the name an account is listed under: its e-mail
+// address, or failing that its display name or ID.
+func accountAddress(a accounts.Account) string {
+	switch {
+	case a.Email != "":
+		return a.Email
+	case a.Name != "":
+		return a.Name
+	default:
+		return a.ID
+	}
+}
+
+// trayAccountLabel is an account's line in the tray menu, for example
+// "alice@contoso.com — connected".
+func trayAccountLabel(a accounts.Account) string {
+	return accountAddress(a) + " — " + statusText(a.Status)
+}
+
+// accountDetail is the line under an account's address in the window, for
+// example "Microsoft · needs reconnect".
+func accountDetail(a accounts.Account) string {
+	return providerName(a.Provider) + " · " + statusText(a.Status)
+}
+
+// accountReason explains why an account needs attention, or is empty.
+func accountReason(a accounts.Account) string {
+	if a.Status != accounts.StatusNeedsReconnect {
+		return ""
+	}
+	if a.StatusReason == "" {
+		return "Sign in again to keep using this account."
+	}
+	return a.StatusReason
+}
+
+// describeError is the one place the desktop front end turns a load error
+// into words.
+func describeError(err error) string {
+	return "Latchkey could not read your accounts: " + err.Error() + "\nPress Refresh to try again."
+}

@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"errors"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// menuLabels renders a menu as lines: separators as "---", disabled items
+// in brackets.
+func menuLabels(m *fyne.Menu) []string {
+	var out []string
+	for _, it := range m.Items {
+		switch {
+		case it.IsSeparator:
+			out = append(out, "---")
+		case it.Disabled:
+			out = append(out, "["+it.Label+"]")
+		default:
+			out = append(out, it.Label)
+		}
+	}
+	return out
+}
+
+func TestTrayMenu(t *testing.T) {
+	tests := []struct {
+		name  string
+		state State
+		want  []string
+		icon  fyne.Resource
+	}{
+		{
+			name:  "loading",
+			state: State{Loading: true},
+			want:  []string{"[Loading accounts…]", "---", "Manage accounts…", "Quit"},
+			icon:  trayIconBusy,
+		},
+		{
+			name:  "no accounts",
+			state: State{},
+			want:  []string{"[No accounts connected]", "---", "Manage accounts…", "Quit"},
+			icon:  trayIconNormal,
+		},
+		{
+			name:  "one connected",
+			state: State{Accounts: []accounts.Account{alice}},
+			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			icon:  trayIconNormal,
+		},
+		{
+			name:  "one needs reconnect",
+			state: State{Accounts: []accounts.Account{alice, bob}},
+			want: []string{
+				"[alice@contoso.com — connected]",
+				"[bob@example.com — needs reconnect]",
+				"---", "Manage accounts…", "Quit",
+			},
+			icon: trayIconAttention,
+		},
+		{
+			name:  "reloading keeps accounts",
+			state: State{Accounts: []accounts.Account{alice}, Loading: true},
+			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			icon:  trayIconBusy,
+		},
+		{
+			name:  "load failed",
+			state: State{Err: errors.New("boom")},
+			want:  []string{"[Accounts unavailable]", "---", "Manage accounts…", "Quit"},
+			icon:  trayIconAttention,
+		},
+		{
+			name: "address falls back to name then ID",
+			state: State{Accounts: []accounts.Account{
+				{ID: "microsoft:x", Name: "Work", Status: accounts.StatusConnected},
+				{ID: "google:y", Status: "suspended-by-admin"},
+			}},
+			want: []string{"[Work — connected]", "[google:y — suspended by admin]", "---", "Manage accounts…", "Quit"},
+			icon: trayIconNormal,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state := TrayState{State: tt.state}
+			got := menuLabels(TrayMenu(state))
+			if len(got) != len(tt.want) {
+				t.Fatalf("TrayMenu labels = %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("TrayMenu labels = %q, want %q", got, tt.want)
+					break
+				}
+			}
+			if icon := TrayIcon(state); icon != tt.icon {
+				t.Errorf("TrayIcon = %s, want %s", icon.Name(), tt.icon.Name())
+			}
+		})
+	}
+}
+
+func TestTrayMenuActions(t *testing.T) {
+	var managed, quit int
+	m := TrayMenu(TrayState{OnManage: func() { managed++ }, OnQuit: func() { quit++ }})
+
+	items := map[string]*fyne.MenuItem{}
+	for _, it := range m.Items {
+		items[it.Label] = it
+	}
+	items["Manage accounts…"].Action()
+	items["Quit"].Action()
+	if managed != 1 || quit != 1 {
+		t.Errorf("Manage ran %d times, Quit %d times; want 1 each", managed, quit)
+	}
+	if !items["Quit"].IsQuit {
+		t.Error("Quit item is not marked IsQuit: Fyne would add a second Quit")
+	}
+}
+
+func TestTrayIconsDiffer(t *testing.T) {
+	icons := []fyne.Resource{trayIconNormal, trayIconAttention, trayIconBusy, appIcon}
+	seen := map[string]bool{}
+	for _, r := range icons {
+		if len(r.Content()) == 0 {
+			t.Errorf("%s is empty", r.Name())
+		}
+		if seen[string(r.Content())] {
+			t.Errorf("%s has the same image as another icon", r.Name())
+		}
+		seen[string(r.Content())] = true
+	}
+}

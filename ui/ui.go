@@ -1,0 +1,68 @@
+// Package ui is Latchkey's desktop front end, built with Fyne: the tray
+// icon and its menu, and the accounts window. It reads accounts through the
+// small AccountLister interface it declares, so it tests without a display
+// and without a keychain (CGO_ENABLED=0 go test ./ui/...). Only cmd/ creates
+// the real Fyne app.
+//
+// Widgets are touched only on Fyne's UI goroutine: work runs in goroutines
+// and its results come back through fyne.Do.
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// AppID is Latchkey's application ID. It must equal the ID in FyneApp.toml
+// (a test checks): Fyne keys preferences and storage by it, and packaging
+// names the desktop entry after it.
+const AppID = "io.github.latchkey.Latchkey"
+
+// AppName is Latchkey's name as people read it, FyneApp.toml's Name.
+const AppName = "Latchkey"
+
+// AccountLister lists the connected accounts. *accounts.Service satisfies
+// it. List is called from a goroutine, never from the UI goroutine.
+type AccountLister interface {
+	List(ctx context.Context) ([]accounts.Account, error)
+}
+
+// Unavailable returns an AccountLister whose List always fails with err.
+// main uses it when the account store could not be opened, so the window
+// says why instead of the app failing to start.
+func Unavailable(err error) AccountLister {
+	return unavailable{err: err}
+}
+
+type unavailable struct{ err error }
+
+func (u unavailable) List(context.Context) ([]accounts.Account, error) {
+	return nil, fmt.Errorf("open accounts: %w", u.err)
+}
+
+// State is what the front end shows about the accounts. It is replaced
+// whole, on the UI goroutine, each time a load starts or ends.
+type State struct {
+	// Accounts are the accounts from the last successful load.
+	Accounts []accounts.Account
+	// Loading is true while a load is under way.
+	Loading bool
+	// Err is why the last load failed, nil if it succeeded.
+	Err error
+}
+
+// NeedsAttention reports whether the person should look at Latchkey: an
+// account must be reconnected or the accounts could not be read.
+func (s State) NeedsAttention() bool {
+	if s.Err != nil {
+		return true
+	}
+	for _, a := range s.Accounts {
+		if a.Status == accounts.StatusNeedsReconnect {
+			return true
+		}
+	}
+	return false
+}
