@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
 TEST_PKGS := dbus gnome-keyring libsecret-tools libglib2.0-bin xvfb xauth xdotool \
-	imagemagick haskell-status-notifier-item-utils curl nodejs npm hyperfine
+	imagemagick haskell-status-notifier-item-utils curl hyperfine
 
 # apt-install installs the Debian packages named in $(1) that are missing.
 define apt-install
@@ -33,13 +33,16 @@ deps:
 
 deps-test: deps
 	$(call apt-install,$(TEST_PKGS))
+	@# Node may come from elsewhere than Debian (with its own npm): only
+	@# install Debian's when there is none.
+	@command -v node >/dev/null && command -v npm >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
 	cd accounts/oidcprovidertest/node && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 cli:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/latchkey ./cmd/latchkey
 
 tray:
-	$(GO) build -trimpath -o $(BIN)/latchkey-tray ./cmd/latchkey-tray
+	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/latchkey-tray ./cmd/latchkey-tray
 
 ## test: install what the tests need, then run every test
 test: deps-test

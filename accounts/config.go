@@ -120,7 +120,10 @@ func LoadConfig(dir string) (*Config, error) {
 		if errors.As(err, &pe) {
 			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Msg: pe.Message}
 		}
-		return nil, &ConfigError{Path: path, Msg: err.Error()}
+		// Type errors name their line only in the text: "toml: line N ...".
+		line := 0
+		fmt.Sscanf(strings.TrimPrefix(err.Error(), "toml: line "), "%d", &line)
+		return nil, &ConfigError{Path: path, Line: line, Msg: err.Error()}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
@@ -136,9 +139,18 @@ func LoadConfig(dir string) (*Config, error) {
 	return c, nil
 }
 
-// lineOfKey finds the first line that mentions key, for error messages.
+// lineOfKey finds the line that sets key (else the first that mentions
+// it), for error messages.
 func lineOfKey(data []byte, key string) int {
-	for i, line := range strings.Split(string(data), "\n") {
+	lines := strings.Split(string(data), "\n")
+	q := regexp.QuoteMeta(key)
+	def := regexp.MustCompile(`^\s*(` + q + `|"` + q + `"|'` + q + `')\s*=|\[\s*providers\.(` + q + `|"` + q + `")\s*\]`)
+	for i, line := range lines {
+		if def.MatchString(line) {
+			return i + 1
+		}
+	}
+	for i, line := range lines {
 		if strings.Contains(line, key) {
 			return i + 1
 		}
@@ -249,10 +261,10 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 	su := &Setup{
 		Provider: p.Name, Title: p.Title, Family: p.Family,
 		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
-		Scopes: p.Scopes, RedirectHost: p.RedirectHost, AuthParams: url.Values{},
+		Scopes: slices.Clone(p.Scopes), RedirectHost: p.RedirectHost, AuthParams: url.Values{},
 	}
 	for k, v := range p.AuthParams {
-		su.AuthParams[k] = v
+		su.AuthParams[k] = slices.Clone(v)
 	}
 	if len(s.Scopes) > 0 {
 		su.Scopes = s.Scopes

@@ -154,3 +154,9 @@ func needsReconnect(te *oauthflow.TokenError) bool {
 	}
 	return false
 }
+
+// needsConsent tells whether a token error asks for consent to the scopes
+// requested, rather than saying the sign-in itself is dead.
+func needsConsent(te *oauthflow.TokenError) bool {
+	return slices.Contains(te.ErrorCodes, 65001) || te.Code == "consent_required" || te.Suberror == "consent_required"
+}

@@ -21,6 +21,10 @@ import (
 // it is handed out, so a mail client never logs in with a dying token.
 const refreshMargin = 5 * time.Minute
 
+// refreshDeadline bounds one refresh: the lock wait, a few bounded HTTP
+// attempts and the keychain writes.
+const refreshDeadline = 3 * time.Minute
+
 // Options configure a Service; the zero value means the defaults.
 type Options struct {
 	// ConfigDir defaults to ConfigDir().
@@ -186,7 +190,13 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 		return t, nil
 	}
 	key := r.ID + "\x00" + res + "\x00" + strings.Join(scopes, " ")
-	v, err, _ := s.flight.Do(key, func() (any, error) { return s.refresh(ctx, r.ID, res, scopes) })
+	// The work outlives any one caller's cancellation (singleflight shares
+	// it); its own deadline bounds it.
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshDeadline)
+		defer cancel()
+		return s.refresh(ctx, r.ID, res, scopes)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +244,11 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
 	if err != nil {
 		var te *oauthflow.TokenError
+		if errors.As(err, &te) && len(scopes) > 0 && needsConsent(te) {
+			// Only the extra scopes lack consent: the account itself is fine.
+			return nil, &ReconnectError{Account: id, Code: te.Code,
+				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; connect again asking for them with --scope"}
+		}
 		if errors.As(err, &te) && needsReconnect(te) {
 			return nil, s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code)
 		}
@@ -255,6 +270,10 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	granted := tok.Scopes
 	if granted == nil {
 		granted = ask
+	}
+	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
+		return nil, &ReconnectError{Account: id, Code: "scope_not_granted",
+			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
 	}
 	t := &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
 	if err := s.writeAccess(ctx, t); err != nil {

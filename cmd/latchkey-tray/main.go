@@ -15,6 +15,7 @@ import (
 )
 
 func main() {
+	accounts.HardenProcess()
 	a := app.NewWithID(ui.AppID)
 	if meta := a.Metadata(); meta.Name == "" {
 		// Built with plain `go build`, away from FyneApp.toml: name the app
