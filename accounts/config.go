@@ -118,7 +118,13 @@ func LoadConfig(dir string) (*Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Msg: pe.Message}
+			msg := pe.Message
+			if lines := strings.Split(string(data), "\n"); pe.Position.Line > 0 && pe.Position.Line <= len(lines) &&
+				strings.Contains(lines[pe.Position.Line-1], "secret") {
+				// The parser quotes the bad value, which may be a secret.
+				msg = "this line cannot be read; write the value as a quoted string, e.g. client_secret = \"...\""
+			}
+			return nil, &ConfigError{Path: path, Line: pe.Position.Line, Msg: msg}
 		}
 		// Type errors name their line only in the text: "toml: line N ...".
 		line := 0

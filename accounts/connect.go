@@ -149,8 +149,9 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	// Access tokens of other resources belong to the old sign-in.
+	var old *record
 	if ix, err := loadIndex(s.dir); err == nil {
-		if old := ix.byID(r.ID); old != nil {
+		if old = ix.byID(r.ID); old != nil {
 			for other := range old.Tokens {
 				if other != res {
 					s.keys.Delete(ctx, accessKey(r.ID, other))
@@ -159,6 +160,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		}
 	}
 	if err := s.updateIndex(ctx, func(ix *index) error { ix.put(r); return nil }); err != nil {
+		if old == nil {
+			// No index entry will point at them: leave no secret behind.
+			s.keys.Delete(ctx, accessKey(r.ID, res))
+			s.keys.Delete(ctx, refreshKey(r.ID))
+		}
 		return Account{}, err
 	}
 	return r.view(), nil

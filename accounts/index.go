@@ -173,12 +173,15 @@ func (ix *index) find(name string) (*record, error) {
 // checkAccountName refuses names no account can have, before they reach
 // a file path, a keychain key or a message.
 func checkAccountName(name string) error {
-	if name == "" || len(name) > 320 {
-		return fmt.Errorf("%w: an account is named by its email address or provider:email", ErrUsage)
+	// 180 bytes leaves room in a keychain key (256 bytes at most) for the
+	// provider and the longest resource suffix.
+	if name == "" || len(name) > 180 {
+		return fmt.Errorf("%w: an account is named by its email address or provider:email (at most 180 characters)", ErrUsage)
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar {
-			return fmt.Errorf("%w: an account name cannot contain spaces or control characters", ErrUsage)
+		// '#' is reserved in keychain keys for the parts of split items.
+		if unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar || r == '#' {
+			return fmt.Errorf("%w: an account name cannot contain spaces, control characters or '#'", ErrUsage)
 		}
 	}
 	return nil

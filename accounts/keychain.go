@@ -72,7 +72,8 @@ func (s *Service) readRefresh(ctx context.Context, id string) (*refreshItem, err
 	}
 	var it refreshItem
 	if err := json.Unmarshal(data, &it); err != nil || it.RefreshToken == "" {
-		return nil, fmt.Errorf("%w: the keychain item %s/%s is damaged", ErrStorage, KeychainService, refreshKey(id))
+		return nil, &ReconnectError{Account: id, Code: "damaged_item",
+			Reason: fmt.Sprintf("its saved sign-in in the keychain (service %s, key %s) is damaged", KeychainService, refreshKey(id))}
 	}
 	return &it, nil
 }

@@ -14,10 +14,11 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// lockWait bounds how long a process waits for another one's lock: a
-// refresh holding it does at most a few bounded HTTP requests and keychain
-// writes, so a holder past this is hung, and waiting longer helps nobody.
-var lockWait = 90 * time.Second
+// lockWait bounds how long a process waits for another one's lock. A
+// refresh holding it is itself bounded by refreshDeadline (a few HTTP
+// attempts and keychain calls, one of which may wait for a person to
+// unlock the keychain), so a holder past this is hung.
+var lockWait = refreshDeadline + 30*time.Second
 
 // runtimeDir is where lock files live: the user's runtime dir where the OS
 // has one ($XDG_RUNTIME_DIR), else a private dir in the user's temp dir.
@@ -59,11 +60,15 @@ func lockFile(ctx context.Context, name string) (*fileLock, error) {
 		return nil, fmt.Errorf("%w: lock file %s is a symbolic link; remove it", ErrStorage, path)
 	}
 	fl := flock.New(path, flock.SetFlag(lockOpenFlags), flock.SetPermissions(0o600))
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 25*time.Millisecond)
 	if ok {
 		return &fileLock{fl}, nil
+	}
+	if parent.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w: gave up waiting for another Latchkey process to release %s", ErrBusy, path)
 	}
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w: another Latchkey process has held %s for over %s without finishing; if none is running, try again", ErrBusy, path, lockWait)

@@ -192,15 +192,20 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 	key := r.ID + "\x00" + res + "\x00" + strings.Join(scopes, " ")
 	// The work outlives any one caller's cancellation (singleflight shares
 	// it); its own deadline bounds it.
-	v, err, _ := s.flight.Do(key, func() (any, error) {
+	ch := s.flight.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshDeadline)
 		defer cancel()
 		return s.refresh(ctx, r.ID, res, scopes)
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case v := <-ch:
+		if v.Err != nil {
+			return nil, v.Err
+		}
+		return v.Val.(*AccessToken), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v.(*AccessToken), nil
 }
 
 // refresh redeems the refresh token for a new access token, under the
@@ -254,17 +259,17 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		}
 		return nil, providerErr("renew the access token of "+id, err)
 	}
-	if tok.IDToken != "" {
-		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
-			return nil, err
-		}
-	}
-	// A rotated refresh token is saved first: if anything after this
-	// fails, the account still works with the new one.
+	// A rotated refresh token is saved first, before any check: the
+	// provider has already retired the old one.
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
 		saved.RefreshToken = tok.RefreshToken
 		if err := s.writeRefresh(ctx, id, *saved); err != nil {
 			return nil, err
+		}
+	}
+	if tok.IDToken != "" {
+		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
 		}
 	}
 	granted := tok.Scopes
@@ -280,7 +285,9 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, err
 	}
 	now := s.now().UTC()
-	err = s.updateIndex(ctx, func(ix *index) error {
+	// The token is saved and valid: failing to note it in the index (a full
+	// disk, a read-only dir) must not fail the caller.
+	_ = s.updateIndex(ctx, func(ix *index) error {
 		r := ix.byID(id)
 		if r == nil {
 			return nil
@@ -296,7 +303,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		}
 		return nil
 	})
-	return t, err
+	return t, nil
 }
 
 // refreshScopes is the scope parameter of a refresh. Microsoft needs it
@@ -334,7 +341,7 @@ func (s *Service) checkRefreshedIdentity(r *record, raw string) error {
 		err = c.Check(oauthflow.Expect{Issuer: r.Issuer, ClientID: r.ClientID, Subject: r.Subject, Now: s.now()})
 	}
 	if err != nil {
-		return fmt.Errorf("%w: the provider's ID token on refresh does not match the account (%v); nothing was saved", ErrProvider, err)
+		return fmt.Errorf("its ID token does not match the account: %v", err)
 	}
 	return nil
 }
@@ -399,6 +406,13 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 		return Account{}, err
 	}
 	defer lock.unlock()
+	// A refresh may have added a resource while we waited: look again.
+	if ix, err = loadIndex(s.dir); err != nil {
+		return Account{}, err
+	}
+	if r = ix.byID(r.ID); r == nil {
+		return Account{}, fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
+	}
 	// Secrets first: a crash midway leaves an index entry without tokens
 	// (shown as needing a reconnect), never tokens nobody knows of.
 	resources := []string{r.resourceKey("")}

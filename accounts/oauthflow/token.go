@@ -536,11 +536,19 @@ func stringMember(obj map[string]json.RawMessage, k string) (s string, ok bool, 
 	return s, true, nil
 }
 
+// assumedLifetime is the lifetime of an access token whose response has
+// no expires_in (RFC 6749 only recommends it): short, so a token is
+// renewed early rather than handed out dead.
+const assumedLifetime = 15 * time.Minute
+
 // expiresIn reads expires_in: a JSON number or a string of digits (some
-// providers quote it), in (0, 1 year].
+// providers quote it), in (0, 1 year]; absent means assumedLifetime.
 func expiresIn(raw json.RawMessage) (time.Duration, error) {
-	if raw == nil || string(raw) == "null" {
-		return 0, errors.New("no expires_in")
+	if raw == nil {
+		return assumedLifetime, nil
+	}
+	if string(raw) == "null" {
+		return 0, errors.New("expires_in is null")
 	}
 	s := string(raw)
 	if len(s) >= 2 && s[0] == '"' {

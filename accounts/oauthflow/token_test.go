@@ -373,3 +373,12 @@ func TestSecretsNotFormatted(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingExpiresIn: RFC 6749 only recommends expires_in; without it
+// the token is assumed short-lived rather than refused.
+func TestMissingExpiresIn(t *testing.T) {
+	got, err := expiresIn(nil)
+	if err != nil || got != assumedLifetime {
+		t.Fatalf("expiresIn(absent) = %v, %v; want %v", got, err, assumedLifetime)
+	}
+}

@@ -30,7 +30,8 @@ Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
 Flags:
   --scope S          ask for scope S instead of the provider's defaults (repeatable)
   --client-id ID     your app registration's client id
-  --client-secret S  the client secret (Google desktop clients need it)
+  --client-secret S  the client secret (Google desktop clients need it; other
+                     users can see command lines, so prefer config.toml)
   --tenant T         Microsoft: common, organizations, consumers, a tenant id or domain
   --cloud C          Microsoft: global, usgov, usgov-dod or china
   --authority URL    Microsoft: another sign-in authority (AD FS, tests)
