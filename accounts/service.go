@@ -83,9 +83,6 @@ func systemBrowser(url string) error {
 	return browser.OpenURL(url)
 }
 
-// Dir is the config dir this Service keeps its index in.
-func (s *Service) Dir() string { return s.dir }
-
 // List returns every connected account.
 func (s *Service) List(ctx context.Context) ([]Account, error) {
 	ix, err := loadIndex(s.dir)

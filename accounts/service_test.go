@@ -115,7 +115,7 @@ func TestMicrosoftConnectTokenRefresh(t *testing.T) {
 	if n := m.Refreshes() - before; n != 1 {
 		t.Errorf("20 concurrent callers caused %d refreshes, want 1", n)
 	}
-	assertNoSecrets(t, s.Dir(), m.IssuedTokens())
+	assertNoSecrets(t, s.dir, m.IssuedTokens())
 }
 
 // TestTokenTwoServicesOneRefresh plays two processes (two Services over the
@@ -124,7 +124,7 @@ func TestTokenTwoServicesOneRefresh(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	store := newMemStore()
 	s1 := connectMicrosoft(t, m, store)
-	s2, _ := Open(Options{ConfigDir: s1.Dir(), Keychain: store})
+	s2, _ := Open(Options{ConfigDir: s1.dir, Keychain: store})
 	expireAccess(t, store, accessKey(msID, graph))
 	before := m.Refreshes()
 	var wg sync.WaitGroup
@@ -179,7 +179,7 @@ func TestMicrosoftInvalidGrant(t *testing.T) {
 	if list, _ := s.List(ctx); len(list) != 1 || list[0].Status != StatusConnected {
 		t.Errorf("List after reconnect = %+v", list)
 	}
-	assertNoSecrets(t, s.Dir(), m.IssuedTokens(), err, err2)
+	assertNoSecrets(t, s.dir, m.IssuedTokens(), err, err2)
 }
 
 func TestMicrosoftProviderDown(t *testing.T) {
@@ -210,7 +210,7 @@ func TestMicrosoftProviderDown(t *testing.T) {
 	if _, err := s.Token(ctx, msID, nil); err != nil {
 		t.Errorf("Token after the outage: %v", err)
 	}
-	assertNoSecrets(t, s.Dir(), m.IssuedTokens(), err)
+	assertNoSecrets(t, s.dir, m.IssuedTokens(), err)
 }
 
 func TestRemove(t *testing.T) {
@@ -259,7 +259,7 @@ func TestKeychainUnavailable(t *testing.T) {
 	if !errors.Is(err, ErrKeychain) {
 		t.Fatalf("Connect = %v, want ErrKeychain", err)
 	}
-	ents, _ := os.ReadDir(s.Dir())
+	ents, _ := os.ReadDir(s.dir)
 	if len(ents) != 1 || ents[0].Name() != ConfigFileName {
 		t.Errorf("config dir after a failed Connect holds %v, want only %s", ents, ConfigFileName)
 	}
@@ -281,7 +281,7 @@ func TestKeychainUnavailable(t *testing.T) {
 	if list, _ := s.List(ctx); len(list) != 1 || list[0].Status != StatusConnected {
 		t.Errorf("List = %+v: a keychain failure must not change the account", list)
 	}
-	assertNoSecrets(t, s.Dir(), m.IssuedTokens(), err, err2, err3)
+	assertNoSecrets(t, s.dir, m.IssuedTokens(), err, err2, err3)
 }
 
 // TestMissingRefreshItem: the index names an account whose sign-in is gone
@@ -333,7 +333,7 @@ func TestGoogleConnectPartialGrant(t *testing.T) {
 	if !errors.As(err, &re) || !strings.Contains(re.Reason, "Testing") {
 		t.Errorf("Token after the 7-day expiry = %v, want a reason naming Testing", err)
 	}
-	assertNoSecrets(t, s.Dir(), g.IssuedTokens(), err)
+	assertNoSecrets(t, s.dir, g.IssuedTokens(), err)
 }
 
 // TestTokenOtherResourceKeepsAccount: asking for a scope of a resource the
@@ -400,14 +400,14 @@ func TestConnectErrors(t *testing.T) {
 	if len(store.keys()) != 0 {
 		t.Errorf("failed sign-ins wrote %q", store.keys())
 	}
-	if _, err := os.Stat(s.Dir() + "/" + IndexFileName); !os.IsNotExist(err) {
+	if _, err := os.Stat(s.dir + "/" + IndexFileName); !os.IsNotExist(err) {
 		t.Error("failed sign-ins wrote the index")
 	}
 	_, err4 := s.Connect(ctx, ConnectRequest{Provider: "nope"})
 	if !errors.Is(err4, ErrUsage) {
 		t.Errorf("unknown provider = %v, want ErrUsage", err4)
 	}
-	assertNoSecrets(t, s.Dir(), m.IssuedTokens(), err, err2, err3, err4)
+	assertNoSecrets(t, s.dir, m.IssuedTokens(), err, err2, err3, err4)
 }
 
 func TestCheckTenant(t *testing.T) {

@@ -48,7 +48,7 @@ Examples:
 }
 
 func runConnect(ctx context.Context, env *cli, c *command, args []string) error {
-	fs := newFlags(c, env.stderr)
+	fs := newFlags(c)
 	var (
 		scopes    listFlag
 		set       accounts.Settings
@@ -121,7 +121,7 @@ Examples:
   latchkey list --json | jq -r '.[] | select(.status != "connected") | .id'
 `,
 	run: func(ctx context.Context, env *cli, c *command, args []string) error {
-		fs := newFlags(c, env.stderr)
+		fs := newFlags(c)
 		asJSON := fs.Bool("json", false, "")
 		pos, err := parse(c, fs, env.stdout, args)
 		if err != nil {
@@ -166,7 +166,7 @@ Examples:
   latchkey show google:alice@gmail.com --json
 `,
 	run: func(ctx context.Context, env *cli, c *command, args []string) error {
-		fs := newFlags(c, env.stderr)
+		fs := newFlags(c)
 		asJSON := fs.Bool("json", false, "")
 		pos, err := parse(c, fs, env.stdout, args)
 		if err != nil {
@@ -231,7 +231,7 @@ Examples:
 }
 
 func runToken(ctx context.Context, env *cli, c *command, args []string) error {
-	fs := newFlags(c, env.stderr)
+	fs := newFlags(c)
 	var scopes listFlag
 	fs.Var(&scopes, "scope", "")
 	format := fs.String("format", "raw", "")
@@ -293,7 +293,7 @@ Examples:
   latchkey remove google:alice@gmail.com
 `,
 	run: func(ctx context.Context, env *cli, c *command, args []string) error {
-		fs := newFlags(c, env.stderr)
+		fs := newFlags(c)
 		pos, err := parse(c, fs, env.stdout, args)
 		if err != nil {
 			return err

@@ -7,12 +7,12 @@ import (
 	"strings"
 )
 
-// newFlags returns a flag set for command c whose -h/--help prints c.usage.
-func newFlags(c *command, out io.Writer) *flag.FlagSet {
+// newFlags returns a silent flag set for command c: parse prints c.usage
+// on -h/--help and turns errors into usage errors.
+func newFlags(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	_ = out
 	return fs
 }
 
