@@ -20,7 +20,7 @@ define apt-install
 	fi
 endef
 
-.PHONY: run test build deps deps-test cli tray cross smoke bench clean
+.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean
 
 ## run: install build dependencies, build both programs, start the desktop app
 run: build
@@ -66,6 +66,16 @@ smoke: tray
 ## bench: compare `latchkey token` with `secret-tool lookup` side by side
 bench: deps-test cli
 	bash cmd/latchkey/testdata/bench.sh $(BIN)/latchkey
+
+## fuzz: run every fuzz target for FUZZTIME each (make test runs their seed corpora)
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list ./accounts/...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf $(BIN)
