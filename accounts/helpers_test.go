@@ -92,7 +92,7 @@ func (m *memStore) put(key string, v []byte) {
 
 // privateRuntimeDir points XDG_RUNTIME_DIR at a private temporary dir, so
 // lock files are the test's own.
-func privateRuntimeDir(t *testing.T) string {
+func privateRuntimeDir(t testing.TB) string {
 	t.Helper()
 	d := t.TempDir()
 	if err := os.Chmod(d, 0o700); err != nil {

@@ -37,6 +37,12 @@ type prefetcher interface {
 	prefetch(ctx context.Context, service string, users ...string) error
 }
 
+// multiGetter is a backend that can read several items at once; a user
+// without an item is missing from the result.
+type multiGetter interface {
+	getMany(ctx context.Context, service string, users ...string) (map[string]string, error)
+}
+
 // goKeyring is the OS keychain through github.com/zalando/go-keyring. Its
 // calls cannot be cancelled; the serial worker bounds how long callers wait.
 type goKeyring struct{}

@@ -60,6 +60,40 @@ func (k *Keyring) readHead(ctx context.Context, key string) (head, error) {
 	if err != nil {
 		return head{}, err
 	}
+	return parseHead(v)
+}
+
+// readHeads reads the heads of keys in one backend call where it can.
+func (k *Keyring) readHeads(ctx context.Context, keys []string) ([]head, error) {
+	heads := make([]head, len(keys))
+	m, ok := k.store.(multiGetter)
+	if !ok {
+		for i, key := range keys {
+			h, err := k.readHead(ctx, key)
+			if err != nil {
+				return nil, err
+			}
+			heads[i] = h
+		}
+		return heads, nil
+	}
+	values, err := m.getMany(ctx, k.service, keys...)
+	if err != nil {
+		return nil, err
+	}
+	for i, key := range keys {
+		v, ok := values[key]
+		if !ok {
+			continue
+		}
+		if heads[i], err = parseHead(v); err != nil {
+			return nil, err
+		}
+	}
+	return heads, nil
+}
+
+func parseHead(v string) (head, error) {
 	if !strings.HasPrefix(v, markerPrefix) {
 		return head{exists: true, raw: v}, nil
 	}
@@ -75,6 +109,11 @@ func (k *Keyring) read(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return k.readValue(ctx, key, h)
+}
+
+// readValue is the value whose head is h: the head itself, or its chunks.
+func (k *Keyring) readValue(ctx context.Context, key string, h head) ([]byte, error) {
 	if !h.exists {
 		return nil, ErrNotFound
 	}
@@ -109,18 +148,34 @@ func split(secret []byte, size int) []string {
 	return append(parts, string(secret))
 }
 
+// prefetchForWrite looks up, in one backend call where it can, what writes
+// of keys will look at: each head, and where an interrupted first chunked
+// write would have left chunks.
+func (k *Keyring) prefetchForWrite(ctx context.Context, keys ...string) error {
+	p, ok := k.store.(prefetcher)
+	if !ok {
+		return nil
+	}
+	names := make([]string, 0, 2*len(keys))
+	for _, key := range keys {
+		names = append(names, key, chunkName(key, 1, 0))
+	}
+	return p.prefetch(ctx, k.service, names...)
+}
+
 func (k *Keyring) write(ctx context.Context, key string, secret []byte) error {
-	if p, ok := k.store.(prefetcher); ok {
-		// The head and where an interrupted first chunked write would
-		// have left chunks, in one go.
-		if err := p.prefetch(ctx, k.service, key, chunkName(key, 1, 0)); err != nil {
-			return err
-		}
+	if err := k.prefetchForWrite(ctx, key); err != nil {
+		return err
 	}
 	h, err := k.readHead(ctx, key)
 	if err != nil {
 		return err
 	}
+	return k.writeOver(ctx, key, h, secret)
+}
+
+// writeOver writes secret under key, whose current head is h.
+func (k *Keyring) writeOver(ctx context.Context, key string, h head, secret []byte) error {
 	chunked := h.chunked || len(secret) > k.chunkSize || strings.HasPrefix(string(secret), markerPrefix)
 	if !chunked {
 		if err := k.store.Set(ctx, k.service, key, string(secret)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -131,7 +132,7 @@ func newKeyring(service string, timeout time.Duration, store backend) *Keyring {
 // ErrUnavailable or ErrLocked.
 func (k *Keyring) Get(ctx context.Context, key string) ([]byte, error) {
 	var secret []byte
-	err := k.do(ctx, "read", key, func(ctx context.Context) error {
+	err := k.do(ctx, "read", []string{key}, func(ctx context.Context) error {
 		var err error
 		secret, err = k.read(ctx, key)
 		return err
@@ -145,14 +146,76 @@ func (k *Keyring) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores secret under key, replacing any previous value.
 func (k *Keyring) Set(ctx context.Context, key string, secret []byte) error {
 	secret = append([]byte(nil), secret...) // the caller may reuse its slice
-	return k.do(ctx, "write", key, func(ctx context.Context) error {
+	return k.do(ctx, "write", []string{key}, func(ctx context.Context) error {
 		return k.write(ctx, key, secret)
+	})
+}
+
+// GetMany returns the secrets stored under keys, read in one keychain
+// operation: on the Secret Service, two round trips whatever the number of
+// keys. A key that has no item is missing from the map; other failures fail
+// the whole call.
+func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	err := k.do(ctx, "read", keys, func(ctx context.Context) error {
+		heads, err := k.readHeads(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for i, key := range keys {
+			v, err := k.readValue(ctx, key, heads[i])
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[key] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Item is a key and its secret, for SetMany.
+type Item struct {
+	Key    string
+	Secret []byte
+}
+
+// SetMany stores items in one keychain operation, one after the other in
+// the order given, and stops at the first that fails: a caller that must
+// save one secret before another lists it first.
+func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
+	keys := make([]string, len(items))
+	own := make([]Item, len(items)) // the caller may reuse its slices
+	for i, it := range items {
+		keys[i] = it.Key
+		own[i] = Item{it.Key, append([]byte(nil), it.Secret...)}
+	}
+	return k.do(ctx, "write", keys, func(ctx context.Context) error {
+		if err := k.prefetchForWrite(ctx, keys...); err != nil {
+			return err
+		}
+		heads, err := k.readHeads(ctx, keys)
+		if err != nil {
+			return err
+		}
+		for i, it := range own {
+			if err := k.writeOver(ctx, it.Key, heads[i], it.Secret); err != nil {
+				return fmt.Errorf("%q: %w", it.Key, err)
+			}
+		}
+		return nil
 	})
 }
 
 // Delete removes key and its chunks. Deleting a missing key returns nil.
 func (k *Keyring) Delete(ctx context.Context, key string) error {
-	return k.do(ctx, "delete", key, func(ctx context.Context) error {
+	return k.do(ctx, "delete", []string{key}, func(ctx context.Context) error {
 		return k.remove(ctx, key)
 	})
 }
@@ -174,10 +237,16 @@ func validKey(key string) error {
 }
 
 // do runs op on the worker and waits for it within the call's time budget.
-func (k *Keyring) do(ctx context.Context, what, key string, op func(ctx context.Context) error) error {
-	wrap := func(err error) error { return fmt.Errorf("keychain %s %q: %w", what, key, err) }
-	if err := validKey(key); err != nil {
-		return wrap(err)
+func (k *Keyring) do(ctx context.Context, what string, keys []string, op func(ctx context.Context) error) error {
+	quoted := make([]string, len(keys))
+	for i, key := range keys {
+		quoted[i] = strconv.Quote(key)
+	}
+	wrap := func(err error) error { return fmt.Errorf("keychain %s %s: %w", what, strings.Join(quoted, ", "), err) }
+	for _, key := range keys {
+		if err := validKey(key); err != nil {
+			return wrap(err)
+		}
 	}
 	if k.ready != nil {
 		if err := k.ready(); err != nil {

@@ -46,7 +46,10 @@ type secretService struct {
 	session    dbus.ObjectPath
 	collection dbus.ObjectPath
 	// pending are calls whose caller stopped waiting before their reply.
-	pending []*dbus.Call
+	// It has its own lock: settle must not wait for a running operation.
+	// Each is a channel closed once its call has been answered.
+	pendingMu sync.Mutex
+	pending   []chan struct{}
 	// found caches, for the current Keyring job only (see beginJob), the
 	// item of each username looked up: "" when there is none. Items can
 	// change between jobs (other programs write the keychain too), never
@@ -112,6 +115,56 @@ func (s *secretService) Get(ctx context.Context, service, user string) (string, 
 		return nil
 	})
 	return v, err
+}
+
+// getMany reads several items with one lookup and one GetSecrets call.
+func (s *secretService) getMany(ctx context.Context, service string, users ...string) (map[string]string, error) {
+	out := make(map[string]string, len(users))
+	err := s.retry(ctx, func() error {
+		clear(out)
+		var paths []dbus.ObjectPath
+		byPath := map[dbus.ObjectPath]string{}
+		var missing []string
+		for _, u := range users {
+			if p, ok := s.found[u]; ok {
+				if p != "" {
+					paths, byPath[p] = append(paths, p), u
+				}
+				continue
+			}
+			missing = append(missing, u)
+		}
+		if len(missing) > 0 {
+			found, err := s.lookup(ctx, service, missing...)
+			if err != nil {
+				return err
+			}
+			for i, p := range found {
+				if p != "" {
+					paths, byPath[p] = append(paths, p), missing[i]
+				}
+			}
+		}
+		if len(paths) == 0 {
+			return nil
+		}
+		call := s.conn.Object(secretsName, secretsPath).Go(serviceIface+".GetSecrets", 0, nil, paths, s.session)
+		if err := s.await(ctx, call); err != nil {
+			return err
+		}
+		var secrets map[dbus.ObjectPath]ssSecret
+		if err := call.Store(&secrets); err != nil {
+			return err
+		}
+		for p, sec := range secrets {
+			if u, ok := byPath[p]; ok {
+				out[u] = string(sec.Value)
+			}
+			clear(sec.Value)
+		}
+		return nil
+	})
+	return out, err
 }
 
 func (s *secretService) Set(ctx context.Context, service, user, secret string) error {
@@ -214,7 +267,10 @@ func (s *secretService) reset() {
 	if s.conn != nil {
 		s.conn.Close() // completes every pending call with ErrClosed
 	}
-	s.conn, s.session, s.collection, s.pending = nil, "", "", nil
+	s.conn, s.session, s.collection = nil, "", ""
+	s.pendingMu.Lock()
+	s.pending = nil
+	s.pendingMu.Unlock()
 	if s.found != nil {
 		clear(s.found)
 	}
@@ -224,7 +280,16 @@ func (s *secretService) reset() {
 // the current job.
 func (s *secretService) prefetch(ctx context.Context, service string, users ...string) error {
 	return s.retry(ctx, func() error {
-		_, err := s.lookup(ctx, service, users...)
+		var missing []string
+		for _, u := range users {
+			if _, ok := s.found[u]; !ok {
+				missing = append(missing, u)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		_, err := s.lookup(ctx, service, missing...)
 		return err
 	})
 }
@@ -388,26 +453,39 @@ func (s *secretService) await(ctx context.Context, calls ...*dbus.Call) error {
 }
 
 func (s *secretService) keepPending(calls []*dbus.Call) {
-	s.pending = slices.DeleteFunc(s.pending, func(c *dbus.Call) bool {
-		select {
-		case <-c.Done:
-			return true
-		default:
-			return false
-		}
-	})
-	s.pending = append(s.pending, calls...)
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	s.pending = slices.DeleteFunc(s.pending, isClosed)
+	for _, c := range calls {
+		answered := make(chan struct{})
+		// godbus completes every call, at the latest with ErrClosed when
+		// the connection closes, so this goroutine always ends.
+		go func() {
+			<-c.Done
+			close(answered)
+		}()
+		s.pending = append(s.pending, answered)
+	}
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // settle waits until every call sent so far, including those whose caller
 // gave up, has been answered, or until ctx ends.
 func (s *secretService) settle(ctx context.Context) error {
-	s.mu.Lock()
+	s.pendingMu.Lock()
 	pending := slices.Clone(s.pending)
-	s.mu.Unlock()
-	for _, c := range pending {
+	s.pendingMu.Unlock()
+	for _, answered := range pending {
 		select {
-		case <-c.Done:
+		case <-answered:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -54,8 +54,20 @@ type Session struct {
 	// Address is the private bus address.
 	Address string
 
-	mu    sync.Mutex
-	procs []*exec.Cmd
+	mu     sync.Mutex
+	procs  []*exec.Cmd
+	keyrng *exec.Cmd
+}
+
+// KeyringPID is the process id of the session's gnome-keyring-daemon, 0 if
+// it has none. Tests stop it (SIGSTOP) to play a keychain that hangs.
+func (s *Session) KeyringPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keyrng == nil {
+		return 0
+	}
+	return s.keyrng.Process.Pid
 }
 
 // Start starts a private bus and a gnome-keyring-daemon whose login keyring
@@ -192,6 +204,9 @@ func (s *Session) startKeyring() error {
 	if err := s.start(cmd); err != nil {
 		return fmt.Errorf("keyringtest: start gnome-keyring-daemon: %w", err)
 	}
+	s.mu.Lock()
+	s.keyrng = cmd
+	s.mu.Unlock()
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
