@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# bench.sh BINARY: benchmark `latchkey token` against the tools it stands in
-# for, side by side, in a private world it builds and tears down itself.
+# bench.sh BINARY [BASELINE]: benchmark `latchkey token` against the tools it
+# stands in for, side by side, in a private world it builds and tears down
+# itself. With BASELINE (another build of the command, e.g. of an older
+# commit), it is timed too, interleaved with the others, so that a change's
+# effect is measured under the same machine load.
 #
 #   A  cached token:  BINARY token alice@example.test
 #                     vs secret-tool lookup of an item of the same size
@@ -22,7 +25,8 @@
 #   BENCH_RUNS          runs of each side of A (default 200)
 #   BENCH_REFRESH_RUNS  runs of each side of B (default 50)
 #   BENCH_WARMUP        untimed runs of each side before each benchmark (default 5)
-#   BENCH_OUT           also write the results as JSON to this file
+#   BENCH_OUT           also write the results as JSON to this file (with
+#                       BASELINE, under "baseline")
 #
 # No token is ever printed: token output goes to /dev/null and tokens moved
 # between the keychain and curl pass through files in the 0700 dir or stdin,
@@ -33,10 +37,15 @@ umask 077
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: bench.sh BINARY"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: bench.sh BINARY [BASELINE]"
 BIN=$1
 [ -x "$BIN" ] || die "$BIN is not an executable file (build it first: make cli)"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+BASE=${2:-}
+if [ -n "$BASE" ]; then
+	[ -x "$BASE" ] || die "$BASE is not an executable file"
+	BASE=$(cd "$(dirname "$BASE")" && pwd)/$(basename "$BASE")
+fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 NODE_DIR=$ROOT/accounts/oidcprovidertest/node
 BROWSER_DIR=$ROOT/accounts/oidcprovidertest/browser
@@ -189,15 +198,23 @@ summary() {
 
 a_latchkey() { "$BIN" token "$ACCOUNT" >/dev/null || die "latchkey token failed (exit $?)"; }
 a_secret() { secret-tool lookup service latchkey username "$SAME_KEY" >/dev/null || die "secret-tool lookup failed"; }
+a_base() { "$BASE" token "$ACCOUNT" >/dev/null || die "baseline latchkey token failed (exit $?)"; }
 
-for ((i = 0; i < WARMUP; i++)); do a_latchkey; a_secret; done
+for ((i = 0; i < WARMUP; i++)); do
+	a_latchkey; a_secret
+	[ -z "$BASE" ] || a_base
+done
 stats >"$DIR/stats.before-a"
-A_L=() A_S=()
+A_L=() A_S=() A_O=()
 for ((i = 0; i < RUNS; i++)); do
 	t0=$EPOCHREALTIME; a_latchkey; t1=$EPOCHREALTIME
 	A_L+=($((${t1/./} - ${t0/./})))
 	t0=$EPOCHREALTIME; a_secret; t1=$EPOCHREALTIME
 	A_S+=($((${t1/./} - ${t0/./})))
+	if [ -n "$BASE" ]; then
+		t0=$EPOCHREALTIME; a_base; t1=$EPOCHREALTIME
+		A_O+=($((${t1/./} - ${t0/./})))
+	fi
 done
 stats >"$DIR/stats.after-a"
 cmp -s "$DIR/stats.before-a" "$DIR/stats.after-a" || die "latchkey refreshed during the cached-token benchmark"
@@ -213,6 +230,7 @@ expire() {
 # The current refresh token, for curl, in a 0600 file in the 0700 dir.
 prep_curl() { lookup "$REFRESH_KEY" | jq -je .refresh_token >"$DIR/rt" || die "no refresh token in the keychain"; }
 b_latchkey() { "$BIN" token "$ACCOUNT" >/dev/null || die "latchkey token (refresh) failed (exit $?)"; }
+b_base() { "$BASE" token "$ACCOUNT" >/dev/null || die "baseline latchkey token (refresh) failed (exit $?)"; }
 b_curl() {
 	curl -s --noproxy '*' -X POST -o "$DIR/resp" -w '%{http_code}' \
 		--data-urlencode grant_type=refresh_token --data-urlencode "refresh_token@$DIR/rt" \
@@ -232,9 +250,10 @@ refreshes() { stats | jq .refresh_token; }
 for ((i = 0; i < WARMUP; i++)); do
 	expire; b_latchkey
 	prep_curl; b_curl; after_curl
+	[ -z "$BASE" ] || { expire; b_base; }
 done
 R0=$(refreshes)
-B_L=() B_C=()
+B_L=() B_C=() B_O=()
 for ((i = 0; i < REFRESH_RUNS; i++)); do
 	expire
 	t0=$EPOCHREALTIME; b_latchkey; t1=$EPOCHREALTIME
@@ -243,10 +262,17 @@ for ((i = 0; i < REFRESH_RUNS; i++)); do
 	t0=$EPOCHREALTIME; b_curl; t1=$EPOCHREALTIME
 	B_C+=($((${t1/./} - ${t0/./})))
 	after_curl
+	if [ -n "$BASE" ]; then
+		expire
+		t0=$EPOCHREALTIME; b_base; t1=$EPOCHREALTIME
+		B_O+=($((${t1/./} - ${t0/./})))
+	fi
 done
 R1=$(refreshes)
-((R1 - R0 == 2 * REFRESH_RUNS)) ||
-	die "the provider saw $((R1 - R0)) refreshes during the refresh benchmark, want $((2 * REFRESH_RUNS))"
+SIDES=2
+[ -z "$BASE" ] || SIDES=3
+((R1 - R0 == SIDES * REFRESH_RUNS)) ||
+	die "the provider saw $((R1 - R0)) refreshes during the refresh benchmark, want $((SIDES * REFRESH_RUNS))"
 "$BIN" token "$ACCOUNT" >/dev/null || die "the account no longer works after the benchmark"
 : >"$DIR/rt"
 
@@ -256,6 +282,11 @@ read -r AL_MED AL_P95 < <(summary A_L)
 read -r AS_MED AS_P95 < <(summary A_S)
 read -r BL_MED BL_P95 < <(summary B_L)
 read -r BC_MED BC_P95 < <(summary B_C)
+if [ -n "$BASE" ]; then
+	read -r AO_MED AO_P95 < <(summary A_O)
+	read -r BO_MED BO_P95 < <(summary B_O)
+	BASE_SIZE=$(stat -c %s "$BASE")
+fi
 SIZE=$(stat -c %s "$BIN")
 TOTAL_S=$(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
@@ -275,6 +306,11 @@ SIZE_MIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.2f", s / 1048576 }')
 	printf '%-40s %6d %10s %10s\n' "B curl POST refresh_token" "$REFRESH_RUNS" "$(ms "$BC_MED")" "$(ms "$BC_P95")"
 	printf '%-40s %6s %10s  goal <= 1.3x: %s\n' "B ratio of medians" "" "${B_RATIO}x" "$(verdict "$B_RATIO" 1.3)"
 	printf '%-40s %s bytes (%s MiB)\n' "binary $(basename "$BIN")" "$SIZE" "$SIZE_MIB"
+	if [ -n "$BASE" ]; then
+		printf '%-40s %6d %10s %10s  %sx of baseline\n' "A baseline latchkey token (cached)" "$RUNS" "$(ms "$AO_MED")" "$(ms "$AO_P95")" "$(ratio "$AL_MED" "$AO_MED")"
+		printf '%-40s %6d %10s %10s  %sx of baseline\n' "B baseline latchkey token (refresh)" "$REFRESH_RUNS" "$(ms "$BO_MED")" "$(ms "$BO_P95")" "$(ratio "$BL_MED" "$BO_MED")"
+		printf '%-40s %s bytes (%s MiB)\n' "baseline binary" "$BASE_SIZE" "$(awk -v s="$BASE_SIZE" 'BEGIN { printf "%.2f", s / 1048576 }')"
+	fi
 	printf '%-40s setup %ss, total %ss\n' "wall time" "$SETUP_S" "$TOTAL_S"
 }
 
@@ -302,5 +338,15 @@ if [ -n "${BENCH_OUT:-}" ]; then
 		  },
 		  setup_seconds: $setup_s, total_seconds: $total_s
 		}' >"$BENCH_OUT"
+	if [ -n "$BASE" ]; then
+		jq --arg binary "$BASE" --argjson size "$BASE_SIZE" \
+			--argjson ao_med "$AO_MED" --argjson ao_p95 "$AO_P95" --argjson bo_med "$BO_MED" --argjson bo_p95 "$BO_P95" '
+			def ms: . / 1000;
+			.baseline = {
+			  binary: $binary, binary_size_bytes: $size,
+			  cached_ms: {median: ($ao_med | ms), p95: ($ao_p95 | ms)},
+			  refresh_ms: {median: ($bo_med | ms), p95: ($bo_p95 | ms)}
+			}' "$BENCH_OUT" >"$BENCH_OUT.tmp" && mv "$BENCH_OUT.tmp" "$BENCH_OUT"
+	fi
 	printf 'bench: wrote %s\n' "$BENCH_OUT"
 fi
