@@ -214,6 +214,9 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, err
 	}
 	defer lock.unlock()
+	// While the lock keeps other Latchkey processes from writing this
+	// account's items, what the reads learn of them serves the writes.
+	ctx = secretstore.ShareLookups(ctx)
 
 	// Another process may have refreshed, reconnected or removed the
 	// account while we waited: look again.

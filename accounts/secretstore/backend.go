@@ -24,10 +24,10 @@ type settler interface {
 }
 
 // jobScoped is a backend that may share lookups between the calls of one
-// Keyring operation; the worker brackets each operation with beginJob and
-// endJob.
+// Keyring operation (and of several, see ShareLookups); the worker brackets
+// each operation with beginJob and endJob.
 type jobScoped interface {
-	beginJob()
+	beginJob(l *lookups)
 	endJob()
 }
 

@@ -153,12 +153,18 @@ func (k *Keyring) Set(ctx context.Context, key string, secret []byte) error {
 
 // GetMany returns the secrets stored under keys, read in one keychain
 // operation: on the Secret Service, two round trips whatever the number of
-// keys. A key that has no item is missing from the map; other failures fail
+// keys. Under ShareLookups, a following SetMany of the same keys needs no
+// lookups of its own. A key that has no item is missing from the map; other failures fail
 // the whole call.
 func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	err := k.do(ctx, "read", keys, func(ctx context.Context) error {
-		heads, err := k.readHeads(ctx, keys)
+		// Look up, in the same round trip, what a write of these keys
+		// would: with ShareLookups, a SetMany of them then only writes.
+		if err := k.prefetchForWrite(ctx, keys...); err != nil {
+			return err
+		}
+		heads, err := k.readHeads(ctx, keys, false)
 		if err != nil {
 			return err
 		}
@@ -200,7 +206,7 @@ func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 		if err := k.prefetchForWrite(ctx, keys...); err != nil {
 			return err
 		}
-		heads, err := k.readHeads(ctx, keys)
+		heads, err := k.readHeads(ctx, keys, true)
 		if err != nil {
 			return err
 		}
@@ -264,9 +270,11 @@ func (k *Keyring) do(ctx context.Context, what string, keys []string, op func(ct
 	}
 
 	done := make(chan error, 1) // buffered: a late result must not block the worker
+	// The job's lookups: its own, or those ctx shares (ShareLookups).
+	ctx = context.WithValue(ctx, lookupsKey{}, jobLookups(ctx))
 	k.queue.submit(ctx, func() {
 		if j, ok := k.store.(jobScoped); ok {
-			j.beginJob()
+			j.beginJob(jobLookups(ctx))
 			defer j.endJob()
 		}
 		done <- op(ctx)

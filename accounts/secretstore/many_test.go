@@ -76,3 +76,48 @@ func TestManyInvalidKey(t *testing.T) {
 		t.Fatalf("items after refused calls: %v", n)
 	}
 }
+
+// TestShareLookups: under ShareLookups, a SetMany after a GetMany of the
+// same keys does not read their heads again, and still keeps a chunked key
+// chunked; without it, every operation reads what it writes over.
+func TestShareLookups(t *testing.T) {
+	const size = 10
+	for _, shared := range []bool{false, true} {
+		k, f := newFake(t, size)
+		ctx := context.Background()
+		if err := k.Set(ctx, "chunked", randomBytes(t, 25)); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Set(ctx, "raw", []byte("old")); err != nil {
+			t.Fatal(err)
+		}
+		if shared {
+			ctx = ShareLookups(ctx)
+		}
+		if _, err := k.GetMany(ctx, "raw", "chunked"); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		f.gets = nil
+		f.mu.Unlock()
+		if err := k.SetMany(ctx, Item{"raw", []byte("new")}, Item{"chunked", []byte("tiny")}); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		gets := slices.Clone(f.gets)
+		f.mu.Unlock()
+		readHeads := slices.Contains(gets, "raw") || slices.Contains(gets, "chunked")
+		if readHeads == shared {
+			t.Errorf("shared=%v: SetMany read %v", shared, gets)
+		}
+		want := slices.Concat([]string{"raw"}, chunkNames("chunked", 2, 4, size))
+		slices.Sort(want)
+		if !slices.Equal(f.names(), want) {
+			t.Errorf("shared=%v: items %v, want %v", shared, f.names(), want)
+		}
+		got, err := k.GetMany(ctx, "raw", "chunked")
+		if err != nil || string(got["raw"]) != "new" || string(got["chunked"]) != "tiny" {
+			t.Errorf("shared=%v: GetMany = %q, %q, %v", shared, got["raw"], got["chunked"], err)
+		}
+	}
+}

@@ -456,7 +456,7 @@ func TestRealWaitForTimedOutWrite(t *testing.T) {
 	// its deadline comes.
 	ss := k.store.(*secretService)
 	k.queue.submit(ctx, func() {
-		ss.beginJob()
+		ss.beginJob(newLookups())
 		defer ss.endJob()
 		if err := ss.prefetch(ctx, testService, "acct"); err != nil {
 			t.Error(err)
@@ -496,5 +496,31 @@ func TestRealWaitForTimedOutWrite(t *testing.T) {
 	}
 	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
 		t.Fatalf("secret-tool lookup = %q, %v, %v; want the newer write v2", v, ok, err)
+	}
+}
+
+// TestRealSharedLookupsToleratesDeletedItem: an item deleted by another
+// program after a shared lookup found it is created again by the write.
+func TestRealSharedLookupsToleratesDeletedItem(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := ShareLookups(context.Background())
+	cleanKey(t, k, "acct")
+	if err := k.Set(ctx, "acct", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.GetMany(ctx, "acct"); err != nil || string(got["acct"]) != "v1" {
+		t.Fatalf("GetMany = %q, %v", got["acct"], err)
+	}
+	if err := keyring.Delete(testService, "acct"); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
+		t.Fatalf("SetMany after another program deleted the item: %v", err)
+	}
+	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
+	}
+	if names := usernames(t); !slices.Equal(names, []string{"acct"}) {
+		t.Fatalf("items %v, want one", names)
 	}
 }

@@ -50,19 +50,18 @@ type secretService struct {
 	// Each is a channel closed once its call has been answered.
 	pendingMu sync.Mutex
 	pending   []chan struct{}
-	// found caches, for the current Keyring job only (see beginJob), the
-	// item of each username looked up: "" when there is none. Items can
-	// change between jobs (other programs write the keychain too), never
-	// within one in a way that matters: a write that finds its item gone
-	// creates it.
-	found map[string]dbus.ObjectPath
+	// found is what the current Keyring job knows of items (see
+	// beginJob). Items can change between jobs (other programs write the
+	// keychain too), not within one in a way that matters: a write that
+	// finds its item gone creates it. Outside a job it is empty.
+	found *lookups
 }
 
-// beginJob and endJob bracket one Keyring operation, whose lookups may
-// then be shared (a write reads the head, then replaces it).
-func (s *secretService) beginJob() {
+// beginJob and endJob bracket one Keyring operation, which shares the
+// lookups l.
+func (s *secretService) beginJob(l *lookups) {
 	s.mu.Lock()
-	s.found = map[string]dbus.ObjectPath{}
+	s.found = l
 	s.mu.Unlock()
 }
 
@@ -70,6 +69,27 @@ func (s *secretService) endJob() {
 	s.mu.Lock()
 	s.found = nil
 	s.mu.Unlock()
+}
+
+// known returns what the job knows of user's item.
+func (s *secretService) known(service, user string) (dbus.ObjectPath, bool) {
+	if s.found == nil {
+		return "", false
+	}
+	p, ok := s.found.item(service, user)
+	return dbus.ObjectPath(p), ok
+}
+
+func (s *secretService) remember(service, user string, p dbus.ObjectPath) {
+	if s.found != nil {
+		s.found.setItem(service, user, string(p))
+	}
+}
+
+func (s *secretService) forget(service, user string) {
+	if s.found != nil {
+		s.found.forgetItem(service, user)
+	}
 }
 
 const (
@@ -126,7 +146,7 @@ func (s *secretService) getMany(ctx context.Context, service string, users ...st
 		byPath := map[dbus.ObjectPath]string{}
 		var missing []string
 		for _, u := range users {
-			if p, ok := s.found[u]; ok {
+			if p, ok := s.known(service, u); ok {
 				if p != "" {
 					paths, byPath[p] = append(paths, p), u
 				}
@@ -200,8 +220,8 @@ func (s *secretService) Set(ctx context.Context, service, user, secret string) e
 		if err := s.prompt(ctx, prompt); err != nil {
 			return err
 		}
-		if s.found != nil && created != "/" {
-			s.found[user] = created
+		if created != "/" {
+			s.remember(service, user, created)
 		}
 		return nil
 	})
@@ -221,9 +241,7 @@ func (s *secretService) Delete(ctx context.Context, service, user string) error 
 		if err := call.Store(&prompt); err != nil {
 			return err
 		}
-		if s.found != nil {
-			delete(s.found, user)
-		}
+		s.forget(service, user)
 		return s.prompt(ctx, prompt)
 	})
 }
@@ -235,6 +253,10 @@ func (s *secretService) retry(ctx context.Context, op func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := op()
+	if err != nil && !errors.Is(err, ErrNotFound) && s.found != nil {
+		// What failed may have changed what the keychain holds.
+		s.found.forgetAll()
+	}
 	switch {
 	case err == nil || ctx.Err() != nil:
 		return err
@@ -272,7 +294,7 @@ func (s *secretService) reset() {
 	s.pending = nil
 	s.pendingMu.Unlock()
 	if s.found != nil {
-		clear(s.found)
+		s.found.forgetAll()
 	}
 }
 
@@ -282,7 +304,7 @@ func (s *secretService) prefetch(ctx context.Context, service string, users ...s
 	return s.retry(ctx, func() error {
 		var missing []string
 		for _, u := range users {
-			if _, ok := s.found[u]; !ok {
+			if _, ok := s.known(service, u); !ok {
 				missing = append(missing, u)
 			}
 		}
@@ -296,7 +318,7 @@ func (s *secretService) prefetch(ctx context.Context, service string, users ...s
 
 // find returns the item of (service, user), or ErrNotFound.
 func (s *secretService) find(ctx context.Context, service, user string) (dbus.ObjectPath, error) {
-	if p, ok := s.found[user]; ok {
+	if p, ok := s.known(service, user); ok {
 		if p == "" {
 			return "", ErrNotFound
 		}
@@ -386,9 +408,7 @@ func (s *secretService) lookup(ctx context.Context, service string, users ...str
 			if len(items) > 0 {
 				out[i] = items[0]
 			}
-			if s.found != nil {
-				s.found[users[i]] = out[i]
-			}
+			s.remember(service, users[i], out[i])
 		}
 		return out, nil
 	}
