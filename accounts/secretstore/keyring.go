@@ -192,9 +192,13 @@ type Item struct {
 	Secret []byte
 }
 
-// SetMany stores items in one keychain operation, one after the other in
-// the order given, and stops at the first that fails: a caller that must
-// save one secret before another lists it first.
+// SetMany stores items in one keychain operation, in the order given, and
+// fails with the first that fails: a caller that must save one secret
+// before another lists it first. Where the keychain allows, unsplit values
+// are sent together (the Secret Service stores them in order); then a
+// failure of one cannot stop those after it, which only happens when the
+// keychain fails them one by one, not together (being locked, full or
+// gone fails them all).
 func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 	keys := make([]string, len(items))
 	own := make([]Item, len(items)) // the caller may reuse its slices
@@ -210,6 +214,9 @@ func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 		if err != nil {
 			return err
 		}
+		if m, ok := k.store.(multiSetter); ok && k.allUnsplit(heads, own) {
+			return k.writeUnsplit(ctx, m, own)
+		}
 		for i, it := range own {
 			if err := k.writeOver(ctx, it.Key, heads[i], it.Secret); err != nil {
 				return fmt.Errorf("%q: %w", it.Key, err)
@@ -217,6 +224,36 @@ func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 		}
 		return nil
 	})
+}
+
+// allUnsplit reports whether every item is, and stays, stored unsplit.
+func (k *Keyring) allUnsplit(heads []head, items []Item) bool {
+	for i, it := range items {
+		if heads[i].chunked || len(it.Secret) > k.chunkSize || strings.HasPrefix(string(it.Secret), markerPrefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeUnsplit writes unsplit items in one backend call, then clears what
+// an interrupted first chunked write may have left, as write does.
+func (k *Keyring) writeUnsplit(ctx context.Context, m multiSetter, items []Item) error {
+	l := jobLookups(ctx)
+	users := make([]string, len(items))
+	secrets := make([]string, len(items))
+	for i, it := range items {
+		l.forgetHead(k.service, it.Key)
+		users[i], secrets[i] = it.Key, string(it.Secret)
+	}
+	if err := m.setMany(ctx, k.service, users, secrets); err != nil {
+		return err
+	}
+	for _, it := range items {
+		_ = k.deleteChunks(ctx, it.Key, 1, 0, 0)
+		l.setHead(k.service, it.Key, head{exists: true})
+	}
+	return nil
 }
 
 // Delete removes key and its chunks. Deleting a missing key returns nil.
