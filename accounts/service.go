@@ -280,29 +280,38 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, failed
 	}
 	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	// The index note (when, until when, what was granted) goes on while the
+	// keychain saves the tokens; both finish before the lock is released.
+	// It notes what the provider answered, so it stands even if the save
+	// fails; failing to write it (a full disk, a read-only dir) must not
+	// fail the caller, as the keychain holds the truth.
+	now, expiry := s.now().UTC(), t.Expiry
+	noted := make(chan struct{})
+	go func() {
+		defer close(noted)
+		_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
+			r := ix.byID(id)
+			if r == nil {
+				return nil
+			}
+			r.LastRefresh = now
+			if r.Tokens == nil {
+				r.Tokens = map[string]tokenInfo{}
+			}
+			r.Tokens[res] = tokenInfo{Expiry: expiry, Scopes: granted}
+			if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
+				r.Scopes = granted
+				r.NotGranted = notGranted(r.Requested, granted, r.Graph)
+			}
+			return nil
+		})
+	}()
 	// The rotated refresh token first, then the access token.
-	if err := s.saveRefreshed(ctx, id, rotated, t); err != nil {
+	err = s.saveRefreshed(ctx, id, rotated, t)
+	<-noted
+	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	// The token is saved and valid: failing to note it in the index (a full
-	// disk, a read-only dir) must not fail the caller.
-	_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
-		r := ix.byID(id)
-		if r == nil {
-			return nil
-		}
-		r.LastRefresh = now
-		if r.Tokens == nil {
-			r.Tokens = map[string]tokenInfo{}
-		}
-		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
-		if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
-			r.Scopes = granted
-			r.NotGranted = notGranted(r.Requested, granted, r.Graph)
-		}
-		return nil
-	})
 	return t, nil
 }
 
