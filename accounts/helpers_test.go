@@ -23,6 +23,7 @@ type memStore struct {
 	mu    sync.Mutex
 	items map[string][]byte
 	sets  []string
+	gets  []string // keys of Get calls, in order
 	err   error
 }
 
@@ -31,6 +32,7 @@ func newMemStore() *memStore { return &memStore{items: map[string][]byte{}} }
 func (m *memStore) Get(ctx context.Context, key string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.gets = append(m.gets, key)
 	if m.err != nil {
 		return nil, m.err
 	}

@@ -179,12 +179,18 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.readAccess(ctx, r.ID, res)
-	if err != nil {
-		return nil, err
-	}
-	if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
-		return t, nil
+	// When the index says the cached token is due, the keychain would only
+	// confirm it: go straight to the refresh, which reads the keychain
+	// under the lock anyway (and hands out a token another process renewed
+	// meanwhile).
+	if !r.dueAt(res, s.now()) {
+		t, err := s.readAccess(ctx, r.ID, res)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
+			return t, nil
+		}
 	}
 	key := r.ID + "\x00" + res + "\x00" + strings.Join(scopes, " ")
 	// The work outlives any one caller's cancellation (singleflight shares
@@ -330,6 +336,13 @@ func (s *Service) checkRefreshed(r *record, tok *oauthflow.Token, scopes, grante
 			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
 	}
 	return nil
+}
+
+// dueAt reports whether the index's note says the access token of res
+// needs renewing at now; false when there is no note.
+func (r *record) dueAt(res string, now time.Time) bool {
+	info, ok := r.Tokens[res]
+	return ok && !info.Expiry.IsZero() && !now.Add(refreshMargin).Before(info.Expiry)
 }
 
 // refreshScopes is the scope parameter of a refresh. Microsoft needs it
