@@ -154,7 +154,7 @@ var signInScopes = map[string][]string{
 
 const (
 	exchangeOutlook = "https://outlook.office.com/"
-	useMicrosoft    = "through Exchange Online it needs EWS, which hands over your whole mailbox; connect with `microsoft` (Microsoft Graph) instead, which asks only for this"
+	useMicrosoft    = " need EWS, which hands over your whole mailbox; connect with `microsoft` (Microsoft Graph) instead, which asks only for what is needed"
 )
 
 // capabilityTable is the least-privilege choice per provider, as data.
@@ -185,11 +185,11 @@ var capabilityTable = []ProviderCapability{
 	{Provider: "exchange", Capability: CapabilityManageMail, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All"}},
 	{Provider: "exchange", Capability: CapabilityDrafts, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All"},
 		Note: "Drafts are kept through IMAP, which gives the whole mailbox."},
-	{Provider: "exchange", Capability: CapabilityReadCalendar, Refused: "calendars " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityManageCalendar, Refused: "calendars " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityFreeBusy, Refused: "free/busy " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityReadContacts, Refused: "contacts " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityManageContacts, Refused: "contacts " + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityReadCalendar, Refused: "through Exchange Online, calendars" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityManageCalendar, Refused: "through Exchange Online, calendars" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityFreeBusy, Refused: "through Exchange Online, free/busy questions" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityReadContacts, Refused: "through Exchange Online, contacts" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityManageContacts, Refused: "through Exchange Online, contacts" + useMicrosoft},
 	{Provider: "exchange", Capability: CapabilityMailClient, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All", exchangeOutlook + "SMTP.Send"},
 		Note: "Your organization must allow IMAP and SMTP for your mailbox."},
 

@@ -57,6 +57,13 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
+	// A capability the provider cannot offer is refused before anything
+	// else, missing configuration included.
+	if len(req.Allow) > 0 {
+		if _, err := PlanScopes(req.Provider, req.Allow, nil); err != nil {
+			return Account{}, err
+		}
+	}
 	cfg, err := LoadConfig(s.dir)
 	if err != nil {
 		return Account{}, err

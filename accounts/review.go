@@ -68,7 +68,7 @@ func (r *record) detail() AccountDetail {
 			// A granted scope serves c if it gives one of c's scopes.
 			for _, want := range pc.Scopes {
 				if Implies(p, sc, want) {
-					g.Scopes = append(g.Scopes, LookupScope(p, sc))
+					g.Scopes = append(g.Scopes, explainScope(p, sc))
 					used[sc] = true
 					break
 				}
@@ -82,7 +82,7 @@ func (r *record) detail() AccountDetail {
 		if used[sc] {
 			continue
 		}
-		info := LookupScope(p, sc)
+		info := explainScope(p, sc)
 		if info.Access == AccessIdentity {
 			signIn.Scopes = append(signIn.Scopes, info)
 		} else {
@@ -95,7 +95,7 @@ func (r *record) detail() AccountDetail {
 		}
 	}
 	for _, sc := range a.NotGranted {
-		d.Missing = append(d.Missing, LookupScope(p, sc))
+		d.Missing = append(d.Missing, explainScope(p, sc))
 	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
@@ -108,6 +108,14 @@ func (r *record) detail() AccountDetail {
 		}
 	}
 	return d
+}
+
+// explainScope is LookupScope keeping the scope as the provider spelled it
+// (https://www.googleapis.com/auth/userinfo.email, not email).
+func explainScope(provider, scope string) ScopeInfo {
+	info := LookupScope(provider, scope)
+	info.Scope = scope
+	return info
 }
 
 func containsCap(caps []Capability, c Capability) bool {
