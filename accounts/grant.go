@@ -133,17 +133,6 @@ func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, erro
 	return plan, nil
 }
 
-// otherResourceScopes picks the scopes of resources other than res.
-func otherResourceScopes(scopes []string, res, graph string) []string {
-	var out []string
-	for _, sc := range scopes {
-		if x := scopeResource(sc, graph); x != "" && x != res {
-			out = append(out, sc)
-		}
-	}
-	return out
-}
-
 // ReduceResult says what Reduce did.
 type ReduceResult struct {
 	// Revoked is the revoke of the old, broader grant (Google); nil when

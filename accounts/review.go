@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,9 @@ type AccountDetail struct {
 	Granted []PermissionGroup `json:"granted_by_capability"`
 	// Missing explains each requested scope the provider did not grant.
 	Missing []ScopeInfo `json:"not_granted_detail"`
+	// Pending explains each requested scope not confirmed yet (see
+	// Account.Unconfirmed).
+	Pending []ScopeInfo `json:"unconfirmed_detail,omitempty"`
 	// Lost are the capabilities asked for that will not work because of
 	// what was not granted.
 	Lost []Capability `json:"capabilities_lost"`
@@ -97,11 +101,15 @@ func (r *record) detail() AccountDetail {
 	for _, sc := range a.NotGranted {
 		d.Missing = append(d.Missing, explainScope(p, sc))
 	}
+	for _, sc := range a.Unconfirmed {
+		d.Pending = append(d.Pending, explainScope(p, sc))
+	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
 		asked = CapabilitiesGiven(p, a.Requested)
 	}
-	given := CapabilitiesGiven(p, a.Scopes)
+	// Lost: it would not work even if every unconfirmed scope is granted.
+	given := CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
 	for _, c := range asked {
 		if !containsCap(given, c) {
 			d.Lost = append(d.Lost, c)

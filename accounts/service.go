@@ -305,9 +305,18 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 			r.Tokens = map[string]tokenInfo{}
 		}
 		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
-		if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
+		// What was granted is recorded after every refresh that says
+		// (Google may have lost a scope the person removed; a tenant may
+		// strip one). Microsoft lists everything consented for the
+		// resource whatever was asked; Google lists only what was asked.
+		switch {
+		case tok.Scopes == nil:
+		case r.Family == FamilyMicrosoft:
+			r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+			r.updateGrantState()
+		case res == r.resourceKey("") && len(scopes) == 0:
 			r.Scopes = granted
-			r.NotGranted = notGranted(r.Requested, granted, r.Graph)
+			r.updateGrantState()
 		}
 		return nil
 	})

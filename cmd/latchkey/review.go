@@ -245,6 +245,12 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 			printScope(w, sc)
 		}
 	}
+	if len(d.Pending) > 0 {
+		fmt.Fprintln(w, "\nAsked for, confirmed by the provider when a program first uses them:")
+		for _, sc := range d.Pending {
+			printScope(w, sc)
+		}
+	}
 	if len(d.Lost) > 0 {
 		fmt.Fprintf(w, "\nSo these will not work: %s\n", capList(d.Lost))
 		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", d.ID, capNames(d.Lost))
