@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
@@ -269,5 +270,45 @@ func TestAdminConsentLink(t *testing.T) {
 	link := ms.URL + "/organizations/adminconsent?client_id=" + ms.ClientID
 	if !strings.Contains(r.stderr, link) || !strings.Contains(r.stderr, "IT department") {
 		t.Errorf("stderr = %s", r.stderr)
+	}
+}
+
+// TestReadmeCapabilityTable keeps the README's capability table true to
+// the data it documents.
+func TestReadmeCapabilityTable(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			rows[name] = line
+		}
+	}
+	for _, c := range accounts.Capabilities() {
+		row, ok := rows[string(c.Name)]
+		if !ok {
+			t.Errorf("README has no row for %s", c.Name)
+			continue
+		}
+		cells := strings.Split(strings.Trim(row, "| "), " | ")
+		for i, p := range []string{"microsoft", "exchange", "google"} {
+			pc, _ := accounts.CapabilityScopes(p, c.Name)
+			want := "not offered"
+			if pc.Refused == "" {
+				var names []string
+				for _, sc := range pc.Scopes {
+					sc = strings.TrimPrefix(sc, "https://www.googleapis.com/auth/")
+					sc = strings.TrimPrefix(sc, "https://outlook.office.com/")
+					names = append(names, "`"+sc+"`")
+				}
+				want = strings.Join(names, " + ")
+			}
+			if i+1 >= len(cells) || cells[i+1] != want {
+				t.Errorf("README row %q: %s should say %s", row, p, want)
+			}
+		}
 	}
 }
