@@ -142,12 +142,10 @@ const (
 	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
 )
 
-// PermissionsPage is where the person sees and removes the access they
+// permissionsPage is where the person sees and removes the access they
 // gave Latchkey at the account's provider: Google's third-party
 // connections, Microsoft's My Apps (work or school) or the consent page of
 // personal accounts. "" for a custom provider.
-func (a Account) PermissionsPage() string { return permissionsPage(a.Provider, "") }
-
 func (r *record) permissionsPage() string { return permissionsPage(r.Provider, r.TenantID) }
 
 func permissionsPage(provider, tenantID string) string {

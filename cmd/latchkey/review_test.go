@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/oidcprovidertest"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
@@ -309,6 +310,25 @@ func TestReadmeCapabilityTable(t *testing.T) {
 			if i+1 >= len(cells) || cells[i+1] != want {
 				t.Errorf("README row %q: %s should say %s", row, p, want)
 			}
+		}
+	}
+}
+
+// TestRevokeOpenIDProvider: a real OpenID provider (oidc-provider) with an
+// RFC 7009 revocation endpoint revokes the grant; Latchkey confirms the old
+// refresh token is refused and leaves nothing in the keychain.
+func TestRevokeOpenIDProvider(t *testing.T) {
+	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
+	w := newWorld(t, oidcConfig(srv))
+	const id = "testidp:alice@example.test"
+	w.must("connect", "testidp", "--timeout", "60s")
+	out := w.must("revoke", id)
+	if !strings.Contains(out, "The provider revoked Latchkey's access") || !strings.Contains(out, "now refuses the old sign-in") {
+		t.Errorf("revoke: %s", out)
+	}
+	for _, key := range []string{id + "/refresh", id + "/access/default"} {
+		if _, ok := w.item(key); ok {
+			t.Errorf("secret-tool still finds %s", key)
 		}
 	}
 }
