@@ -90,11 +90,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if extend != nil {
 		su.AuthParams.Set("login_hint", extend.Email)
 	}
-	if req.OnPlan != nil {
-		req.OnPlan(plan)
-	}
 	if req.OnSetup != nil {
 		req.OnSetup(su)
+	}
+	if req.OnPlan != nil {
+		req.OnPlan(plan)
 	}
 	open := s.openBrowser
 	if req.NoBrowser {

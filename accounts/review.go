@@ -195,6 +195,8 @@ type RevokeResult struct {
 	// nothing). Both are plain sentences for people.
 	Done string `json:"done"`
 	ToDo string `json:"todo,omitempty"`
+
+	stillAccepted bool // the provider accepted the old refresh token after revoking
 }
 
 // RevokeOptions tune Revoke.

@@ -528,3 +528,23 @@ func TestGrantRecordedAfterRefresh(t *testing.T) {
 		t.Errorf("after refresh: %+v", d.Account)
 	}
 }
+
+// TestRevokeNotYetEffective: Google says 200 but still accepts the old
+// refresh token right after; Latchkey says so instead of claiming success.
+func TestRevokeNotYetEffective(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, googleConfig(g))
+	connectGoogle(t, s, CapabilityReadMail)
+	g.FailNextRevoke(providertest.Status(200)) // answers 200, revokes nothing
+	res, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Confirmed || !res.WipedLocally || !strings.Contains(res.Done, "still accepted") || !strings.Contains(res.ToDo, googlePermissionsPage) {
+		t.Errorf("%+v", res)
+	}
+	if len(store.keys()) != 0 {
+		t.Errorf("keys %v", store.keys())
+	}
+}
