@@ -231,7 +231,7 @@ func TestPlanScopes(t *testing.T) {
 	}
 	plan, _ := PlanScopes("microsoft", []Capability{CapabilityReadMail, CapabilityManageMail}, nil)
 	last := plan.Requests[len(plan.Requests)-1]
-	if !slices.Equal(last.For, []Capability{CapabilityManageMail, CapabilityReadMail}) || last.Why != "needed to organize your mail and read your mail" {
+	if !slices.Equal(last.For, []Capability{CapabilityReadMail, CapabilityManageMail}) || last.Why != "needed to read your mail and organize your mail" {
 		t.Errorf("Mail.ReadWrite request: %+v", last)
 	}
 	for _, tc := range []struct {

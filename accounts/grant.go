@@ -101,9 +101,9 @@ func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, erro
 	}
 	// openid identifies the account; a refresh token needs offline_access
 	// everywhere but Google, which uses access_type=offline instead.
-	plan.add("openid", "so Latchkey knows which account this is")
+	plan.add("openid", signInWhy["openid"])
 	if su.Family != FamilyGoogle {
-		plan.add("offline_access", "so Latchkey can keep the account connected")
+		plan.add("offline_access", signInWhy["offline_access"])
 	}
 	if su.Family == FamilyMicrosoft {
 		global := microsoftClouds["global"]
