@@ -181,6 +181,7 @@ func TestRevokeGoogle(t *testing.T) {
 		if l := w.list(); len(l) != 0 {
 			t.Errorf("%s: still listed: %+v", when, l)
 		}
+		noItems(t, id)
 	}
 
 	w.must("connect", "google", "--allow", "read-mail", "--timeout", "60s")
@@ -249,6 +250,7 @@ func TestRevokeMicrosoft(t *testing.T) {
 			t.Errorf("secret-tool still finds %s", key)
 		}
 	}
+	noItems(t, id)
 	if len(ms.IssuedTokens()) != issued || ms.Refreshes() != 0 {
 		t.Error("revoke called Microsoft")
 	}
@@ -271,6 +273,21 @@ func TestAdminConsentLink(t *testing.T) {
 	link := ms.URL + "/organizations/adminconsent?client_id=" + ms.ClientID
 	if !strings.Contains(r.stderr, link) || !strings.Contains(r.stderr, "IT department") {
 		t.Errorf("stderr = %s", r.stderr)
+	}
+}
+
+// noItems checks that the keychain holds no item of account id at all
+// (parts of split items included), listing every Latchkey item.
+func noItems(t *testing.T, id string) {
+	t.Helper()
+	names, err := keyring.Usernames("latchkey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, id+"/") {
+			t.Errorf("the keychain still holds %s", n)
+		}
 	}
 }
 
