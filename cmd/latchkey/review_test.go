@@ -349,3 +349,23 @@ func TestRevokeOpenIDProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceGoogle: reduce revokes the broad grant at Google and connects
+// again with only what is kept.
+func TestReduceGoogle(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: "dora@gmail.test"})
+	w := googleWorld(t, g)
+	w.must("connect", "google", "--allow", "read-mail,send-mail", "--timeout", "60s")
+	out := w.must("reduce", "dora@gmail.test", "--allow", "read-mail", "--timeout", "60s")
+	if !strings.Contains(out, "revoked") || !strings.Contains(out, "Programs can: read-mail") || strings.Contains(out, "send-mail") {
+		t.Errorf("reduce: %s", out)
+	}
+	if g.Revokes() != 1 {
+		t.Errorf("%d revoke calls", g.Revokes())
+	}
+	l := w.list()
+	if len(l) != 1 || strings.Contains(strings.Join(l[0].Scopes, " "), "gmail.send") {
+		t.Errorf("after reduce: %+v", l)
+	}
+	w.expectExit(exitUsage, "reduce", "dora@gmail.test")
+}
