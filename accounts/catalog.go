@@ -124,9 +124,20 @@ func LookupScope(provider, scope string) ScopeInfo {
 
 func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 	key := catalogKey(provider, scope)
-	for i := range catalog[provider] {
-		if catalogKey(provider, catalog[provider][i].Scope) == key {
-			return &catalog[provider][i], true
+	search := []string{provider}
+	// A microsoft account may hold Exchange scopes (IMAP on a Graph
+	// account) and an exchange account Graph ones: one family, one key space.
+	switch provider {
+	case "microsoft":
+		search = append(search, "exchange")
+	case "exchange":
+		search = append(search, "microsoft")
+	}
+	for _, p := range search {
+		for i := range catalog[p] {
+			if catalogKey(p, catalog[p][i].Scope) == key {
+				return &catalog[p][i], true
+			}
 		}
 	}
 	return nil, false
@@ -135,14 +146,19 @@ func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 // catalogKey is how a scope is compared within a provider's catalog.
 func catalogKey(provider, scope string) string {
 	switch provider {
-	case "microsoft":
-		return canonicalScope(scope, "")
-	case "exchange":
-		// The same Exchange permission is written under several hosts:
+	case "microsoft", "exchange":
+		// Graph scopes match with or without any cloud's Graph host. The
+		// same Exchange permission is written under several hosts:
 		// outlook.office.com, outlook.office365.com, national clouds and
-		// on-premises resources. The permission is the last path part.
+		// on-premises resources; it is the path after the host.
 		if u, err := url.Parse(scope); err == nil && u.Scheme != "" && u.Host != "" {
-			return strings.ToLower(strings.TrimPrefix(u.Path, "/"))
+			name := strings.ToLower(strings.TrimPrefix(u.Path, "/"))
+			for _, c := range microsoftClouds {
+				if strings.EqualFold(u.Scheme+"://"+u.Host, c.Graph) {
+					return name
+				}
+			}
+			return "exchange:" + name
 		}
 		return strings.ToLower(scope)
 	case "google":
