@@ -179,7 +179,7 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 		page := r.permissionsPage()
 		out := ReduceResult{Page: page}
 		if !req.NoBrowser {
-			out.PageOpened = s.openBrowser(page) == nil
+			out.PageOpened = s.openPage(page)
 		}
 		out.Explanation = "Microsoft lets you take back an app's permissions only all at once, on " + page + ". " +
 			"Remove Latchkey there, then connect again asking only for what you want to keep: " +

@@ -176,6 +176,7 @@ func AdminConsentURL(authority, tenant, clientID string) string {
 
 // RevokeResult says what Revoke did, in facts and in plain words.
 type RevokeResult struct {
+	// Account is the account as it was when the revoke was asked for.
 	Account Account `json:"account"`
 	// RevokedAtProvider: the provider confirmed the grant is gone (or was
 	// already gone: AlreadyRevoked).

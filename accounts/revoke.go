@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
@@ -54,7 +55,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err != nil {
 		return RevokeResult{}, err
 	}
-	id := r.ID
+	id, before := r.ID, r.view()
 	// Marked before taking the account lock: a refresh holding the lock
 	// checks the mark before saving anything.
 	if err := s.updateIndex(ctx, func(ix *index) error {
@@ -76,8 +77,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if r = ix.byID(id); r == nil {
 		return RevokeResult{}, fmt.Errorf("%w: %s was removed while it was being revoked", ErrUnknownAccount, id)
 	}
-	res := RevokeResult{Account: r.view()}
-	res.Account.Status = StatusRevoking
+	res := RevokeResult{Account: before}
 
 	switch {
 	case r.Family == FamilyMicrosoft:
@@ -91,7 +91,6 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 		return res, err
 	}
 	res.WipedLocally = true
-	res.Account.Status = ""
 	s.describeRevoke(r, &res, opts)
 	return res, nil
 }
@@ -153,6 +152,20 @@ func (s *Service) wipe(ctx context.Context, r *record) error {
 	return s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
 }
 
+// openPage opens a provider page in the browser and reports whether it
+// did. Some browsers make xdg-open wait until they exit: after a short
+// wait without an error, the page counts as opened.
+func (s *Service) openPage(u string) bool {
+	done := make(chan error, 1)
+	go func() { done <- s.openBrowser(u) }()
+	select {
+	case err := <-done:
+		return err == nil
+	case <-time.After(2 * time.Second):
+		return true
+	}
+}
+
 // describeRevoke fills in the page and the plain-language account of what
 // was done and what is left, and opens the page where needed.
 func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOptions) {
@@ -196,6 +209,6 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 		res.Done += " Latchkey could not check that the provider refuses the old sign-in (no answer)."
 	}
 	if res.Page != "" && !opts.NoBrowser && r.Family == FamilyMicrosoft {
-		res.PageOpened = s.openBrowser(res.Page) == nil
+		res.PageOpened = s.openPage(res.Page)
 	}
 }
