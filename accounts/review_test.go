@@ -548,3 +548,24 @@ func TestRevokeNotYetEffective(t *testing.T) {
 		t.Errorf("keys %v", store.keys())
 	}
 }
+
+// TestRevokeBrowserThatWaits: a browser command that does not return
+// (xdg-open waiting on the browser) does not hold up the revoke.
+func TestRevokeBrowserThatWaits(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	s, b := newReviewService(t, newMemStore(), microsoftConfig(m))
+	if _, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	s.openBrowser = func(u string) error { b.open(u); <-release; return nil }
+	start := time.Now()
+	res, err := s.Revoke(context.Background(), msID, RevokeOptions{})
+	if err != nil || !res.PageOpened || !res.WipedLocally {
+		t.Fatalf("Revoke = %+v, %v", res, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("revoke waited %v on the browser", d)
+	}
+}
