@@ -310,11 +310,12 @@ func TestParseCapabilities(t *testing.T) {
 // reported when the issue closes and kept here so it cannot silently grow.
 var uncertainRows = map[string][]string{
 	"microsoft": {"Calendars.ReadBasic", "User.ReadWrite.All", "Contacts.Read.Shared", "Tasks.Read.Shared", "Tasks.ReadWrite.Shared",
-		"Notes.Create", "Notes.ReadWrite.All"},
+		"Notes.Create", "Notes.ReadWrite.All", "OnlineMeetingArtifact.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All"},
 	"exchange": {"https://outlook.office365.com/EWS.AccessAsUser.All", "https://outlook.office.com/EAS.AccessAsUser.All"},
 	"google": {"https://mail.google.com/", gAuth + "calendar.readonly", gAuth + "calendar.events.readonly", gAuth + "calendar.events.owned",
 		gAuth + "calendar.calendarlist.readonly", gAuth + "calendar.freebusy", gAuth + "calendar.events.freebusy",
-		gAuth + "calendar.app.created", gAuth + "calendar.settings.readonly", gAuth + "contacts.other.readonly", gAuth + "directory.readonly"},
+		gAuth + "calendar.app.created", gAuth + "calendar.settings.readonly", gAuth + "contacts.other.readonly", gAuth + "directory.readonly",
+		gAuth + "admin.directory.resource.calendar.readonly"},
 }
 
 func TestCatalogUncertainRows(t *testing.T) {
