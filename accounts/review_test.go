@@ -442,6 +442,9 @@ func TestAdminConsent(t *testing.T) {
 	if !errors.As(err, &ace) || ace.Code != 65001 || ace.URL != link || !errors.Is(err, ErrNeedsReconnect) {
 		t.Errorf("Token = %v", err)
 	}
+	if d, _ := s.Detail(context.Background(), msID); d.AdminConsentURL != link {
+		t.Errorf("Detail.AdminConsentURL = %q, want %q", d.AdminConsentURL, link)
+	}
 	if got := AdminConsentURL("https://login.microsoftonline.us", "contoso.com", "abc"); got != "https://login.microsoftonline.us/contoso.com/adminconsent?client_id=abc" {
 		t.Errorf("AdminConsentURL = %s", got)
 	}

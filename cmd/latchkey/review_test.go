@@ -278,6 +278,21 @@ func TestAdminConsentLink(t *testing.T) {
 	if !strings.Contains(r.stderr, link) || !strings.Contains(r.stderr, "IT department") {
 		t.Errorf("stderr = %s", r.stderr)
 	}
+
+	// Later, the organization withdraws approval: the refresh fails, and
+	// both the error and show give the link with the account's tenant.
+	w.must("connect", "microsoft", "--timeout", "60s")
+	id := "microsoft:" + ms.Email
+	ms.FailNext(providertest.InvalidGrant(90094))
+	w.expire(id, "https://graph.microsoft.com")
+	link = ms.URL + "/" + ms.TenantID + "/adminconsent?client_id=" + ms.ClientID
+	r = w.expectExit(exitNeedsReconnect, "token", id)
+	if !strings.Contains(r.stderr, link) {
+		t.Errorf("token stderr = %s", r.stderr)
+	}
+	if out := w.must("show", id); !strings.Contains(out, link) {
+		t.Errorf("show = %s", out)
+	}
 }
 
 // noItems checks that the keychain holds no item of account id at all
