@@ -202,6 +202,7 @@ type RevokeResult struct {
 	ToDo string `json:"todo,omitempty"`
 
 	stillAccepted bool // the provider accepted the old refresh token after revoking
+	noToken       bool // no refresh token was left to revoke or confirm with
 }
 
 // RevokeOptions tune Revoke.

@@ -572,3 +572,32 @@ func TestRevokeBrowserThatWaits(t *testing.T) {
 		t.Errorf("revoke waited %v on the browser", d)
 	}
 }
+
+// TestRevokeWithoutRefreshToken: the saved sign-in is gone from the
+// keychain; the cached access token still revokes the grant at Google, and
+// with neither, Latchkey says it had nothing to revoke with.
+func TestRevokeWithoutRefreshToken(t *testing.T) {
+	for _, withAccess := range []bool{true, false} {
+		g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+		store := newMemStore()
+		s, _ := newReviewService(t, store, googleConfig(g))
+		a := connectGoogle(t, s, CapabilityReadMail)
+		store.Delete(context.Background(), refreshKey(a.ID))
+		if !withAccess {
+			store.Delete(context.Background(), accessKey(a.ID, defaultResource))
+		}
+		res, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.RevokedAtProvider != withAccess || res.Confirmed || !res.WipedLocally || res.ToDo == "" && !withAccess {
+			t.Errorf("withAccess=%v: %+v", withAccess, res)
+		}
+		if withAccess && g.Revokes() != 1 {
+			t.Errorf("%d revoke calls", g.Revokes())
+		}
+		if !withAccess && (g.Revokes() != 0 || !strings.Contains(res.Done, "nothing to revoke")) {
+			t.Errorf("no token: %d revoke calls, %q", g.Revokes(), res.Done)
+		}
+	}
+}

@@ -102,9 +102,15 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 	var reconnect *ReconnectError
 	switch {
 	case isNotFound(err) || errors.As(err, &reconnect):
-		// An earlier revoke got past the provider and crashed while
-		// wiping, or the item is gone or damaged: nothing left to revoke.
-		return nil
+		// The saved sign-in is gone or damaged. A cached access token
+		// still names the grant (Google revokes the whole grant for it).
+		t, aerr := s.readAccess(ctx, r.ID, r.resourceKey(""))
+		if aerr != nil || t == nil {
+			res.noToken = true
+			return nil
+		}
+		saved = &refreshItem{RefreshToken: t.Token}
+		res.noToken = true
 	case err != nil:
 		return err
 	}
@@ -118,6 +124,9 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 		res.RevokedAtProvider, res.AlreadyRevoked = true, true
 	default:
 		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; try again)", err)
+	}
+	if res.noToken {
+		return nil // an access token cannot be redeemed to confirm
 	}
 	// Confirm: the old refresh token must no longer work. A network
 	// failure here leaves Confirmed false; the revoke itself stands.
@@ -184,6 +193,14 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 		res.Done = "The provider says this access was already revoked. " + wiped
 	case res.RevokedAtProvider:
 		res.Done = "The provider revoked Latchkey's access. " + wiped
+	case res.noToken:
+		res.Page = r.permissionsPage()
+		res.Done = "The keychain no longer held this account's sign-in, so Latchkey had nothing to revoke at the provider with. " + wiped
+		res.ToDo = "Check that Latchkey is gone from the apps with access to your account"
+		if res.Page != "" {
+			res.ToDo += " on " + res.Page
+		}
+		res.ToDo += "."
 	default:
 		res.Page = r.permissionsPage()
 		res.Done = "This provider gives Latchkey no way to revoke its access. " + wiped
@@ -196,6 +213,8 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 	case !res.RevokedAtProvider:
 	case res.Confirmed:
 		res.Done += " Latchkey checked: the provider now refuses the old sign-in."
+	case res.noToken:
+		res.Done += " (It was revoked with the cached access token, so Latchkey could not check further.)"
 	case res.stillAccepted:
 		// Providers may take a moment to spread a revocation.
 		res.Page = r.permissionsPage()
