@@ -388,3 +388,20 @@ func TestReduceGoogle(t *testing.T) {
 	}
 	w.expectExit(exitUsage, "reduce", "dora@gmail.test")
 }
+
+// TestReviewCommandsHelp: every review command teaches with examples and
+// refuses a wrong command line with exit code 2.
+func TestReviewCommandsHelp(t *testing.T) {
+	w := newWorld(t, "")
+	for _, c := range []string{"scopes", "grant", "reduce", "revoke"} {
+		if out := w.must(c, "--help"); !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help has no examples", c)
+		}
+	}
+	w.expectExit(exitUsage, "revoke")
+	w.expectExit(exitUsage, "grant", "a@b.test")
+	w.expectExit(exitUsage, "grant", "a@b.test", "--allow", "teleport")
+	w.expectExit(exitUnknownAccount, "grant", "nobody@b.test", "--allow", "read-mail", "--no-browser")
+	w.expectExit(exitUnknownAccount, "revoke", "nobody@b.test")
+	w.expectExit(exitUsage, "scopes", "--frobnicate")
+}
