@@ -124,9 +124,9 @@ func LookupScope(provider, scope string) ScopeInfo {
 
 func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 	key := catalogKey(provider, scope)
-	search := []string{provider}
 	// A microsoft account may hold Exchange scopes (IMAP on a Graph
 	// account) and an exchange account Graph ones: one family, one key space.
+	search := []string{provider}
 	switch provider {
 	case "microsoft":
 		search = append(search, "exchange")
@@ -134,14 +134,24 @@ func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 		search = append(search, "microsoft")
 	}
 	for _, p := range search {
-		for i := range catalog[p] {
-			if catalogKey(p, catalog[p][i].Scope) == key {
-				return &catalog[p][i], true
-			}
+		if e, ok := catalogIndex[p][key]; ok {
+			return e, true
 		}
 	}
 	return nil, false
 }
+
+// catalogIndex maps each provider's catalog keys to their entries.
+var catalogIndex = func() map[string]map[string]*ScopeInfo {
+	ix := map[string]map[string]*ScopeInfo{}
+	for p, rows := range catalog {
+		ix[p] = map[string]*ScopeInfo{}
+		for i := range rows {
+			ix[p][catalogKey(p, rows[i].Scope)] = &rows[i]
+		}
+	}
+	return ix
+}()
 
 // catalogKey is how a scope is compared within a provider's catalog.
 func catalogKey(provider, scope string) string {
