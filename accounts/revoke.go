@@ -123,7 +123,7 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 	case errors.As(err, &te) && te.Code == "invalid_token":
 		res.RevokedAtProvider, res.AlreadyRevoked = true, true
 	default:
-		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; try again)", err)
+		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; the account hands out no more tokens until revoke is run again and finishes)", err)
 	}
 	if res.noToken {
 		return nil // an access token cannot be redeemed to confirm
