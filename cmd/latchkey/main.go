@@ -43,7 +43,7 @@ type cli struct {
 var commands []command
 
 func init() {
-	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand}
+	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand, logCommand, setupCommand}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
