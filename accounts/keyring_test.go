@@ -13,12 +13,16 @@ import (
 )
 
 // TestWithSecretstoreKeyring runs a connect and a refresh through the real
-// secretstore.Keyring (chunking, key checks, serial worker) over
-// go-keyring's in-memory mock.
+// secretstore.Keyring (chunking, key checks, serial worker) over the
+// private gnome-keyring TestMain starts, else go-keyring's in-memory mock.
+// (The mock replaces go-keyring's backend for the rest of the process, so
+// it is only used where there is no real one: the examples need it.)
 func TestWithSecretstoreKeyring(t *testing.T) {
-	keyring.MockInit()
-	// secretstore only needs a session bus address to exist; the mock never dials it.
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/latchkey-test-bus")
+	if keyringSession == nil {
+		keyring.MockInit()
+		// secretstore only needs a session bus address to exist; the mock never dials it.
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/latchkey-test-bus")
+	}
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{RefreshTokenSize: 6000})
 	store := secretstore.New(KeychainService, 10*time.Second)
 	s := newTestService(t, store, microsoftConfig(m))
