@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -42,6 +43,26 @@ type MailSettings struct {
 	// Uncertain says why these hosts may be wrong, "" where they are
 	// the provider's documented ones.
 	Uncertain string
+	// unknownVia names what the account is connected through when
+	// Latchkey does not know its servers.
+	unknownVia string
+}
+
+// Need fails with ErrNoMailServers, saying which flag names the server,
+// when the IMAP (or SMTP) server is needed and unknown.
+func (m *MailSettings) Need(imap, smtp bool) error {
+	var missing []string
+	if imap && m.IMAP.Host == "" {
+		missing = append(missing, "IMAP server (--imap-host HOST[:PORT])")
+	}
+	if smtp && m.SMTP.Host == "" {
+		missing = append(missing, "SMTP server (--smtp-host HOST[:PORT])")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s is connected through %s, whose mail servers Latchkey does not know; name its %s: %w",
+		m.Account, m.unknownVia, strings.Join(missing, " and "), ErrNoMailServers)
 }
 
 // mailHosts are the mail servers of each provider family and Microsoft
@@ -70,12 +91,12 @@ var mailHosts = []struct {
 const googleMailScope = "https://mail.google.com/"
 
 // ErrNoMailServers means Latchkey does not know the account's mail servers.
-var ErrNoMailServers = fmt.Errorf("%w: no known mail servers", ErrUsage)
+var ErrNoMailServers = errors.New("mail servers unknown")
 
-// MailSettings returns the IMAP and SMTP settings of an account. For an
-// account whose servers Latchkey does not know (a generic OpenID provider,
-// Exchange Server on premises) it fails with ErrNoMailServers unless imap
-// and smtp (HOST[:PORT]) name them.
+// MailSettings returns the IMAP and SMTP settings of an account; imap
+// and smtp (HOST[:PORT]) override the servers. Where Latchkey does not
+// know them (a generic OpenID provider, Exchange Server on premises) and
+// they are not given, the hosts are empty: see Need.
 func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) (*MailSettings, error) {
 	ix, err := loadIndex(s.dir)
 	if err != nil {
@@ -113,13 +134,11 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	if imap != "" || smtp != "" {
 		m.Uncertain = ""
 	}
-	if m.IMAP.Host == "" || m.SMTP.Host == "" {
-		what := "a generic OpenID Connect provider"
-		if known || custom {
-			what = "Exchange Server on premises (a custom resource)"
+	if !known {
+		m.unknownVia = "a generic OpenID Connect provider"
+		if custom {
+			m.unknownVia = "Exchange Server on premises (a custom resource)"
 		}
-		return nil, fmt.Errorf("%w: %s is connected through %s, whose IMAP and SMTP servers Latchkey does not know: name them with --imap-host HOST[:PORT] and --smtp-host HOST[:PORT]",
-			ErrNoMailServers, r.ID, what)
 	}
 	if r.Family == FamilyMicrosoft && r.Resource == r.Graph {
 		m.Graph = r.Graph

@@ -100,6 +100,9 @@ func runSetup(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := m.Need(usesIMAP(client), usesSMTP(client)); err != nil {
+		return err
+	}
 	// The account name in commands: the email, unless another account
 	// shares it (then provider:email).
 	name := m.Email

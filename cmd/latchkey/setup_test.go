@@ -202,7 +202,14 @@ func TestSetupNoMailServers(t *testing.T) {
 	onprem.email, onprem.resource = "carol@contoso.com", "https://mail.contoso.com"
 	svc := writeIndex(t, setupAccounts[len(setupAccounts)-1], onprem)
 	for _, email := range []string{"bob@example.org", "carol@contoso.com"} {
-		_, err := svc.MailSettings(context.Background(), email, "", "")
+		m, err := svc.MailSettings(context.Background(), email, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Need(false, true); !strings.Contains(err.Error(), "--smtp-host") || strings.Contains(err.Error(), "--imap-host") {
+			t.Errorf("%s: Need(smtp) = %v", email, err)
+		}
+		err = m.Need(true, true)
 		if !errors.Is(err, accounts.ErrNoMailServers) || !strings.Contains(err.Error(), "--imap-host") {
 			t.Errorf("%s: MailSettings = %v, want ErrNoMailServers naming --imap-host", email, err)
 		}
