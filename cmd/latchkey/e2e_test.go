@@ -596,7 +596,7 @@ func TestUsageErrors(t *testing.T) {
 	w.expectExit(exitUsage, "connect", "nosuchprovider")
 	w.expectExit(exitUsage, "frobnicate")
 	w.expectExit(exitUnknownAccount, "show", "nobody@example.test")
-	for _, c := range []string{"connect", "list", "show", "token", "remove"} {
+	for _, c := range []string{"connect", "list", "show", "token", "remove", "setup", "log"} {
 		if out := w.must(c, "--help"); !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no examples", c)
 		}
