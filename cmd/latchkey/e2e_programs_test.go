@@ -157,6 +157,7 @@ func TestTokenFormats(t *testing.T) {
 	w := newWorld(t, oidcConfig(srv))
 	const id = "testidp:alice@example.test"
 	w.must("connect", "testidp", "--timeout", "60s")
+	defer w.must("remove", id)
 	raw := w.must("token", id, "--format", "raw")
 	tok := strings.TrimSuffix(raw, "\n")
 	if tok == "" || strings.ContainsAny(tok, " \n") {
@@ -191,28 +192,31 @@ func TestTokenFormats(t *testing.T) {
 // Microsoft account whose default is Graph gets an Exchange Online token;
 // an account without mail consent is told how to get it.
 func TestMicrosoftSASLUsesMailResource(t *testing.T) {
-	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "alice@contoso.test"})
+	// Keychain items outlive a world: accounts here are their own and removed.
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "sasl@contoso.test"})
 	w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
+	defer w.must("remove", "sasl@contoso.test")
 	w.must("connect", "microsoft", "--timeout", "60s", "--scope", "User.Read",
 		"--scope", "https://outlook.office.com/IMAP.AccessAsUser.All", "--scope", "https://outlook.office.com/SMTP.Send")
 	for _, format := range []string{"xoauth2", "oauthbearer"} {
-		out := strings.TrimSpace(w.must("token", "alice@contoso.test", "--format", format))
+		out := strings.TrimSpace(w.must("token", "sasl@contoso.test", "--format", format))
 		mech := strings.ToUpper(format)
 		user, bearer, err := imapAuthenticate(t, mech, out)
-		if err != nil || user != "alice@contoso.test" {
+		if err != nil || user != "sasl@contoso.test" {
 			t.Fatalf("%s: user %q, %v", mech, user, err)
 		}
 		if info, ok := ms.Lookup(bearer); !ok || info.Resource != "https://outlook.office.com/" {
 			t.Errorf("%s token is for %+v, want Exchange Online", mech, info)
 		}
 	}
-	if info, _ := ms.Lookup(strings.TrimSpace(w.must("token", "alice@contoso.test"))); info.Resource != "" {
+	if info, _ := ms.Lookup(strings.TrimSpace(w.must("token", "sasl@contoso.test"))); info.Resource != "" {
 		t.Errorf("raw without --scope left Graph: %+v", info)
 	}
 
 	ms2 := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "bob@contoso.test"})
 	w2 := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms2.ClientID, ms2.URL))
 	w2.must("connect", "microsoft", "--timeout", "60s")
+	defer w2.must("remove", "bob@contoso.test")
 	r := w2.expectExit(exitNeedsReconnect, "token", "bob@contoso.test", "--format", "xoauth2")
 	if !strings.Contains(r.stderr, "--scope https://outlook.office.com/IMAP.AccessAsUser.All") {
 		t.Errorf("stderr = %q", r.stderr)
@@ -228,6 +232,7 @@ func TestSetupRunByMsmtp(t *testing.T) {
 	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
 	w := newWorld(t, oidcConfig(srv))
 	w.must("connect", "testidp", "--timeout", "60s")
+	defer w.must("remove", "alice@example.test")
 
 	w.expectExit(exitUnknownClient, "setup", "thunderbird", "alice@example.test")
 	r := w.expectExit(exitNoMailServers, "setup", "msmtp", "alice@example.test")
