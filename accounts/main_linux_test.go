@@ -1,3 +1,5 @@
+//go:build linux
+
 package accounts
 
 import (
@@ -5,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -13,8 +14,7 @@ import (
 	"github.com/latchkey/latchkey/accounts/secretstore/keyringtest"
 )
 
-// keyringSession is the private gnome-keyring TestMain starts on Linux;
-// nil elsewhere.
+// keyringSession is the private gnome-keyring TestMain starts.
 var keyringSession *keyringtest.Session
 
 // TestMain gives the examples a real world, since an example cannot set
@@ -24,9 +24,6 @@ var keyringSession *keyringtest.Session
 // person's session names them. Access tokens live 5 minutes there, inside
 // the refresh margin, so the examples' Token calls refresh for real.
 func TestMain(m *testing.M) {
-	if runtime.GOOS != "linux" {
-		os.Exit(m.Run())
-	}
 	os.Exit(func() int {
 		stop, err := startExampleWorld()
 		if err != nil {

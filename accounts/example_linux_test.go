@@ -1,3 +1,5 @@
+// The example runs against the world TestMain builds on Linux.
+
 package accounts_test
 
 import (
