@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -13,14 +12,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/latchkey/latchkey/accounts"
 )
 
 // setupTemplates are the configurations `latchkey setup` writes, one
-// text/template per client; testdata/setup holds what each renders to.
+// template per client (see expandTemplate); testdata/setup holds what each
+// renders to.
 //
 //go:embed setup/*.tmpl
 var setupTemplates embed.FS
@@ -180,21 +180,26 @@ func setupWarnings(client string, m *accounts.MailSettings) []string {
 func usesIMAP(client string) bool { return client != "msmtp" && client != "git-send-email" }
 func usesSMTP(client string) bool { return client != "mbsync" && client != "offlineimap" }
 
-// setupView is what a template sees.
-type setupView struct {
-	*accounts.MailSettings
-	// Name labels the account in the client's configuration.
-	Name string
-	// IMAPArgs and SMTPArgs are the latchkey commands that print a token
-	// for each server; APIArgs one for the provider's API at APIURL.
-	IMAPArgs, SMTPArgs, APIArgs []string
-	APIURL                      string
-	Notes                       []string
+// renderSetup writes client's configuration for the account. Templates
+// are plain text with {{key}} placeholders, filled from values computed
+// here; a line holding only a placeholder that is empty is left out.
+// (text/template would do, but its reflection keeps every method of every
+// type in the binary: about 1.8 MB, a fifth of the command.)
+func renderSetup(w io.Writer, client string, m *accounts.MailSettings, name, latchkey string) error {
+	text, err := setupTemplates.ReadFile("setup/" + client + ".tmpl")
+	if err != nil {
+		return fmt.Errorf("%w %q", errUnknownClient, client)
+	}
+	out, err := expandTemplate(string(text), setupValues(m, name, latchkey))
+	if err != nil {
+		return fmt.Errorf("write the %s configuration: %w", client, err)
+	}
+	_, err = io.WriteString(w, out)
+	return err
 }
 
-// renderSetup writes client's configuration for the account.
-func renderSetup(w io.Writer, client string, m *accounts.MailSettings, name, latchkey string) error {
-	v := setupView{MailSettings: m, Name: configName(m.Email)}
+// setupValues are the placeholders' values for one account.
+func setupValues(m *accounts.MailSettings, name, latchkey string) map[string]string {
 	tok := func(scope string) []string {
 		args := []string{latchkey, "token", name}
 		if scope != "" {
@@ -202,53 +207,110 @@ func renderSetup(w io.Writer, client string, m *accounts.MailSettings, name, lat
 		}
 		return args
 	}
-	v.IMAPArgs, v.SMTPArgs = tok(m.IMAPScope), tok(m.SMTPScope)
-	switch {
-	case m.Family == accounts.FamilyGoogle:
-		v.APIURL = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
-	case m.Family == accounts.FamilyMicrosoft && m.Graph != "":
-		v.APIURL = m.Graph + "/v1.0/me"
+	imapArgs, smtpArgs := tok(m.IMAPScope), tok(m.SMTPScope)
+	pick := func(cond bool, yes, no string) string {
+		if cond {
+			return yes
+		}
+		return no
 	}
-	if v.APIURL != "" {
-		v.APIArgs = append(tok(""), "--format", "header")
+	v := map[string]string{
+		"name":            configName(m.Email),
+		"email":           m.Email,
+		"email_dq":        doubleQuote(m.Email),
+		"email_sh":        shellQuote(m.Email),
+		"email_url":       url.User(m.Email).String(),
+		"provider":        m.Provider,
+		"imap_host":       m.IMAP.Host,
+		"imap_port":       strconv.Itoa(m.IMAP.Port),
+		"imap_hostport":   m.IMAP.String(),
+		"smtp_host":       m.SMTP.Host,
+		"smtp_port":       strconv.Itoa(m.SMTP.Port),
+		"smtp_hostport":   m.SMTP.String(),
+		"imap_cmd":        shellJoin(imapArgs),
+		"smtp_cmd":        shellJoin(smtpArgs),
+		"imap_cmd_dq":     doubleQuote(shellJoin(imapArgs)),
+		"smtp_cmd_dq":     doubleQuote(shellJoin(smtpArgs)),
+		"imap_cmd_py":     pythonList(imapArgs),
+		"git_helper_dq":   doubleQuote(`!f() { test "$1" = get && echo password=$(` + shellJoin(smtpArgs) + `); }; f`),
+		"imap_scheme":     pick(m.IMAP.StartTLS, "imap", "imaps"),
+		"smtp_scheme":     pick(m.SMTP.StartTLS, "smtp", "smtps"),
+		"mbsync_ssltype":  pick(m.IMAP.StartTLS, "STARTTLS", "IMAPS"),
+		"msmtp_starttls":  pick(m.SMTP.StartTLS, "on", "off"),
+		"git_encryption":  pick(m.SMTP.StartTLS, "tls", "ssl"),
+		"offlineimap_tls": pick(m.IMAP.StartTLS, "ssl = no\nstarttls = yes", "ssl = yes"),
+		"curl_imap_tls":   pick(m.IMAP.StartTLS, "--ssl-reqd ", ""),
+		"curl_smtp_tls":   pick(m.SMTP.StartTLS, "--ssl-reqd ", ""),
+		"notes":           "",
+		"api_example":     "",
 	}
 	if m.Uncertain != "" {
-		v.Notes = append(v.Notes, m.Uncertain+".")
+		v["notes"] = "# NOTE: " + m.Uncertain + "."
 	}
-	t, err := template.New(client+".tmpl").Funcs(setupFuncs).ParseFS(setupTemplates, "setup/"+client+".tmpl")
-	if err != nil {
-		return fmt.Errorf("%w %q: %v", errUnknownClient, client, err)
+	api := ""
+	switch {
+	case m.Family == accounts.FamilyGoogle:
+		api = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+	case m.Family == accounts.FamilyMicrosoft && m.Graph != "":
+		api = m.Graph + "/v1.0/me"
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, v); err != nil {
-		return fmt.Errorf("write the %s configuration: %w", client, err)
+	if api != "" {
+		v["api_example"] = "\n# Call the provider's API with the account's default token (the header is read from standard input):\n" +
+			shellJoin(append(tok(""), "--format", "header")) + " | curl -H @- " + shellQuote(api)
 	}
-	_, err = w.Write(b.Bytes())
-	return err
+	return v
 }
 
-var setupFuncs = template.FuncMap{
-	// sh joins arguments into a POSIX shell command line.
-	"sh": func(args []string) string {
-		q := make([]string, len(args))
-		for i, a := range args {
-			q[i] = shellQuote(a)
+var placeholder = regexp.MustCompile(`\{\{([a-z_]+)\}\}`)
+
+// expandTemplate fills text's placeholders from values; an unknown
+// placeholder is an error, so a typo in a template fails its test.
+func expandTemplate(text string, values map[string]string) (string, error) {
+	var b strings.Builder
+	var missing []string
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if line == "" {
+			continue
 		}
-		return strings.Join(q, " ")
-	},
-	"sh1": shellQuote,
-	// dq is a double-quoted string with \ and " escaped (msmtp, mbsync,
-	// neomutt and git all read this form).
-	"dq": func(s string) string {
-		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-	},
-	// py is a Python list of strings (JSON strings are Python strings).
-	"py": func(args []string) string {
-		b, _ := json.Marshal(args)
-		return strings.ReplaceAll(string(b), `","`, `", "`)
-	},
-	// urluser is an email as the user part of a URL (alice%40contoso.com).
-	"urluser": func(s string) string { return url.User(s).String() },
+		body := strings.TrimSuffix(line, "\n")
+		if k := placeholder.FindStringSubmatch(body); k != nil && k[0] == body && values[k[1]] == "" {
+			if _, ok := values[k[1]]; ok {
+				continue // an empty optional line
+			}
+		}
+		b.WriteString(placeholder.ReplaceAllStringFunc(line, func(p string) string {
+			v, ok := values[p[2:len(p)-2]]
+			if !ok {
+				missing = append(missing, p)
+			}
+			return v
+		}))
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("unknown placeholders %s", strings.Join(missing, ", "))
+	}
+	return b.String(), nil
+}
+
+// shellJoin joins arguments into a POSIX shell command line.
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// doubleQuote is a double-quoted string with \ and " escaped (msmtp,
+// mbsync, neomutt and git all read this form).
+func doubleQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// pythonList is a Python list of strings (JSON strings are Python strings).
+func pythonList(args []string) string {
+	b, _ := json.Marshal(args)
+	return strings.ReplaceAll(string(b), `","`, `", "`)
 }
 
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9@%+=:,./_-]+$`)

@@ -275,3 +275,15 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestExpandTemplate: placeholders are filled, a line holding only an
+// empty one is dropped, and an unknown one is an error.
+func TestExpandTemplate(t *testing.T) {
+	got, err := expandTemplate("a {{x}} b\n{{opt}}\n{{x}}{{x}}\n", map[string]string{"x": "1", "opt": ""})
+	if err != nil || got != "a 1 b\n11\n" {
+		t.Errorf("expandTemplate = %q, %v", got, err)
+	}
+	if _, err := expandTemplate("{{nope}}\n", map[string]string{}); err == nil || !strings.Contains(err.Error(), "{{nope}}") {
+		t.Errorf("unknown placeholder: %v", err)
+	}
+}
