@@ -230,7 +230,8 @@ itself): see ` + "`latchkey log`" + `.
 Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
-  passwordeval "latchkey token alice@contoso.com"      (msmtp)
+  latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
+  latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
 `,
 	run: runToken,
 }
