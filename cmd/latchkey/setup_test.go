@@ -287,3 +287,56 @@ func TestExpandTemplate(t *testing.T) {
 		t.Errorf("unknown placeholder: %v", err)
 	}
 }
+
+// TestSetupRunByGit: git reads each git-send-email configuration and, asked
+// for the SMTP password as git send-email asks, runs its credential helper,
+// which runs (a stand-in) latchkey.
+func TestSetupRunByGit(t *testing.T) {
+	git := needProgram(t, "git", "git")
+	stub := stubLatchkey(t)
+	for _, a := range setupAccounts {
+		golden, err := filepath.Abs(filepath.Join("testdata", "setup", "git-send-email", a.name+".golden"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := append(os.Environ(), "HOME="+t.TempDir(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+golden,
+			"GIT_TERMINAL_PROMPT=0", "PATH="+stub+string(os.PathListSeparator)+os.Getenv("PATH"))
+		get := exec.Command(git, "config", "--global", "--get", "sendemail.smtpServer")
+		get.Env = env
+		host, _, _ := strings.Cut(a.wantSMTP, ":")
+		if out, err := get.Output(); err != nil || strings.TrimSpace(string(out)) != host {
+			t.Errorf("git reads sendemail.smtpServer of %s as %q (%v)", golden, out, err)
+		}
+		fill := exec.Command(git, "credential", "fill")
+		fill.Env = env
+		fill.Stdin = strings.NewReader("protocol=smtp\nhost=" + a.wantSMTP + "\nusername=" + a.email + "\n\n")
+		out, err := fill.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "password=stand-in-token\n") {
+			t.Errorf("git credential fill with %s: %v\n%s", golden, err, out)
+		}
+	}
+}
+
+// TestSetupRunByPython: OfflineIMAP's configuration is an INI file read by
+// Python's configparser, with a Python expression it evaluates for the
+// token; Python does both here, the expression running (a stand-in) latchkey.
+func TestSetupRunByPython(t *testing.T) {
+	python := needProgram(t, "python3", "python3")
+	stub := stubLatchkey(t)
+	const script = `import configparser, sys
+c = configparser.RawConfigParser()
+c.read_file(open(sys.argv[1]))
+r = c["Repository " + sys.argv[2] + "-remote"]
+print(r["remotehost"], r["remoteport"], r["auth_mechanisms"], eval(r["oauth2_access_token_eval"]))
+`
+	for _, a := range setupAccounts {
+		golden := filepath.Join("testdata", "setup", "offlineimap", a.name+".golden")
+		cmd := exec.Command(python, "-c", script, golden, configName(a.email))
+		cmd.Env = append(os.Environ(), "PATH="+stub+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		host, port, _ := strings.Cut(a.wantIMAP, ":")
+		if want := host + " " + port + " XOAUTH2 stand-in-token\n"; err != nil || string(out) != want {
+			t.Errorf("python read %s as %q, want %q (%v)", golden, out, want, err)
+		}
+	}
+}
