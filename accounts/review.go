@@ -180,7 +180,8 @@ func AdminConsentURL(authority, tenant, clientID string) string {
 
 // RevokeResult says what Revoke did, in facts and in plain words.
 type RevokeResult struct {
-	// Account is the account as it was when the revoke was asked for.
+	// Account is the account as it was when the revoke was asked for;
+	// after a failure, as it is now: on hold, with status revoking.
 	Account Account `json:"account"`
 	// RevokedAtProvider: the provider confirmed the grant is gone (or was
 	// already gone: AlreadyRevoked).

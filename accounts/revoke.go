@@ -77,7 +77,8 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if r = ix.byID(id); r == nil {
 		return RevokeResult{}, fmt.Errorf("%w: %s was removed while it was being revoked", ErrUnknownAccount, id)
 	}
-	res := RevokeResult{Account: before}
+	res := RevokeResult{Account: r.view()}
+	res.Account.Status = StatusRevoking
 
 	switch {
 	case r.Family == FamilyMicrosoft:
@@ -90,7 +91,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err := s.wipe(ctx, r); err != nil {
 		return res, err
 	}
-	res.WipedLocally = true
+	res.WipedLocally, res.Account = true, before
 	s.describeRevoke(r, &res, opts)
 	return res, nil
 }
