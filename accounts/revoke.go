@@ -96,6 +96,21 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	return res, nil
 }
 
+// checkNotRevoking fails when the account is being revoked or is gone.
+func (s *Service) checkNotRevoking(id string) error {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return err
+	}
+	switch r := ix.byID(id); {
+	case r == nil:
+		return fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
+	case r.Status == StatusRevoking:
+		return &revokingError{id: id}
+	}
+	return nil
+}
+
 // revokeAtProvider revokes the saved refresh token and checks the
 // provider refuses it afterwards.
 func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeResult) error {
