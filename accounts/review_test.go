@@ -343,7 +343,7 @@ func TestRevokeDiscardsRefreshInFlight(t *testing.T) {
 	a := connectGoogle(t, s, CapabilityReadMail)
 	expireAccess(t, store, accessKey(a.ID, defaultResource))
 	store.setCalls()
-	g.FailNext(providertest.Hang(1500 * time.Millisecond))
+	g.FailNext(providertest.Hang(3 * time.Second)) // ample time for the revoke to mark the index
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Token(context.Background(), bobID, nil)
