@@ -15,12 +15,6 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 )
 
-// The review commands join the list after main.go's init, which runs
-// first (Go runs a package's files' init functions in file-name order).
-func init() {
-	commands = append(commands, scopesCommand, grantCommand, reduceCommand, revokeCommand)
-}
-
 var scopesCommand = command{
 	name:    "scopes",
 	summary: "Explain the permissions (scopes) each provider can grant",
