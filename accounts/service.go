@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +36,9 @@ type Options struct {
 	OpenBrowser func(url string) error
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// StateDir holds the access log; it defaults to ConfigDir when that is
+	// set, else to StateDir().
+	StateDir string
 }
 
 // Service is Latchkey's accounts: connect, list, hand out tokens, remove.
@@ -44,6 +46,7 @@ type Options struct {
 // through lock files.
 type Service struct {
 	dir         string
+	stateDir    string
 	keys        SecretStore
 	http        *http.Client
 	openBrowser func(string) error
@@ -53,7 +56,14 @@ type Service struct {
 
 // Open returns the accounts kept in opts.ConfigDir. It does no I/O.
 func Open(opts Options) (*Service, error) {
-	s := &Service{dir: opts.ConfigDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	s := &Service{dir: opts.ConfigDir, stateDir: opts.StateDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	if s.stateDir == "" && s.dir != "" {
+		s.stateDir = s.dir
+	}
+	if s.stateDir == "" {
+		// Without one, tokens are still handed out; only the log is lost.
+		s.stateDir, _ = StateDir()
+	}
 	if s.dir == "" {
 		d, err := ConfigDir()
 		if err != nil {
@@ -164,6 +174,12 @@ func (r *record) tokenResource(scopes []string) (string, error) {
 // when the cached one is fresh, else by redeeming the refresh token. With
 // scopes, the token covers them (Microsoft: and their resource).
 func (s *Service) Token(ctx context.Context, name string, scopes []string) (*AccessToken, error) {
+	return s.token(ctx, name, scopes, false)
+}
+
+// token is Token; mail asks for the account's mail-server resource when
+// scopes name none (see TokenRequest.Mail).
+func (s *Service) token(ctx context.Context, name string, scopes []string, mail bool) (*AccessToken, error) {
 	ix, err := loadIndex(s.dir)
 	if err != nil {
 		return nil, err
@@ -172,10 +188,16 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 	if err != nil {
 		return nil, err
 	}
+	if r.Status == StatusRevoking {
+		return nil, &revokingError{id: r.ID}
+	}
 	if r.Status == StatusNeedsReconnect {
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
 	res, err := r.tokenResource(scopes)
+	if err == nil && mail && len(scopes) == 0 {
+		res, err = r.mailResource()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +256,9 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if r == nil {
 		return nil, fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
 	}
+	if r.Status == StatusRevoking {
+		return nil, &revokingError{id: id}
+	}
 	if r.Status == StatusNeedsReconnect {
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
@@ -255,13 +280,19 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		var te *oauthflow.TokenError
 		if errors.As(err, &te) && len(scopes) > 0 && needsConsent(te) {
 			// Only the extra scopes lack consent: the account itself is fine.
-			return nil, &ReconnectError{Account: id, Code: te.Code,
-				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; connect again asking for them with --scope"}
+			return nil, withAdminConsent(&ReconnectError{Account: id, Code: te.Code,
+				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; add them with `latchkey grant " + id + " --scope ...`"},
+				err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
 		}
 		if errors.As(err, &te) && needsReconnect(te) {
-			return nil, s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code)
+			return nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
 		}
 		return nil, providerErr("renew the access token of "+id, err)
+	}
+	// A revoke may have started while the provider answered: it marks the
+	// index before waiting for our lock. Then nothing is written back.
+	if err := s.checkNotRevoking(id); err != nil {
+		return nil, err
 	}
 	// A rotated refresh token is saved before anything else is, whatever
 	// the checks below find: the provider has already retired the old one.
@@ -305,9 +336,18 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 				r.Tokens = map[string]tokenInfo{}
 			}
 			r.Tokens[res] = tokenInfo{Expiry: expiry, Scopes: granted}
-			if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
+			// What was granted is recorded after every refresh that says
+			// (Google may have lost a scope the person removed; a tenant may
+			// strip one). Microsoft lists everything consented for the
+			// resource whatever was asked; Google lists only what was asked.
+			switch {
+			case tok.Scopes == nil:
+			case r.Family == FamilyMicrosoft:
+				r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+				r.updateGrantState()
+			case res == r.resourceKey("") && len(scopes) == 0:
 				r.Scopes = granted
-				r.NotGranted = notGranted(r.Requested, granted, r.Graph)
+				r.updateGrantState()
 			}
 			return nil
 		})
@@ -459,21 +499,5 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	if r = ix.byID(r.ID); r == nil {
 		return Account{}, fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
 	}
-	// Secrets first: a crash midway leaves an index entry without tokens
-	// (shown as needing a reconnect), never tokens nobody knows of.
-	resources := []string{r.resourceKey("")}
-	for res := range r.Tokens {
-		resources = append(resources, res)
-	}
-	slices.Sort(resources)
-	for _, res := range slices.Compact(resources) {
-		if err := s.keys.Delete(ctx, accessKey(r.ID, res)); err != nil {
-			return Account{}, keychainErr("delete the access token", err)
-		}
-	}
-	if err := s.keys.Delete(ctx, refreshKey(r.ID)); err != nil {
-		return Account{}, keychainErr("delete the saved sign-in", err)
-	}
-	err = s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
-	return r.view(), err
+	return r.view(), s.wipe(ctx, r)
 }
