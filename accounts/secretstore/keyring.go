@@ -94,8 +94,9 @@ func New(service string, timeout time.Duration) *Keyring {
 }
 
 // Wait returns once every keychain operation started through k so far has
-// been carried out by the keychain, including those whose callers gave up
-// at their deadline, or with ctx's error when ctx ends first. A long-running
+// been carried out by the keychain (or the connection to it was lost),
+// including those whose callers gave up at their deadline, or with ctx's
+// error when ctx ends first. A long-running
 // program calls it before releasing a lock that guards the keys it wrote, so
 // that a write that timed out cannot land after another process's newer
 // one; a short-lived one need not, as its calls die with it.

@@ -524,3 +524,31 @@ func TestRealSharedLookupsToleratesDeletedItem(t *testing.T) {
 		t.Fatalf("items %v, want one", names)
 	}
 }
+
+// TestRealKeyringRestarted: a long-running program's client survives the
+// Secret Service restarting (its session and objects gone): the next call
+// opens a new session on the same connection and works.
+func TestRealKeyringRestarted(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := context.Background()
+	cleanKey(t, k, "acct")
+	if err := k.Set(ctx, "acct", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	before := session.KeyringPID()
+	if err := session.RestartKeyring(); err != nil {
+		t.Fatal(err)
+	}
+	if session.KeyringPID() == before {
+		t.Fatal("the keyring daemon was not restarted")
+	}
+	if got, err := k.Get(ctx, "acct"); err != nil || string(got) != "v1" {
+		t.Fatalf("Get after the keyring restarted = %q, %v", got, err)
+	}
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
+		t.Fatalf("SetMany after the keyring restarted: %v", err)
+	}
+	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
+	}
+}

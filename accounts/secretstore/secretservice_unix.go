@@ -193,43 +193,41 @@ func (s *secretService) Set(ctx context.Context, service, user, secret string) e
 
 // setOne writes one item: SetSecret when it exists, else CreateItem.
 func (s *secretService) setOne(ctx context.Context, service, user, secret string) error {
-	{
-		item, err := s.find(ctx, service, user)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secret), ContentType: secretContentType}
-		if err == nil {
-			// The item exists: replace its secret only, one save of the
-			// keyring file, where CreateItem(replace) costs gnome-keyring
-			// two.
-			call := s.conn.Object(secretsName, item).Go(itemIface+".SetSecret", 0, nil, sec)
-			err := s.await(ctx, call)
-			if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
-				return err
-			}
-			// Deleted since we found it: create it.
-		}
-		props := map[string]dbus.Variant{
-			itemIface + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
-			itemIface + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
-		}
-		call := s.conn.Object(secretsName, s.collection).Go(collectionIface+".CreateItem", 0, nil, props, sec, true)
-		if err := s.await(ctx, call); err != nil {
-			return err
-		}
-		var created, prompt dbus.ObjectPath
-		if err := call.Store(&created, &prompt); err != nil {
-			return err
-		}
-		if err := s.prompt(ctx, prompt); err != nil {
-			return err
-		}
-		if created != "/" {
-			s.remember(service, user, created)
-		}
-		return nil
+	item, err := s.find(ctx, service, user)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
 	}
+	sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secret), ContentType: secretContentType}
+	if err == nil {
+		// The item exists: replace its secret only, one save of the
+		// keyring file, where CreateItem(replace) costs gnome-keyring
+		// two.
+		call := s.conn.Object(secretsName, item).Go(itemIface+".SetSecret", 0, nil, sec)
+		err := s.await(ctx, call)
+		if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
+			return err
+		}
+		// Deleted since we found it: create it.
+	}
+	props := map[string]dbus.Variant{
+		itemIface + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
+		itemIface + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+	}
+	call := s.conn.Object(secretsName, s.collection).Go(collectionIface+".CreateItem", 0, nil, props, sec, true)
+	if err := s.await(ctx, call); err != nil {
+		return err
+	}
+	var created, prompt dbus.ObjectPath
+	if err := call.Store(&created, &prompt); err != nil {
+		return err
+	}
+	if err := s.prompt(ctx, prompt); err != nil {
+		return err
+	}
+	if created != "/" {
+		s.remember(service, user, created)
+	}
+	return nil
 }
 
 // setMany writes items with SetSecret calls sent together, which the
@@ -305,24 +303,27 @@ func (s *secretService) retry(ctx context.Context, op func() error) error {
 		if err := s.unlock(ctx, s.collection); err != nil {
 			return err
 		}
+	case errors.Is(err, dbus.ErrClosed) || isDBusError(err, "org.freedesktop.DBus.Error.Disconnected"):
+		s.reset() // the connection is gone: a new one
 	case s.stale(err):
-		s.reset()
+		// The Secret Service may have restarted (new session, objects):
+		// start over on the same connection, which keeps calls in order
+		// and the calls still pending tracked.
+		s.session, s.collection = "", ""
 	default:
 		return err
 	}
-	if err := op(); isDBusError(err, errIsLocked) {
+	err = op()
+	if isDBusError(err, errIsLocked) {
 		return errLockedNow
-	} else {
-		return err
 	}
+	return err
 }
 
-// stale reports errors after which the connection, session or collection
-// we hold may be what is wrong.
+// stale reports errors after which the session or collection we hold may
+// be what is wrong.
 func (s *secretService) stale(err error) bool {
-	return errors.Is(err, dbus.ErrClosed) ||
-		isDBusError(err, "org.freedesktop.Secret.Error.NoSession", errDBusUnknownObj, errDBusUnknownMeth,
-			"org.freedesktop.DBus.Error.Disconnected")
+	return isDBusError(err, "org.freedesktop.Secret.Error.NoSession", errDBusUnknownObj, errDBusUnknownMeth)
 }
 
 func (s *secretService) reset() {

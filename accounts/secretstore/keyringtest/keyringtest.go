@@ -224,6 +224,22 @@ func (s *Session) startKeyring() error {
 	return fmt.Errorf("keyringtest: gnome-keyring-daemon did not answer on the private bus: %v", last)
 }
 
+// RestartKeyring kills the session's gnome-keyring-daemon and starts a new
+// one on the same bus and data (its login keyring unlocked again), as
+// happens when a desktop's keyring daemon crashes and is started again:
+// sessions and objects of the old one are gone.
+func (s *Session) RestartKeyring() error {
+	s.mu.Lock()
+	old := s.keyrng
+	s.mu.Unlock()
+	if old == nil {
+		return errors.New("keyringtest: this session has no keyring")
+	}
+	_ = syscall.Kill(-old.Process.Pid, syscall.SIGKILL)
+	_ = old.Wait()
+	return s.startKeyring()
+}
+
 func (s *Session) start(cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
