@@ -65,6 +65,27 @@ type AccessToken struct {
 	Resource  string    `json:"resource"`
 }
 
+// settlingStore is a SecretStore whose calls can outlive their callers
+// (secretstore.Keyring: a write whose caller gave up at its deadline may
+// still be carried out). Wait returns once the keychain has carried out
+// every call made so far, or when ctx ends.
+type settlingStore interface {
+	Wait(ctx context.Context) error
+}
+
+// unlockAfterKeychain releases an account lock once the keychain has
+// carried out every call made under it. Released earlier, a write that
+// timed out could land after another process's newer one (a rotated
+// refresh token over a newer one). It waits at most the keychain timeout.
+func (s *Service) unlockAfterKeychain(ctx context.Context, l *fileLock) {
+	if w, ok := s.keys.(settlingStore); ok {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), secretstore.DefaultTimeout())
+		_ = w.Wait(ctx)
+		cancel()
+	}
+	l.unlock()
+}
+
 // batchStore is a SecretStore that reads and writes several items in one
 // keychain operation, which saves keychain round trips on the refresh path.
 // secretstore.Keyring is one.
