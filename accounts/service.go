@@ -15,6 +15,7 @@ import (
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
+	"github.com/latchkey/latchkey/internal/killpoint"
 )
 
 // refreshMargin: an access token this close to expiry is renewed before
@@ -243,6 +244,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 
 	ask := r.refreshScopes(res, scopes)
 	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
+	killpoint.At(killpoint.BeforeRefresh)
 	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
 	if err != nil {
 		var te *oauthflow.TokenError
@@ -259,10 +261,12 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	// A rotated refresh token is saved first, before any check: the
 	// provider has already retired the old one.
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
+		killpoint.At(killpoint.AfterRotation)
 		saved.RefreshToken = tok.RefreshToken
 		if err := s.writeRefresh(ctx, id, *saved); err != nil {
 			return nil, err
 		}
+		killpoint.At(killpoint.AfterRefreshSaved)
 	}
 	if tok.IDToken != "" {
 		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
@@ -281,6 +285,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err := s.writeAccess(ctx, t); err != nil {
 		return nil, err
 	}
+	killpoint.At(killpoint.AfterAccessSaved)
 	now := s.now().UTC()
 	// The token is saved and valid: failing to note it in the index (a full
 	// disk, a read-only dir) must not fail the caller.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/internal/killpoint"
 )
 
 var connectCommand = command{
@@ -251,6 +252,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	killpoint.At(killpoint.BeforePrint)
 	return writeToken(env.stdout, t, *format)
 }
 
