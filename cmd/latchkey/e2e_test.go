@@ -325,9 +325,10 @@ func TestConnectListShowTokenRefreshRemove(t *testing.T) {
 	w.noLeaks(srv.IssuedTokens(t))
 }
 
-// TestConcurrentTokensRefreshOnce: 20 processes ask for an expired token at
-// once; the provider sees one refresh and all print the same token.
-func TestConcurrentTokensRefreshOnce(t *testing.T) {
+// TestProperty31_ConcurrentTokensRefreshOnce: 20 processes ask for an
+// expired token at once; the provider sees one refresh, all print the same
+// token, and the lock file is still there afterwards.
+func TestProperty31_ConcurrentTokensRefreshOnce(t *testing.T) {
 	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
 	w := newWorld(t, oidcConfig(srv))
 	const id = "testidp:alice@example.test"
@@ -353,6 +354,10 @@ func TestConcurrentTokensRefreshOnce(t *testing.T) {
 	item, _ := w.item(id + "/access/default")
 	if item["access_token"] != strings.TrimSpace(results[0].stdout) {
 		t.Error("the token printed is not the one in the keychain")
+	}
+	// Deleting a lock file would let two processes hold "the" lock.
+	if _, err := os.Lstat(w.lockPath(id)); err != nil {
+		t.Errorf("the account's lock file is gone: %v", err)
 	}
 	w.noLeaks(srv.IssuedTokens(t))
 }

@@ -105,11 +105,11 @@ func tokenWorks(t *testing.T, ms *providertest.Microsoft, w *world, id string) s
 	return tok
 }
 
-// TestFaultProviderAnswers: every way a token endpoint can fail short of
+// TestProperty23_TransientProviderFailures: every way a token endpoint can fail short of
 // refusing the sign-in is transient: a clear message and exit code 6 in
 // bounded time, the account stays connected with its refresh token, and
 // the next call works.
-func TestFaultProviderAnswers(t *testing.T) {
+func TestProperty23_TransientProviderFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -219,11 +219,11 @@ func (w *world) roots() []string {
 	return roots
 }
 
-// TestFaultKeychain: a keychain that is missing, locked with no prompter,
+// TestProperty13_KeychainCallsBounded: a keychain that is missing, locked with no prompter,
 // locked with a prompter nobody answers, or too slow: exit code 5 with a
 // clear message within the keychain deadline, not one file written in its
 // place, and the account works as before once the keychain is back.
-func TestFaultKeychain(t *testing.T) {
+func TestProperty13_KeychainCallsBounded(t *testing.T) {
 	t.Parallel()
 	ms, w, ks, id := keyringWorld(t, "keychain-fault@contoso.test")
 	tok := tokenWorks(t, ms, w, id)
@@ -350,13 +350,13 @@ func killedBySIGKILL(t *testing.T, w *world, env []string, id string) {
 	}
 }
 
-// TestFaultKilledDuringRefresh: `latchkey token` killed with SIGKILL at
+// TestProperty20_KilledRefreshLeavesWorkingAccount: `latchkey token` killed with SIGKILL at
 // every step of a refresh (and during the request, at the network level):
 // the next call works, with a token the provider honours, nothing is
 // corrupt, and the lock was released with the process. Where the provider
 // retires a rotated refresh token at once, the account says clearly that it
 // must be reconnected, and a reconnect brings it back.
-func TestFaultKilledDuringRefresh(t *testing.T) {
+func TestProperty20_KilledRefreshLeavesWorkingAccount(t *testing.T) {
 	t.Parallel()
 	points := []string{killpoint.BeforeRefresh, killpoint.AfterRotation, killpoint.AfterRefreshSaved, killpoint.AfterAccessSaved, killpoint.BeforePrint}
 	for _, point := range points {
@@ -497,11 +497,11 @@ func (w *world) lockPath(id string) string {
 	return filepath.Join(w.roots()[1], "account-"+hex.EncodeToString(h[:8])+".lock")
 }
 
-// TestFaultLockHeldByHungProcess: another process holds the account's
+// TestProperty32_LockHolderKilledOrHung: another process holds the account's
 // refresh lock and never lets go: the waiter gives up after
 // LATCHKEY_LOCK_TIMEOUT with exit code 10, naming the process; once that
 // process is killed, the lock is free at once and the account works.
-func TestFaultLockHeldByHungProcess(t *testing.T) {
+func TestProperty32_LockHolderKilledOrHung(t *testing.T) {
 	t.Parallel()
 	ms, w, id := msWorld(t, "lock-held@contoso.test", 0)
 	w.expire(id, "https://graph.microsoft.com")
