@@ -65,8 +65,19 @@ func classify(err error) (int, string) {
 		usage     *usageError
 		noClient  *accounts.NoClientError
 		reconnect *accounts.ReconnectError
+		consent   *accounts.AdminConsentError
+		refused   *accounts.RefusedError
 	)
 	switch {
+	case errors.As(err, &consent):
+		code, _ := classify(consent.Err)
+		return code, "Your organization decides which apps may use your account. Send this link to your IT department;\n" +
+			"an administrator who opens it can approve Latchkey for everyone in the organization:\n\n  " + consent.URL +
+			"\n\nOnce they have, connect again. Nothing was changed on this computer."
+	case errors.As(err, &refused):
+		return exitUsage, fmt.Sprintf("See what each provider offers with `latchkey scopes %s`.", refused.Provider)
+	case errors.Is(err, accounts.ErrRevoking):
+		return exitNeedsReconnect, "Run `latchkey revoke` on the account again to finish taking its access back."
 	case errors.As(err, &usage):
 		return exitUsage, fmt.Sprintf("Run `latchkey help %s` for its flags and examples.", usage.command)
 	case errors.Is(err, context.Canceled):
