@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -329,4 +330,66 @@ func testNames(t *testing.T, root string) map[string]bool {
 		t.Fatal(err)
 	}
 	return names
+}
+
+// TestProperty24_GoogleRevokeThenWipe: Google's revoke endpoint gets the
+// refresh token; 200, or 400 invalid_token (already revoked), then a local
+// wipe; a failed call deletes nothing.
+func TestProperty24_GoogleRevokeThenWipe(t *testing.T) {
+	t.Run("200 or invalid_token, then wiped", TestRevokeGoogle)
+	t.Run("network failure deletes nothing", TestRevokeGoogleNetworkFailure)
+}
+
+// countingTransport counts the HTTP requests that leave the process.
+type countingTransport struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.urls = append(c.urls, r.URL.Redacted())
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestProperty25_MicrosoftRevokeIsLocal: revoking a Microsoft account sends
+// no request at all (so never revokeSignInSessions, which would sign the
+// person out everywhere), wipes it locally and sends the person to the
+// consent page.
+func TestProperty25_MicrosoftRevokeIsLocal(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	ct := &countingTransport{}
+	store := newMemStore()
+	s, b := newReviewService(t, store, microsoftConfig(m))
+	s.http = &http.Client{Transport: ct}
+	if _, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	ct.mu.Lock()
+	ct.urls = nil
+	ct.mu.Unlock()
+	res, err := s.Revoke(context.Background(), msID, RevokeOptions{})
+	if err != nil || !res.WipedLocally || res.RevokedAtProvider || res.Page == "" {
+		t.Fatalf("Revoke = %+v, %v", res, err)
+	}
+	if len(ct.urls) != 0 {
+		t.Errorf("revoke sent requests: %v", ct.urls)
+	}
+	if urls := b.urls(); len(urls) == 0 || urls[len(urls)-1] != res.Page {
+		t.Errorf("opened %v, want the consent page %s", urls, res.Page)
+	}
+	if k := store.keys(); len(k) != 0 {
+		t.Errorf("keychain holds %v", k)
+	}
+	t.Run("work and personal accounts", TestRevokeMicrosoft)
+}
+
+// TestProperty26_RevokeIdempotentCrashSafe: a revoke interrupted after the
+// provider acted finishes when run again; a refresh in flight during a
+// revoke writes nothing back. (TestProperty26_RevokeSurvivesKill in
+// cmd/latchkey kills the real binary midway.)
+func TestProperty26_RevokeIdempotentCrashSafe(t *testing.T) {
+	t.Run("interrupted wipe finishes on retry", TestRevokeInterruptedWipe)
+	t.Run("refresh in flight discarded", TestRevokeDiscardsRefreshInFlight)
 }

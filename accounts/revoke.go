@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
+	"github.com/latchkey/latchkey/internal/killpoint"
 )
 
 // ErrRevoking: the account is being revoked, so it hands out no token.
@@ -78,6 +79,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	}
 	res := RevokeResult{Account: r.view()}
 	res.Account.Status = StatusRevoking
+	killpoint.At(killpoint.RevokeMarked)
 
 	switch {
 	case r.Family == FamilyMicrosoft:
@@ -87,6 +89,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 			return res, err
 		}
 	}
+	killpoint.At(killpoint.RevokeBeforeWipe)
 	if err := s.wipe(ctx, r); err != nil {
 		return res, err
 	}

@@ -325,15 +325,15 @@ var killBinary = sync.OnceValues(func() (string, error) {
 	return path, nil
 })
 
-// killedBySIGKILL runs `latchkey token id` with the kill-point binary and
-// checks that it died of SIGKILL without printing a token.
-func killedBySIGKILL(t *testing.T, w *world, env []string, id string) {
+// killedBySIGKILL runs latchkey args with the kill-point binary and checks
+// that it died of SIGKILL without printing anything.
+func killedBySIGKILL(t *testing.T, w *world, env []string, args ...string) {
 	t.Helper()
 	bin, err := killBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "token", id)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -364,7 +364,7 @@ func TestProperty20_KilledRefreshLeavesWorkingAccount(t *testing.T) {
 			t.Parallel()
 			ms, w, id := msWorld(t, "kill-"+point+"@contoso.test", 0)
 			w.expire(id, "https://graph.microsoft.com")
-			killedBySIGKILL(t, w, w.withEnv("LATCHKEY_TEST_KILL_AT="+point), id)
+			killedBySIGKILL(t, w, w.withEnv("LATCHKEY_TEST_KILL_AT="+point), "token", id)
 			w.intact(id, "connected")
 			tokenWorks(t, ms, w, id)
 			// And once more through a refresh, with whatever was saved.
@@ -399,7 +399,7 @@ func TestProperty20_KilledRefreshLeavesWorkingAccount(t *testing.T) {
 		t.Parallel()
 		ms, w, id := msWorld(t, "kill-no-grace@contoso.test", -1)
 		w.expire(id, "https://graph.microsoft.com")
-		killedBySIGKILL(t, w, w.withEnv("LATCHKEY_TEST_KILL_AT="+killpoint.AfterRotation), id)
+		killedBySIGKILL(t, w, w.withEnv("LATCHKEY_TEST_KILL_AT="+killpoint.AfterRotation), "token", id)
 		r := w.expectExit(exitNeedsReconnect, "token", id)
 		if !strings.Contains(r.stderr, "latchkey connect microsoft") {
 			t.Errorf("stderr does not say how to reconnect: %s", r.stderr)
@@ -539,4 +539,40 @@ func TestProperty32_LockHolderKilledOrHung(t *testing.T) {
 		t.Errorf("refreshes = %d, want 1", ms.Refreshes())
 	}
 	w.noLeaks(ms.IssuedTokens())
+}
+
+// TestProperty26_RevokeSurvivesKill: `latchkey revoke` killed with SIGKILL
+// after marking the account and after the provider revoked: the account
+// hands out no token meanwhile, says to revoke again, and a second revoke
+// finishes the job, leaving nothing in the keychain or the index.
+func TestProperty26_RevokeSurvivesKill(t *testing.T) {
+	t.Parallel()
+	for _, point := range []string{killpoint.RevokeMarked, killpoint.RevokeBeforeWipe} {
+		t.Run(point, func(t *testing.T) {
+			t.Parallel()
+			email := "revoke-" + point + "@gmail.test"
+			g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: email})
+			w := googleWorld(t, g)
+			id := "google:" + email
+			w.must("connect", "google", "--timeout", "60s")
+			killedBySIGKILL(t, w, w.withEnv("LATCHKEY_TEST_KILL_AT="+point), "revoke", id)
+			if r := w.expectExit(exitNeedsReconnect, "token", id); !strings.Contains(r.stderr, "revoke") {
+				t.Errorf("token of a half-revoked account: %s", r.stderr)
+			}
+			w.intact(id, "revoking")
+			out := w.must("revoke", id)
+			if !strings.Contains(out, "revoked") || !strings.Contains(out, "now refuses the old sign-in") {
+				t.Errorf("second revoke: %s", out)
+			}
+			for _, key := range []string{id + "/refresh", id + "/access/default"} {
+				if _, ok := w.item(key); ok {
+					t.Errorf("secret-tool still finds %s", key)
+				}
+			}
+			if l := w.list(); len(l) != 0 {
+				t.Errorf("still listed: %+v", l)
+			}
+			w.noLeaks(g.IssuedTokens())
+		})
+	}
 }

@@ -23,4 +23,10 @@ const (
 	// BeforePrint is in the command, after the token is in hand, before it
 	// is printed.
 	BeforePrint = "before-print"
+	// RevokeMarked is after a revoke marked the account "revoking", before
+	// it asks the provider to revoke.
+	RevokeMarked = "revoke-marked"
+	// RevokeBeforeWipe is after the provider revoked, before the keychain
+	// items and the index entry are deleted.
+	RevokeBeforeWipe = "revoke-before-wipe"
 )
