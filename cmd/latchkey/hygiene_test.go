@@ -5,6 +5,7 @@ package main
 // another local program are refused rather than followed.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"fmt"
@@ -140,16 +141,27 @@ func TestProperty17_CoreDumpsOff(t *testing.T) {
 		filepath.Walk(config, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, 65534) })
 	}
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + config, "LATCHKEY_CONFIG_DIR=" + config, "XDG_RUNTIME_DIR=" + config}
-	start := func(name string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	// start runs a program as the user; its output, line by line, comes on
+	// the channel.
+	start := func(name string, args ...string) (*exec.Cmd, <-chan string) {
 		cmd := exec.Command(name, args...)
 		cmd.Env = env
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		out, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		return cmd, &out
+		lines := make(chan string, 100)
+		go func() {
+			defer close(lines)
+			for sc := bufio.NewScanner(out); sc.Scan(); {
+				lines <- sc.Text()
+			}
+		}()
+		return cmd, lines
 	}
 	owner := func(pid int) int {
 		var st syscall.Stat_t
@@ -165,11 +177,18 @@ func TestProperty17_CoreDumpsOff(t *testing.T) {
 		t.Fatalf("a dumpable process's /proc files belong to %d, not %d: this check cannot work here", got, uid)
 	}
 
-	cmd, out := start(bin, "connect", "microsoft", "--no-browser", "--timeout", "60s")
+	cmd, lines := start(bin, "connect", "microsoft", "--no-browser", "--timeout", "60s")
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "Waiting for you"); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("latchkey did not start waiting: %s", out.String())
+	timeout := time.After(20 * time.Second)
+	for waiting := false; !waiting; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("latchkey ended before it waited for the sign-in")
+			}
+			waiting = strings.Contains(line, "Waiting for you")
+		case <-timeout:
+			t.Fatal("latchkey did not start waiting for the sign-in")
 		}
 	}
 	limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", cmd.Process.Pid))
