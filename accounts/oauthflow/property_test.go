@@ -414,6 +414,7 @@ var tokenBadInput = []struct {
 	{"duplicate access_token", 200, "application/json", `{"access_token":"a","access_token":"b","token_type":"Bearer","expires_in":60}`},
 	{"trailing data", 200, "application/json", `{"access_token":"a","token_type":"Bearer","expires_in":60}{"x":1}`},
 	{"error echoing the refresh token", 400, "application/json", `{"error":"invalid_grant","error_description":"token ` + fuzzSecret + ` is bad"}`},
+	{"error echoing the refresh token split by invisible characters", 400, "application/json", `{"error":"invalid_grant","error_description":"rt-fuzz-\u200bsecret-\u202evalue and rt-fuzz-secret-val` + "\xf6" + `ue"}`},
 	{"error with control characters", 400, "application/json", `{"error":"invalid_grant\u001b[2J","error_description":"\u202e\u0000"}`},
 }
 
