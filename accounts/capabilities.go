@@ -249,7 +249,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 		plan.Capabilities = []Capability{}
 	}
 	for _, sc := range signInScopes[provider] {
-		plan.add(sc, "so Latchkey knows which account this is and can keep it connected")
+		plan.add(sc, signInWhy[sc])
 	}
 	var want []ScopeRequest
 	for _, c := range caps {
@@ -289,6 +289,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 	}
 	for i := range plan.Requests {
 		r := &plan.Requests[i]
+		slices.SortFunc(r.For, func(a, b Capability) int { return capabilityIndex(a) - capabilityIndex(b) })
 		if r.Why == "" {
 			names := make([]string, len(r.For))
 			for k, c := range r.For {
@@ -299,6 +300,18 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 		}
 	}
 	return plan, nil
+}
+
+// signInWhy says why each sign-in scope is asked for.
+var signInWhy = map[string]string{
+	"openid":         "so Latchkey knows which account this is",
+	"profile":        "so Latchkey can show the account by your name",
+	"email":          "so Latchkey can show the account by its address",
+	"offline_access": "so Latchkey can keep the account connected without asking you to sign in again",
+}
+
+func capabilityIndex(c Capability) int {
+	return slices.IndexFunc(capabilityInfos, func(i CapabilityInfo) bool { return i.Name == c })
 }
 
 // add appends scope to the plan, or merges it into the request already

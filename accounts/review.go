@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,9 @@ type AccountDetail struct {
 	Granted []PermissionGroup `json:"granted_by_capability"`
 	// Missing explains each requested scope the provider did not grant.
 	Missing []ScopeInfo `json:"not_granted_detail"`
+	// Pending explains each requested scope not confirmed yet (see
+	// Account.Unconfirmed).
+	Pending []ScopeInfo `json:"unconfirmed_detail,omitempty"`
 	// Lost are the capabilities asked for that will not work because of
 	// what was not granted.
 	Lost []Capability `json:"capabilities_lost"`
@@ -97,11 +101,15 @@ func (r *record) detail() AccountDetail {
 	for _, sc := range a.NotGranted {
 		d.Missing = append(d.Missing, explainScope(p, sc))
 	}
+	for _, sc := range a.Unconfirmed {
+		d.Pending = append(d.Pending, explainScope(p, sc))
+	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
 		asked = CapabilitiesGiven(p, a.Requested)
 	}
-	given := CapabilitiesGiven(p, a.Scopes)
+	// Lost: it would not work even if every unconfirmed scope is granted.
+	given := CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
 	for _, c := range asked {
 		if !containsCap(given, c) {
 			d.Lost = append(d.Lost, c)
@@ -134,12 +142,10 @@ const (
 	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
 )
 
-// PermissionsPage is where the person sees and removes the access they
+// permissionsPage is where the person sees and removes the access they
 // gave Latchkey at the account's provider: Google's third-party
 // connections, Microsoft's My Apps (work or school) or the consent page of
 // personal accounts. "" for a custom provider.
-func (a Account) PermissionsPage() string { return permissionsPage(a.Provider, "") }
-
 func (r *record) permissionsPage() string { return permissionsPage(r.Provider, r.TenantID) }
 
 func permissionsPage(provider, tenantID string) string {
@@ -189,6 +195,8 @@ type RevokeResult struct {
 	// nothing). Both are plain sentences for people.
 	Done string `json:"done"`
 	ToDo string `json:"todo,omitempty"`
+
+	stillAccepted bool // the provider accepted the old refresh token after revoking
 }
 
 // RevokeOptions tune Revoke.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -198,11 +197,18 @@ Microsoft issues a token for one resource at a time: without --scope the
 token is for the account's default resource (Microsoft Graph for
 "microsoft", https://outlook.office.com for "exchange"); a --scope such as
 https://outlook.office.com/IMAP.AccessAsUser.All asks for that resource.
+With --format xoauth2 or oauthbearer and no --scope, the token is for the
+mail servers (https://outlook.office.com, or the account's cloud's), which
+refuse Graph tokens.
+
+Each token handed out is recorded in the access log (never the token
+itself): see ` + "`latchkey log`" + `.
 
 Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
-  passwordeval "latchkey token alice@contoso.com"      (msmtp)
+  latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
+  latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
 `,
 	run: runToken,
 }
@@ -224,7 +230,10 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	default:
 		return usagef(c.name, "unknown --format %q: use raw, json, header, xoauth2 or oauthbearer", *format)
 	}
-	t, err := env.svc.Token(ctx, pos[0], scopes)
+	// The program that ran latchkey is the one the token is for.
+	who := accounts.ParentProcess()
+	t, err := env.svc.TokenFor(ctx, pos[0], accounts.TokenRequest{Scopes: scopes, Format: *format, Requester: &who,
+		Mail: *format == "xoauth2" || *format == "oauthbearer"})
 	if err != nil {
 		return err
 	}
@@ -248,9 +257,9 @@ func writeToken(w io.Writer, t *accounts.AccessToken, format string) error {
 	case "header":
 		_, err = fmt.Fprintf(w, "Authorization: Bearer %s\n", t.Token)
 	case "xoauth2":
-		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("user="+t.Email+"\x01auth=Bearer "+t.Token+"\x01\x01")))
+		_, err = fmt.Fprintln(w, t.XOAUTH2())
 	case "oauthbearer":
-		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("n,a="+t.Email+",\x01auth=Bearer "+t.Token+"\x01\x01")))
+		_, err = fmt.Fprintln(w, t.OAuthBearer())
 	default:
 		_, err = fmt.Fprintln(w, t.Token)
 	}

@@ -325,9 +325,10 @@ func TestConnectListShowTokenRefreshRemove(t *testing.T) {
 	w.noLeaks(srv.IssuedTokens(t))
 }
 
-// TestProperty31_ConcurrentTokensRefreshOnce: 20 processes ask for an
+// TestProperty31_ConcurrentTokensRefreshOnce: 50 processes ask for an
 // expired token at once; the provider sees one refresh, all print the same
-// token, and the lock file is still there afterwards.
+// token, the access log holds 50 whole entries, and the lock file is still
+// there afterwards.
 func TestProperty31_ConcurrentTokensRefreshOnce(t *testing.T) {
 	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
 	w := newWorld(t, oidcConfig(srv))
@@ -335,7 +336,7 @@ func TestProperty31_ConcurrentTokensRefreshOnce(t *testing.T) {
 	w.must("connect", "testidp", "--timeout", "60s")
 	w.expire(id, "default")
 
-	const n = 20
+	const n = 50
 	results := make([]result, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -355,6 +356,7 @@ func TestProperty31_ConcurrentTokensRefreshOnce(t *testing.T) {
 	if item["access_token"] != strings.TrimSpace(results[0].stdout) {
 		t.Error("the token printed is not the one in the keychain")
 	}
+	w.checkAccessLog(id, n)
 	// Deleting a lock file would let two processes hold "the" lock.
 	if _, err := os.Lstat(w.lockPath(id)); err != nil {
 		t.Errorf("the account's lock file is gone: %v", err)
@@ -600,7 +602,7 @@ func TestUsageErrors(t *testing.T) {
 	w.expectExit(exitUsage, "connect", "nosuchprovider")
 	w.expectExit(exitUsage, "frobnicate")
 	w.expectExit(exitUnknownAccount, "show", "nobody@example.test")
-	for _, c := range []string{"connect", "list", "show", "token", "remove"} {
+	for _, c := range []string{"connect", "list", "show", "token", "remove", "setup", "log"} {
 		if out := w.must(c, "--help"); !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no examples", c)
 		}

@@ -245,6 +245,12 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 			printScope(w, sc)
 		}
 	}
+	if len(d.Pending) > 0 {
+		fmt.Fprintln(w, "\nAsked for, confirmed by the provider when a program first uses them:")
+		for _, sc := range d.Pending {
+			printScope(w, sc)
+		}
+	}
 	if len(d.Lost) > 0 {
 		fmt.Fprintf(w, "\nSo these will not work: %s\n", capList(d.Lost))
 		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", d.ID, capNames(d.Lost))
@@ -331,8 +337,9 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 	}
 	return accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,
-		OnPlan: func(p accounts.ScopePlan) { printPlan(env.stderr, p) },
-		OnURL:  func(u string) { printSignInURL(env.stderr, u, f.noBrowser, f.timeout) },
+		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", su.Title) },
+		OnPlan:  func(p accounts.ScopePlan) { printPlan(env.stderr, p) },
+		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser, f.timeout) },
 	}, nil
 }
 
@@ -418,6 +425,9 @@ func runReduce(ctx context.Context, env *cli, c *command, args []string) error {
 	req, err := f.request(env, pos[0])
 	if err != nil {
 		return err
+	}
+	if a, err := env.svc.Show(ctx, pos[0]); err == nil && a.Provider == "google" {
+		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at Google, then connecting it again with only what you keep.\n", a.ID)
 	}
 	out, err := env.svc.Reduce(ctx, req)
 	if err != nil {

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/oidcprovidertest"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ (review and setup)")
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
@@ -179,6 +181,7 @@ func TestRevokeGoogle(t *testing.T) {
 		if l := w.list(); len(l) != 0 {
 			t.Errorf("%s: still listed: %+v", when, l)
 		}
+		noItems(t, id)
 	}
 
 	w.must("connect", "google", "--allow", "read-mail", "--timeout", "60s")
@@ -247,6 +250,7 @@ func TestRevokeMicrosoft(t *testing.T) {
 			t.Errorf("secret-tool still finds %s", key)
 		}
 	}
+	noItems(t, id)
 	if len(ms.IssuedTokens()) != issued || ms.Refreshes() != 0 {
 		t.Error("revoke called Microsoft")
 	}
@@ -270,4 +274,98 @@ func TestAdminConsentLink(t *testing.T) {
 	if !strings.Contains(r.stderr, link) || !strings.Contains(r.stderr, "IT department") {
 		t.Errorf("stderr = %s", r.stderr)
 	}
+}
+
+// noItems checks that the keychain holds no item of account id at all
+// (parts of split items included), listing every Latchkey item.
+func noItems(t *testing.T, id string) {
+	t.Helper()
+	names, err := keyring.Usernames("latchkey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, id+"/") {
+			t.Errorf("the keychain still holds %s", n)
+		}
+	}
+}
+
+// TestReadmeCapabilityTable keeps the README's capability table true to
+// the data it documents.
+func TestReadmeCapabilityTable(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+			rows[name] = line
+		}
+	}
+	for _, c := range accounts.Capabilities() {
+		row, ok := rows[string(c.Name)]
+		if !ok {
+			t.Errorf("README has no row for %s", c.Name)
+			continue
+		}
+		cells := strings.Split(strings.Trim(row, "| "), " | ")
+		for i, p := range []string{"microsoft", "exchange", "google"} {
+			pc, _ := accounts.CapabilityScopes(p, c.Name)
+			want := "not offered"
+			if pc.Refused == "" {
+				var names []string
+				for _, sc := range pc.Scopes {
+					sc = strings.TrimPrefix(sc, "https://www.googleapis.com/auth/")
+					sc = strings.TrimPrefix(sc, "https://outlook.office.com/")
+					names = append(names, "`"+sc+"`")
+				}
+				want = strings.Join(names, " + ")
+			}
+			if i+1 >= len(cells) || cells[i+1] != want {
+				t.Errorf("README row %q: %s should say %s", row, p, want)
+			}
+		}
+	}
+}
+
+// TestRevokeOpenIDProvider: a real OpenID provider (oidc-provider) with an
+// RFC 7009 revocation endpoint revokes the grant; Latchkey confirms the old
+// refresh token is refused and leaves nothing in the keychain.
+func TestRevokeOpenIDProvider(t *testing.T) {
+	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
+	w := newWorld(t, oidcConfig(srv))
+	const id = "testidp:alice@example.test"
+	w.must("connect", "testidp", "--timeout", "60s")
+	out := w.must("revoke", id)
+	if !strings.Contains(out, "The provider revoked Latchkey's access") || !strings.Contains(out, "now refuses the old sign-in") {
+		t.Errorf("revoke: %s", out)
+	}
+	for _, key := range []string{id + "/refresh", id + "/access/default"} {
+		if _, ok := w.item(key); ok {
+			t.Errorf("secret-tool still finds %s", key)
+		}
+	}
+}
+
+// TestReduceGoogle: reduce revokes the broad grant at Google and connects
+// again with only what is kept.
+func TestReduceGoogle(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: "dora@gmail.test"})
+	w := googleWorld(t, g)
+	w.must("connect", "google", "--allow", "read-mail,send-mail", "--timeout", "60s")
+	out := w.must("reduce", "dora@gmail.test", "--allow", "read-mail", "--timeout", "60s")
+	if !strings.Contains(out, "revoked") || !strings.Contains(out, "Programs can: read-mail") || strings.Contains(out, "send-mail") {
+		t.Errorf("reduce: %s", out)
+	}
+	if g.Revokes() != 1 {
+		t.Errorf("%d revoke calls", g.Revokes())
+	}
+	l := w.list()
+	if len(l) != 1 || strings.Contains(strings.Join(l[0].Scopes, " "), "gmail.send") {
+		t.Errorf("after reduce: %+v", l)
+	}
+	w.expectExit(exitUsage, "reduce", "dora@gmail.test")
 }
