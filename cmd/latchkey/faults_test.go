@@ -277,6 +277,10 @@ func TestProperty13_KeychainCallsBounded(t *testing.T) {
 		if p.Calls() == 0 {
 			t.Error("the keychain never asked the prompter: this did not test a stuck prompt")
 		}
+		// Giving up on the prompt must leave the person's keychain running.
+		if _, err := ks.Locked(); err != nil {
+			t.Fatalf("the Secret Service is gone after latchkey gave up on its prompt: %v", err)
+		}
 	})
 	t.Run("slow", func(t *testing.T) {
 		resume, err := ks.Stall()

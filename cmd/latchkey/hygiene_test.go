@@ -32,7 +32,8 @@ func TestProperty16_TokensNeverLeak(t *testing.T) {
 	ms, w, id := msWorld(t, "hygiene@contoso.test", 0)
 	browserLog := filepath.Join(t.TempDir(), "browser.log")
 	w.env = append(w.env, "STANDIN_BROWSER_LOG="+browserLog)
-	w.must("connect", "microsoft", "--timeout", "60s", "--json")
+	// With the mail servers' scope too, for the SASL formats.
+	w.must("connect", "microsoft", "--timeout", "60s", "--json", "--scope", "User.Read", "--scope", "https://outlook.office.com/IMAP.AccessAsUser.All")
 	var printed bytes.Buffer // token's stdout in every format
 	for _, format := range []string{"raw", "json", "header", "xoauth2", "oauthbearer"} {
 		out := w.must("token", id, "--format", format)
