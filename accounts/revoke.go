@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
-	"github.com/latchkey/latchkey/internal/killpoint"
+	"github.com/latchkey/latchkey/accounts/killpoint"
 )
 
 // ErrRevoking: the account is being revoked, so it hands out no token.

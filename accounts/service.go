@@ -14,7 +14,7 @@ import (
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
-	"github.com/latchkey/latchkey/internal/killpoint"
+	"github.com/latchkey/latchkey/accounts/killpoint"
 )
 
 // refreshMargin: an access token this close to expiry is renewed before

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
-	"github.com/latchkey/latchkey/internal/killpoint"
+	"github.com/latchkey/latchkey/accounts/killpoint"
 )
 
 var connectCommand = command{

@@ -30,7 +30,7 @@ import (
 
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore/keyringtest"
-	"github.com/latchkey/latchkey/internal/killpoint"
+	"github.com/latchkey/latchkey/accounts/killpoint"
 )
 
 // msWorld starts a Microsoft emulator playing email and a world configured
