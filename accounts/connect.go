@@ -69,6 +69,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
+	// An index that cannot be read (damaged, a planted symlink) would fail
+	// the save at the end: say so before the person signs in.
+	if _, err := loadIndex(s.dir); err != nil {
+		return Account{}, err
+	}
 	su, err := cfg.Setup(ctx, req.Provider, req.Settings, s.http)
 	if err != nil {
 		return Account{}, err
@@ -190,6 +195,14 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	defer s.unlockAfterKeychain(ctx, lock)
+	// Whether the account exists decides what a failed save must clean up,
+	// so an index that cannot be read stops the connect before any write:
+	// taking it for "no account" would delete a working account's sign-in.
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return Account{}, err
+	}
+	old := ix.byID(r.ID)
 	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
 		return Account{}, err
 	}
@@ -198,13 +211,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	// Access tokens of other resources belong to the old sign-in.
-	var old *record
-	if ix, err := loadIndex(s.dir); err == nil {
-		if old = ix.byID(r.ID); old != nil {
-			for other := range old.Tokens {
-				if other != res {
-					s.keys.Delete(ctx, accessKey(r.ID, other))
-				}
+	if old != nil {
+		for other := range old.Tokens {
+			if other != res {
+				s.keys.Delete(ctx, accessKey(r.ID, other))
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 )
@@ -29,43 +30,51 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add([]byte("[providers.corp]\ntype = \"oidc\"\nclient_id = \"x\"\nissuer = \"https://id.corp.test\"\nscopes = [\"openid\"]\n"))
 	f.Add([]byte("[providers.google]\nclientid = 1\n"))
 	f.Add([]byte("providers = 5\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, ConfigFileName)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+	for _, c := range configBadInput {
+		f.Add([]byte(c.text))
+	}
+	f.Fuzz(checkLoadConfig)
+}
+
+// checkLoadConfig: a config file loads, or fails with a *ConfigError
+// naming the file and a line inside it; what loads sets up only sound
+// endpoints.
+func checkLoadConfig(t *testing.T, data []byte) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, ConfigFileName)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(dir)
+	if err != nil {
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Path != path || !strings.HasPrefix(err.Error(), path) {
+			t.Fatalf("LoadConfig error %q is not a *ConfigError naming %s", err, path)
 		}
-		c, err := LoadConfig(dir)
+		if ce.Line < 0 || ce.Line > bytes.Count(data, []byte("\n"))+1 {
+			t.Fatalf("error line %d outside the file", ce.Line)
+		}
+		return
+	}
+	for name := range c.Providers {
+		if !providerName().MatchString(name) {
+			t.Fatalf("accepted provider name %q", name)
+		}
+	}
+	for _, name := range c.ProviderNames() {
+		su, err := c.Setup(context.Background(), name, Settings{}, unreachable)
 		if err != nil {
-			var ce *ConfigError
-			if !errors.As(err, &ce) || ce.Path != path || !strings.HasPrefix(err.Error(), path) {
-				t.Fatalf("LoadConfig error %q is not a *ConfigError naming %s", err, path)
+			if !errorsIsAny(err, ErrConfig, ErrUsage, ErrProviderUnreachable) {
+				t.Fatalf("Setup(%s) = %v: not a known kind of error", name, err)
 			}
-			if ce.Line < 0 || ce.Line > bytes.Count(data, []byte("\n"))+1 {
-				t.Fatalf("error line %d outside the file", ce.Line)
-			}
-			return
+			continue
 		}
-		for name := range c.Providers {
-			if !providerName().MatchString(name) {
-				t.Fatalf("accepted provider name %q", name)
+		for _, u := range []string{su.AuthURL, su.TokenURL} {
+			if checkEndpoint("url", u) != nil {
+				t.Fatalf("Setup(%s) accepted endpoint %q", name, u)
 			}
 		}
-		for _, name := range c.ProviderNames() {
-			su, err := c.Setup(context.Background(), name, Settings{}, unreachable)
-			if err != nil {
-				if !errorsIsAny(err, ErrConfig, ErrUsage, ErrProviderUnreachable) {
-					t.Fatalf("Setup(%s) = %v: not a known kind of error", name, err)
-				}
-				continue
-			}
-			for _, u := range []string{su.AuthURL, su.TokenURL} {
-				if checkEndpoint("url", u) != nil {
-					t.Fatalf("Setup(%s) accepted endpoint %q", name, u)
-				}
-			}
-		}
-	})
+	}
 }
 
 func FuzzIndex(f *testing.F) {
@@ -121,31 +130,44 @@ func FuzzAccountName(f *testing.F) {
 	for _, s := range []string{"a@x.test", "microsoft:a@x.test", "MICROSOFT:A@X.TEST", "", " ", "a\tb", "a\u2028b", "\xff", "ü@x.test", "a\u200bb"} {
 		f.Add(s)
 	}
+	for _, s := range accountNameBadInput {
+		f.Add(s)
+	}
+	f.Fuzz(checkAccountNameInput)
+}
+
+// nameIndex is an index with accounts whose names overlap.
+var nameIndex = sync.OnceValue(func() *index {
 	ix := &index{path: IndexFileName, file: indexFile{Version: indexVersion}}
 	ix.put(testRecord("microsoft", "a@x.test"))
 	ix.put(testRecord("google", "a@x.test"))
 	ix.put(testRecord("google", "ü@x.test"))
-	f.Fuzz(func(t *testing.T, name string) {
-		err := checkAccountName(name)
-		if err == nil {
-			if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 || !isValidUTF8(name) {
-				t.Fatalf("checkAccountName accepted %q", name)
-			}
-		} else if !errors.Is(err, ErrUsage) {
-			t.Fatalf("checkAccountName(%q) = %v: want ErrUsage", name, err)
+	return ix
+})
+
+// checkAccountNameInput: a name is refused with ErrUsage, or resolves to
+// an account it names, or to ErrUnknownAccount or an ambiguity.
+func checkAccountNameInput(t *testing.T, name string) {
+	ix := nameIndex()
+	err := checkAccountName(name)
+	if err == nil {
+		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 || !isValidUTF8(name) {
+			t.Fatalf("checkAccountName accepted %q", name)
 		}
-		r, ferr := ix.find(name)
-		switch {
-		case err != nil && !errors.Is(ferr, ErrUsage):
-			t.Fatalf("find(%q) = %v, want ErrUsage like checkAccountName", name, ferr)
-		case ferr == nil && r == nil:
-			t.Fatalf("find(%q) returned neither a record nor an error", name)
-		case ferr != nil && !errorsIsAny(ferr, ErrUsage, ErrUnknownAccount):
-			t.Fatalf("find(%q) = %v", name, ferr)
-		case ferr == nil && !strings.EqualFold(r.ID, name) && !strings.EqualFold(r.Email, name):
-			t.Fatalf("find(%q) found %s", name, r.ID)
-		}
-	})
+	} else if !errors.Is(err, ErrUsage) {
+		t.Fatalf("checkAccountName(%q) = %v: want ErrUsage", name, err)
+	}
+	r, ferr := ix.find(name)
+	switch {
+	case err != nil && !errors.Is(ferr, ErrUsage):
+		t.Fatalf("find(%q) = %v, want ErrUsage like checkAccountName", name, ferr)
+	case ferr == nil && r == nil:
+		t.Fatalf("find(%q) returned neither a record nor an error", name)
+	case ferr != nil && !errorsIsAny(ferr, ErrUsage, ErrUnknownAccount):
+		t.Fatalf("find(%q) = %v", name, ferr)
+	case ferr == nil && !strings.EqualFold(r.ID, name) && !strings.EqualFold(r.Email, name):
+		t.Fatalf("find(%q) found %s", name, r.ID)
+	}
 }
 
 func isValidUTF8(s string) bool {

@@ -104,7 +104,7 @@ func (ix *index) write(durable bool) error {
 	}
 	tmp, err := os.CreateTemp(dir, ".accounts-*.json")
 	if err != nil {
-		return fmt.Errorf("%w: write index in %s: %v", ErrStorage, dir, err)
+		return fmt.Errorf("%w: write index in %s (the previous index is unchanged): %v", ErrStorage, dir, err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err = tmp.Write(append(data, '\n')); err == nil && durable {

@@ -14,11 +14,25 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// lockWait bounds how long a process waits for another one's lock. A
-// refresh holding it is itself bounded by refreshDeadline (a few HTTP
+// defaultLockWait bounds how long a process waits for another one's lock.
+// A refresh holding it is itself bounded by refreshDeadline (a few HTTP
 // attempts and keychain calls, one of which may wait for a person to
 // unlock the keychain), so a holder past this is hung.
-var lockWait = refreshDeadline + 30*time.Second
+const defaultLockWait = refreshDeadline + 30*time.Second
+
+// lockWait is defaultLockWait, or the Go duration in LATCHKEY_LOCK_TIMEOUT
+// when it is valid and positive (for tests, and for people who would
+// rather fail fast than wait for a hung process).
+var lockWait = envDuration("LATCHKEY_LOCK_TIMEOUT", defaultLockWait)
+
+// envDuration reads a positive Go duration from the environment variable
+// name, falling back to def when it is unset or not one.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
 
 // runtimeDir is where lock files live: the user's runtime dir where the OS
 // has one ($XDG_RUNTIME_DIR), else a private dir in the user's temp dir.
@@ -71,7 +85,7 @@ func lockFile(ctx context.Context, name string) (*fileLock, error) {
 		return nil, fmt.Errorf("%w: gave up waiting for another Latchkey process to release %s", ErrBusy, path)
 	}
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w: another Latchkey process has held %s for over %s without finishing; if none is running, try again", ErrBusy, path, lockWait)
+		return nil, fmt.Errorf("%w: %s has held %s for over %s without finishing; if it is stuck, end it and try again", ErrBusy, lockHolder(path), path, lockWait)
 	}
 	if errors.Is(err, context.Canceled) {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
@@ -79,6 +80,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	}
 	res := RevokeResult{Account: r.view()}
 	res.Account.Status = StatusRevoking
+	killpoint.At(killpoint.RevokeMarked)
 
 	switch {
 	case r.Family == FamilyMicrosoft:
@@ -88,6 +90,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 			return res, err
 		}
 	}
+	killpoint.At(killpoint.RevokeBeforeWipe)
 	if err := s.wipe(ctx, r); err != nil {
 		return res, err
 	}

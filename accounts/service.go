@@ -12,6 +12,7 @@ import (
 	"github.com/pkg/browser"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
@@ -275,6 +276,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 
 	ask := r.refreshScopes(res, scopes)
 	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
+	killpoint.At(killpoint.BeforeRefresh)
 	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
 	if err != nil {
 		var te *oauthflow.TokenError
@@ -294,88 +296,65 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err := s.checkNotRevoking(id); err != nil {
 		return nil, err
 	}
-	// A rotated refresh token is saved before anything else is, whatever
-	// the checks below find: the provider has already retired the old one.
-	var rotated *refreshItem
+	// A rotated refresh token is saved first, before any check: the
+	// provider has already retired the old one.
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
+		killpoint.At(killpoint.AfterRotation)
 		saved.RefreshToken = tok.RefreshToken
-		rotated = saved
+		if err := s.writeRefresh(ctx, id, *saved); err != nil {
+			return nil, err
+		}
+		killpoint.At(killpoint.AfterRefreshSaved)
+	}
+	if tok.IDToken != "" {
+		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
+		}
 	}
 	granted := tok.Scopes
 	if granted == nil {
 		granted = ask
 	}
-	if failed := s.checkRefreshed(r, tok, scopes, granted); failed != nil {
-		if rotated != nil {
-			if err := s.writeRefresh(ctx, id, *rotated); err != nil {
-				return nil, err
-			}
-		}
-		if failed.Code == "id_token_mismatch" {
-			return nil, s.markReconnect(ctx, id, failed.Reason, failed.Code)
-		}
-		return nil, failed
-	}
-	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
-	// The index note (when, until when, what was granted) goes on while the
-	// keychain saves the tokens; both finish before the lock is released.
-	// It notes what the provider answered, so it stands even if the save
-	// fails; failing to write it (a full disk, a read-only dir) must not
-	// fail the caller, as the keychain holds the truth.
-	now, expiry := s.now().UTC(), t.Expiry
-	noted := make(chan struct{})
-	go func() {
-		defer close(noted)
-		_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
-			r := ix.byID(id)
-			if r == nil {
-				return nil
-			}
-			r.LastRefresh = now
-			if r.Tokens == nil {
-				r.Tokens = map[string]tokenInfo{}
-			}
-			r.Tokens[res] = tokenInfo{Expiry: expiry, Scopes: granted}
-			// What was granted is recorded after every refresh that says
-			// (Google may have lost a scope the person removed; a tenant may
-			// strip one). Microsoft lists everything consented for the
-			// resource whatever was asked; Google lists only what was asked.
-			switch {
-			case tok.Scopes == nil:
-			case r.Family == FamilyMicrosoft:
-				r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
-				r.updateGrantState()
-			case res == r.resourceKey("") && len(scopes) == 0:
-				r.Scopes = granted
-				r.updateGrantState()
-			}
-			return nil
-		})
-	}()
-	// The rotated refresh token first, then the access token.
-	err = s.saveRefreshed(ctx, id, rotated, t)
-	<-noted
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// checkRefreshed holds a refresh's answer to the account: the same
-// identity, and every scope asked for granted. It returns what is wrong,
-// nil if nothing is.
-func (s *Service) checkRefreshed(r *record, tok *oauthflow.Token, scopes, granted []string) *ReconnectError {
-	if tok.IDToken != "" {
-		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
-			return &ReconnectError{Account: r.ID, Code: "id_token_mismatch",
-				Reason: "the provider answered for another identity than the one connected (" + err.Error() + ")"}
-		}
-	}
 	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
-		return &ReconnectError{Account: r.ID, Code: "scope_not_granted",
+		return nil, &ReconnectError{Account: id, Code: "scope_not_granted",
 			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
 	}
-	return nil
+	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	if err := s.writeAccess(ctx, t); err != nil {
+		return nil, err
+	}
+	killpoint.At(killpoint.AfterAccessSaved)
+	now := s.now().UTC()
+	// The token is saved and valid: failing to note it in the index (a full
+	// disk, a read-only dir) must not fail the caller. The note is written
+	// without waiting for the disk: the keychain holds the truth, a crash
+	// can only lose the note.
+	_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
+		r := ix.byID(id)
+		if r == nil {
+			return nil
+		}
+		r.LastRefresh = now
+		if r.Tokens == nil {
+			r.Tokens = map[string]tokenInfo{}
+		}
+		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
+		// What was granted is recorded after every refresh that says
+		// (Google may have lost a scope the person removed; a tenant may
+		// strip one). Microsoft lists everything consented for the
+		// resource whatever was asked; Google lists only what was asked.
+		switch {
+		case tok.Scopes == nil:
+		case r.Family == FamilyMicrosoft:
+			r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+			r.updateGrantState()
+		case res == r.resourceKey("") && len(scopes) == 0:
+			r.Scopes = granted
+			r.updateGrantState()
+		}
+		return nil
+	})
+	return t, nil
 }
 
 // dueAt reports whether the index's note says the access token of res

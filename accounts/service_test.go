@@ -141,7 +141,10 @@ func TestTokenTwoServicesOneRefresh(t *testing.T) {
 	}
 }
 
-func TestMicrosoftInvalidGrant(t *testing.T) {
+// TestProperty22_InvalidGrantNeedsReconnect: invalid_grant stops at once,
+// marks the account with a plain reason, keeps every token, and asks the
+// provider nothing more until a reconnect.
+func TestProperty22_InvalidGrantNeedsReconnect(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	store := newMemStore()
 	s := connectMicrosoft(t, m, store)
@@ -249,7 +252,10 @@ func TestRemove(t *testing.T) {
 	}
 }
 
-func TestKeychainUnavailable(t *testing.T) {
+// TestProperty12_NoPlaintextFallback: without a keychain, Connect fails
+// with ErrKeychain and writes no file; Token and Remove fail the same way
+// and change nothing.
+func TestProperty12_NoPlaintextFallback(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	store := newMemStore()
 	store.err = fmt.Errorf("%w: no Secret Service", secretstore.ErrUnavailable)
@@ -297,7 +303,9 @@ func TestMissingRefreshItem(t *testing.T) {
 	}
 }
 
-func TestGoogleConnectPartialGrant(t *testing.T) {
+// TestProperty11_GrantedScopesFromResponse: the person unticks Gmail; the
+// account records what the token response granted, not what was asked.
+func TestProperty11_GrantedScopesFromResponse(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{
 		Grant: func(req []string) []string {
 			return slices.DeleteFunc(req, func(s string) bool { return s == "https://mail.google.com/" })

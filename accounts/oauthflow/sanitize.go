@@ -71,7 +71,15 @@ func sanitizeText(s string, secrets ...string) string {
 		}
 		b.WriteRune(r)
 	}
-	out := redactRuns(b.String())
+	// Again after cleaning: an invalid byte or an invisible character
+	// inside an echoed secret kept it from matching above, and is gone now.
+	out := b.String()
+	for _, v := range secrets {
+		if len(v) >= 8 {
+			out = strings.ReplaceAll(out, v, "[redacted]")
+		}
+	}
+	out = redactRuns(out)
 	if utf8.RuneCountInString(out) > maxDescription {
 		out = string([]rune(out)[:maxDescription-1]) + "…"
 	}

@@ -221,47 +221,58 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
-			b := newBrowser(t, tt.steps...)
-			var printed []string
-			s := SignIn{
-				AuthURL:     "https://auth.test/authorize?tenant=x",
-				ClientID:    "client-1",
-				Scopes:      []string{"openid", "email", "offline_access"},
-				AuthParams:  url.Values{"access_type": {"offline"}, "prompt": {"consent"}},
-				OpenBrowser: b.open,
-				OnURL:       func(u string) { printed = append(printed, u) },
-				Timeout:     20 * time.Second,
-			}
-			if tt.setup != nil {
-				tt.setup(&s)
-			}
-			g, err := s.Run(context.Background())
-			<-b.done
-			b.client.CloseIdleConnections()
+			_, _, err := signInWith(t, tt.setup, tt.steps...)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Run error = %v, want %v", err, tt.wantErr)
 				}
-				if strings.Contains(err.Error(), "good-code") || strings.ContainsAny(err.Error(), "\x1b\u202e\r\n") {
-					t.Errorf("error string leaks request data: %v", err)
-				}
-			} else {
-				if err != nil {
-					t.Fatalf("Run: %v", err)
-				}
-				if g.Code != "good-code" {
-					t.Errorf("code = %q", g.Code)
-				}
-				checkAuthURL(t, b.url, g, &s)
-				checkPortClosed(t, g.RedirectURI)
+			} else if err != nil {
+				t.Fatalf("Run: %v", err)
 			}
-			if len(printed) != 1 || printed[0] != b.url {
-				t.Errorf("OnURL called %d times, or with another URL", len(printed))
-			}
-			waitGoroutines(t, before)
 		})
 	}
+}
+
+// signInWith runs a sign-in whose browser sends steps, and checks what
+// holds for every sign-in: one OnURL call, no goroutine left; on success
+// the code, the sign-in URL and a closed port; on failure an error string
+// without request data. It returns the grant, the sign-in URL and Run's error.
+func signInWith(t *testing.T, setup func(*SignIn), steps ...step) (*Grant, string, error) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	b := newBrowser(t, steps...)
+	var printed []string
+	s := SignIn{
+		AuthURL:     "https://auth.test/authorize?tenant=x",
+		ClientID:    "client-1",
+		Scopes:      []string{"openid", "email", "offline_access"},
+		AuthParams:  url.Values{"access_type": {"offline"}, "prompt": {"consent"}},
+		OpenBrowser: b.open,
+		OnURL:       func(u string) { printed = append(printed, u) },
+		Timeout:     20 * time.Second,
+	}
+	if setup != nil {
+		setup(&s)
+	}
+	g, err := s.Run(context.Background())
+	<-b.done
+	b.client.CloseIdleConnections()
+	if err != nil {
+		if strings.Contains(err.Error(), "good-code") || strings.ContainsAny(err.Error(), "\x1b\u202e\r\n") {
+			t.Errorf("error string leaks request data: %v", err)
+		}
+	} else {
+		if g.Code != "good-code" {
+			t.Errorf("code = %q", g.Code)
+		}
+		checkAuthURL(t, b.url, g, &s)
+		checkPortClosed(t, g.RedirectURI)
+	}
+	if len(printed) != 1 || printed[0] != b.url {
+		t.Errorf("OnURL called %d times, or with another URL", len(printed))
+	}
+	waitGoroutines(t, before)
+	return g, b.url, err
 }
 
 var unreserved = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
@@ -335,7 +346,9 @@ func TestRunCallbackErrorSanitized(t *testing.T) {
 	}
 }
 
-func TestRunTimeoutAndCancel(t *testing.T) {
+// TestProperty08_DeadlineCancelNoLeaks: a sign-in ends at its deadline or on
+// cancel, its port closed and no goroutine left.
+func TestProperty08_DeadlineCancelNoLeaks(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		cancel  bool

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,25 +176,41 @@ const (
 	maxRetryWait = 30 * time.Second
 )
 
+// defaultHTTPTimeout bounds one request to a provider, answer included.
+const defaultHTTPTimeout = 30 * time.Second
+
+// HTTPTimeout is how long one request to a provider may take in all: 30 s,
+// or the Go duration in LATCHKEY_HTTP_TIMEOUT when it is valid and
+// positive (tests use a short one to show that a hung provider is given up
+// on; a person on a slow link may want a longer one).
+func HTTPTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("LATCHKEY_HTTP_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return defaultHTTPTimeout
+}
+
 // NewHTTPClient returns a client for token endpoints with a deadline on
 // every stage (x/oauth2 and http.DefaultClient have none): 10 s to connect,
-// 10 s for TLS, 20 s for the response headers, 30 s in all. It follows no
+// 10 s for TLS, 20 s for the response headers, HTTPTimeout (30 s) in all,
+// each stage cut to HTTPTimeout when that is shorter. It follows no
 // redirects, honours the proxy environment variables and needs TLS 1.2.
 func NewHTTPClient() *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	total := HTTPTimeout()
+	dialer := &net.Dialer{Timeout: min(10*time.Second, total), KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           dialer.DialContext,
 			ForceAttemptHTTP2:     true,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
+			TLSHandshakeTimeout:   min(10*time.Second, total),
+			ResponseHeaderTimeout: min(20*time.Second, total),
 			ExpectContinueTimeout: time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConns:          4,
 		},
-		Timeout:       30 * time.Second,
+		Timeout:       total,
 		CheckRedirect: refuseRedirect,
 	}
 }

@@ -81,7 +81,9 @@ func TestRealRoundTrip(t *testing.T) {
 	}
 }
 
-func TestReal8KiB(t *testing.T) {
+// TestProperty15_SecretsOfAnySize: an 8 KiB secret round-trips through the
+// real Secret Service, whole or split into chunks.
+func TestProperty15_SecretsOfAnySize(t *testing.T) {
 	ctx := context.Background()
 	t.Run("default chunk size: one item", func(t *testing.T) {
 		k := New(testService, 10*time.Second)
@@ -273,7 +275,9 @@ func busDaemons(t *testing.T, tag string) []string {
 	return pids
 }
 
-func TestRealNoSessionBus(t *testing.T) {
+// TestProperty14_NoDBusAutolaunch: without a session bus, keychain calls
+// fail at once saying so, and no dbus-launch or dbus-daemon is started.
+func TestProperty14_NoDBusAutolaunch(t *testing.T) {
 	nobus := session.NoBusEnv()
 	tests := []struct {
 		name string

@@ -576,8 +576,15 @@ func (s *secretService) unlock(ctx context.Context, path dbus.ObjectPath) error 
 }
 
 // prompt runs a Secret Service prompt ("/" means none) and waits for its
-// Completed signal until ctx ends, then dismisses it. A dismissed or
-// abandoned prompt is ErrLocked: prompts only ask to unlock.
+// Completed signal until ctx ends. A dismissed or abandoned prompt is
+// ErrLocked: prompts only ask to unlock.
+//
+// An abandoned prompt is left alone, not dismissed: gnome-keyring-daemon
+// (42) dies on Prompt.Dismiss while its system prompter has not yet
+// answered BeginPrompting, taking every secret of the session with it
+// (TestProperty13_KeychainCallsBounded in cmd/latchkey shows it with a
+// prompter that never answers). A prompt left open stays on screen; if the
+// person unlocks, the next call finds the keychain open.
 func (s *secretService) prompt(ctx context.Context, prompt dbus.ObjectPath) error {
 	if prompt == "/" || prompt == "" {
 		return nil
@@ -593,7 +600,6 @@ func (s *secretService) prompt(ctx context.Context, prompt dbus.ObjectPath) erro
 	obj := s.conn.Object(secretsName, prompt)
 	if err := s.await(ctx, obj.Go(promptIface+".Prompt", 0, nil, "")); err != nil {
 		if ctx.Err() != nil {
-			obj.Go(promptIface+".Dismiss", dbus.FlagNoReplyExpected, nil)
 			return errLockedNow
 		}
 		return err
@@ -611,7 +617,6 @@ func (s *secretService) prompt(ctx context.Context, prompt dbus.ObjectPath) erro
 			}
 			return nil
 		case <-ctx.Done():
-			obj.Go(promptIface+".Dismiss", dbus.FlagNoReplyExpected, nil)
 			return errLockedNow
 		}
 	}

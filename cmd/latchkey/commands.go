@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/killpoint"
 )
 
 var connectCommand = command{
@@ -237,6 +238,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	killpoint.At(killpoint.BeforePrint)
 	return writeToken(env.stdout, t, *format)
 }
 

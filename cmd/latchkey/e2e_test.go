@@ -96,6 +96,13 @@ func (w *world) runEnv(env []string, args ...string) result {
 	w.t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
+	return w.runCmd(cmd, len(args) == 0 || args[0] != "token")
+}
+
+// runCmd runs cmd, a latchkey command line however wrapped, and keeps its
+// stderr, and its stdout when scanStdout, for leak scans.
+func (w *world) runCmd(cmd *exec.Cmd, scanStdout bool) result {
+	w.t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -103,11 +110,11 @@ func (w *world) runEnv(env []string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		w.t.Fatalf("run latchkey %v: %v", args, err)
+		w.t.Fatalf("run %v: %v", cmd.Args, err)
 	}
 	w.mu.Lock()
 	w.output.Write(errb.Bytes())
-	if len(args) == 0 || args[0] != "token" {
+	if scanStdout {
 		w.output.Write(out.Bytes())
 	}
 	w.mu.Unlock()
@@ -182,13 +189,7 @@ func (w *world) noLeaks(tokens []string) {
 		name string
 		data []byte
 	}
-	roots := []string{w.dir}
-	for _, kv := range w.env {
-		if v, ok := strings.CutPrefix(kv, "XDG_RUNTIME_DIR="); ok {
-			roots = append(roots, filepath.Join(v, "latchkey"))
-		}
-	}
-	for _, root := range roots {
+	for _, root := range w.roots() {
 		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
 			if err == nil && fi.Mode().IsRegular() {
 				data, _ := os.ReadFile(p)
@@ -324,10 +325,11 @@ func TestConnectListShowTokenRefreshRemove(t *testing.T) {
 	w.noLeaks(srv.IssuedTokens(t))
 }
 
-// TestConcurrentTokensRefreshOnce: 50 processes ask for an expired token at
-// once; the provider sees one refresh, all print the same token, and the
-// access log holds 50 whole entries.
-func TestConcurrentTokensRefreshOnce(t *testing.T) {
+// TestProperty31_ConcurrentTokensRefreshOnce: 50 processes ask for an
+// expired token at once; the provider sees one refresh, all print the same
+// token, the access log holds 50 whole entries, and the lock file is still
+// there afterwards.
+func TestProperty31_ConcurrentTokensRefreshOnce(t *testing.T) {
 	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
 	w := newWorld(t, oidcConfig(srv))
 	const id = "testidp:alice@example.test"
@@ -355,6 +357,10 @@ func TestConcurrentTokensRefreshOnce(t *testing.T) {
 		t.Error("the token printed is not the one in the keychain")
 	}
 	w.checkAccessLog(id, n)
+	// Deleting a lock file would let two processes hold "the" lock.
+	if _, err := os.Lstat(w.lockPath(id)); err != nil {
+		t.Errorf("the account's lock file is gone: %v", err)
+	}
 	w.noLeaks(srv.IssuedTokens(t))
 }
 

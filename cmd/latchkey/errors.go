@@ -113,7 +113,7 @@ func classify(err error) (int, string) {
 	case errors.Is(err, accounts.ErrBusy):
 		return exitBusy, "Another latchkey process is renewing this account. Try again in a moment."
 	case errors.Is(err, accounts.ErrStorage):
-		return exitStorage, "Check that the config dir (LATCHKEY_CONFIG_DIR, else ~/.config/latchkey) is yours and writable; nothing in the keychain was touched."
+		return exitStorage, "Check that the config dir (LATCHKEY_CONFIG_DIR, else ~/.config/latchkey) is yours, writable and not full, then try again."
 	case errors.Is(err, accounts.ErrProvider):
 		return exitProvider, "The saved sign-in is unchanged. If this persists, the provider may be having trouble."
 	}
