@@ -44,9 +44,10 @@ type multiGetter interface {
 }
 
 // multiSetter is a backend that can write several unsplit items at once,
-// storing them in the order given and failing with the first failure.
+// storing them in the order given and failing with the first failure; it
+// calls saved[i], when not nil, once item i is confirmed stored.
 type multiSetter interface {
-	setMany(ctx context.Context, service string, users, secrets []string) error
+	setMany(ctx context.Context, service string, users, secrets []string, saved []func()) error
 }
 
 // goKeyring is the OS keychain through github.com/zalando/go-keyring. Its
