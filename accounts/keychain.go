@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
 
@@ -87,12 +86,11 @@ func (s *Service) unlockAfterKeychain(ctx context.Context, l *fileLock) {
 	l.unlock()
 }
 
-// batchStore is a SecretStore that reads and writes several items in one
-// keychain operation, which saves keychain round trips on the refresh path.
+// batchStore is a SecretStore that reads several items in one keychain
+// operation, which saves keychain round trips on the refresh path.
 // secretstore.Keyring is one.
 type batchStore interface {
 	GetMany(ctx context.Context, keys ...string) (map[string][]byte, error)
-	SetMany(ctx context.Context, items ...secretstore.Item) error
 }
 
 // readForRefresh reads the cached access token of (id, resource), nil if
@@ -119,43 +117,6 @@ func (s *Service) readForRefresh(ctx context.Context, id, resource string) (*Acc
 	}
 	it, err := parseRefresh(id, data)
 	return t, it, err
-}
-
-// saveRefreshed saves a rotated refresh token (when rotated is not nil),
-// then the new access token, passing the crash points in between as each
-// is confirmed stored. With a batchStore both go in one keychain operation
-// (on the Secret Service, two SetSecret calls sent together, carried out in
-// order).
-func (s *Service) saveRefreshed(ctx context.Context, id string, rotated *refreshItem, t *AccessToken) error {
-	b, ok := s.keys.(batchStore)
-	if !ok {
-		if rotated != nil {
-			if err := s.writeRefresh(ctx, id, *rotated); err != nil {
-				return err
-			}
-			killpoint.At(killpoint.AfterRefreshSaved)
-		}
-		if err := s.writeAccess(ctx, t); err != nil {
-			return err
-		}
-		killpoint.At(killpoint.AfterAccessSaved)
-		return nil
-	}
-	var items []secretstore.Item
-	if rotated != nil {
-		rotated.Version = KeychainVersion
-		data, _ := json.Marshal(rotated)
-		items = append(items, secretstore.Item{Key: refreshKey(id), Secret: data,
-			Saved: func() { killpoint.At(killpoint.AfterRefreshSaved) }})
-	}
-	t.Version = KeychainVersion
-	data, _ := json.Marshal(t)
-	items = append(items, secretstore.Item{Key: accessKey(t.Account, t.Resource), Secret: data,
-		Saved: func() { killpoint.At(killpoint.AfterAccessSaved) }})
-	if err := b.SetMany(ctx, items...); err != nil {
-		return keychainErr("save the new tokens in the keychain", err)
-	}
-	return nil
 }
 
 func (s *Service) readRefresh(ctx context.Context, id string) (*refreshItem, error) {

@@ -296,36 +296,34 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err := s.checkNotRevoking(id); err != nil {
 		return nil, err
 	}
-	// A rotated refresh token is saved before anything else is, whatever
-	// the checks below find: the provider has already retired the old one.
-	var rotated *refreshItem
+	// A rotated refresh token is saved first, before any check: the
+	// provider has already retired the old one.
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
 		killpoint.At(killpoint.AfterRotation)
 		saved.RefreshToken = tok.RefreshToken
-		rotated = saved
+		if err := s.writeRefresh(ctx, id, *saved); err != nil {
+			return nil, err
+		}
+		killpoint.At(killpoint.AfterRefreshSaved)
+	}
+	if tok.IDToken != "" {
+		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
+		}
 	}
 	granted := tok.Scopes
 	if granted == nil {
 		granted = ask
 	}
-	if failed := s.checkRefreshed(r, tok, scopes, granted); failed != nil {
-		if rotated != nil {
-			if err := s.writeRefresh(ctx, id, *rotated); err != nil {
-				return nil, err
-			}
-			killpoint.At(killpoint.AfterRefreshSaved)
-		}
-		if failed.Code == "id_token_mismatch" {
-			return nil, s.markReconnect(ctx, id, failed.Reason, failed.Code)
-		}
-		return nil, failed
+	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
+		return nil, &ReconnectError{Account: id, Code: "scope_not_granted",
+			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
 	}
 	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
-	// The rotated refresh token first, then the access token (the crash
-	// points AfterRefreshSaved and AfterAccessSaved are passed in between).
-	if err := s.saveRefreshed(ctx, id, rotated, t); err != nil {
+	if err := s.writeAccess(ctx, t); err != nil {
 		return nil, err
 	}
+	killpoint.At(killpoint.AfterAccessSaved)
 	now := s.now().UTC()
 	// The token is saved and valid: failing to note it in the index (a full
 	// disk, a read-only dir) must not fail the caller. The note is written
@@ -357,23 +355,6 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil
 	})
 	return t, nil
-}
-
-// checkRefreshed holds a refresh's answer to the account: the same
-// identity, and every scope asked for granted. It returns what is wrong,
-// nil if nothing is.
-func (s *Service) checkRefreshed(r *record, tok *oauthflow.Token, scopes, granted []string) *ReconnectError {
-	if tok.IDToken != "" {
-		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
-			return &ReconnectError{Account: r.ID, Code: "id_token_mismatch",
-				Reason: "the provider answered for another identity than the one connected (" + err.Error() + ")"}
-		}
-	}
-	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
-		return &ReconnectError{Account: r.ID, Code: "scope_not_granted",
-			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
-	}
-	return nil
 }
 
 // dueAt reports whether the index's note says the access token of res

@@ -44,10 +44,9 @@ type multiGetter interface {
 }
 
 // multiSetter is a backend that can write several unsplit items at once,
-// storing them in the order given and failing with the first failure; it
-// calls saved[i], when not nil, once item i is confirmed stored.
+// storing them in the order given and failing with the first failure.
 type multiSetter interface {
-	setMany(ctx context.Context, service string, users, secrets []string, saved []func()) error
+	setMany(ctx context.Context, service string, users, secrets []string) error
 }
 
 // goKeyring is the OS keychain through github.com/zalando/go-keyring. Its

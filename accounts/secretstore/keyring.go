@@ -191,10 +191,6 @@ func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byt
 type Item struct {
 	Key    string
 	Secret []byte
-	// Saved, when set, is called once the keychain has confirmed that the
-	// item is stored, before SetMany waits for the items after it (which
-	// may already be on their way).
-	Saved func()
 }
 
 // SetMany stores items in one keychain operation, in the order given, and
@@ -209,7 +205,7 @@ func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 	own := make([]Item, len(items)) // the caller may reuse its slices
 	for i, it := range items {
 		keys[i] = it.Key
-		own[i] = Item{it.Key, append([]byte(nil), it.Secret...), it.Saved}
+		own[i] = Item{it.Key, append([]byte(nil), it.Secret...)}
 	}
 	return k.do(ctx, "write", keys, func(ctx context.Context) error {
 		if err := k.prefetchForWrite(ctx, keys...); err != nil {
@@ -225,9 +221,6 @@ func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
 		for i, it := range own {
 			if err := k.writeOver(ctx, it.Key, heads[i], it.Secret); err != nil {
 				return fmt.Errorf("%q: %w", it.Key, err)
-			}
-			if it.Saved != nil {
-				it.Saved()
 			}
 		}
 		return nil
@@ -250,12 +243,11 @@ func (k *Keyring) writeUnsplit(ctx context.Context, m multiSetter, items []Item)
 	l := jobLookups(ctx)
 	users := make([]string, len(items))
 	secrets := make([]string, len(items))
-	saved := make([]func(), len(items))
 	for i, it := range items {
 		l.forgetHead(k.service, it.Key)
-		users[i], secrets[i], saved[i] = it.Key, string(it.Secret), it.Saved
+		users[i], secrets[i] = it.Key, string(it.Secret)
 	}
-	if err := m.setMany(ctx, k.service, users, secrets, saved); err != nil {
+	if err := m.setMany(ctx, k.service, users, secrets); err != nil {
 		return err
 	}
 	for _, it := range items {

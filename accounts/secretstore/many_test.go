@@ -22,9 +22,9 @@ func TestManyRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := []Item{
-		{Key: "raw", Secret: []byte("new")},
-		{Key: "chunked", Secret: []byte("small now")}, // stays chunked: generation 2
-		{Key: "fresh", Secret: randomBytes(t, 25)},    // new, chunked: generation 1
+		{"raw", []byte("new")},
+		{"chunked", []byte("small now")}, // stays chunked: generation 2
+		{"fresh", randomBytes(t, 25)},    // new, chunked: generation 1
 	}
 	if err := k.SetMany(ctx, items...); err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestSetManyStopsAtFirstFailure(t *testing.T) {
 	k, f := newFake(t, 100)
 	ctx := context.Background()
 	f.crashAt = 1
-	err := k.SetMany(ctx, Item{Key: "first", Secret: []byte("1")}, Item{Key: "second", Secret: []byte("2")})
+	err := k.SetMany(ctx, Item{"first", []byte("1")}, Item{"second", []byte("2")})
 	if err == nil || !strings.Contains(err.Error(), errCrashed.Error()) {
 		t.Fatalf("SetMany: %v, want the first write's failure", err)
 	}
@@ -66,7 +66,7 @@ func TestSetManyStopsAtFirstFailure(t *testing.T) {
 func TestManyInvalidKey(t *testing.T) {
 	k, f := newFake(t, 100)
 	ctx := context.Background()
-	if err := k.SetMany(ctx, Item{Key: "good", Secret: []byte("1")}, Item{Key: "bad#key", Secret: []byte("2")}); err == nil {
+	if err := k.SetMany(ctx, Item{"good", []byte("1")}, Item{"bad#key", []byte("2")}); err == nil {
 		t.Fatal("SetMany accepted a key with '#'")
 	}
 	if _, err := k.GetMany(ctx, "good", ""); err == nil {
@@ -100,7 +100,7 @@ func TestShareLookups(t *testing.T) {
 		f.mu.Lock()
 		f.gets = nil
 		f.mu.Unlock()
-		if err := k.SetMany(ctx, Item{Key: "raw", Secret: []byte("new")}, Item{Key: "chunked", Secret: []byte("tiny")}); err != nil {
+		if err := k.SetMany(ctx, Item{"raw", []byte("new")}, Item{"chunked", []byte("tiny")}); err != nil {
 			t.Fatal(err)
 		}
 		f.mu.Lock()
@@ -119,21 +119,5 @@ func TestShareLookups(t *testing.T) {
 		if err != nil || string(got["raw"]) != "new" || string(got["chunked"]) != "tiny" {
 			t.Errorf("shared=%v: GetMany = %q, %q, %v", shared, got["raw"], got["chunked"], err)
 		}
-	}
-}
-
-// TestSetManySavedInOrder: one by one, Saved runs after each item is
-// stored and before the next is written.
-func TestSetManySavedInOrder(t *testing.T) {
-	k, f := newFake(t, 100)
-	var seen [][]string
-	saved := func() { seen = append(seen, f.names()) }
-	err := k.SetMany(context.Background(), Item{Key: "a", Secret: []byte("1"), Saved: saved},
-		Item{Key: "b", Secret: []byte("2"), Saved: saved})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(seen) != 2 || !slices.Equal(seen[0], []string{"a"}) || !slices.Equal(seen[1], []string{"a", "b"}) {
-		t.Fatalf("items at each Saved: %v, want [a] then [a b]", seen)
 	}
 }

@@ -419,7 +419,7 @@ func TestRealSameItemsAsGoKeyring(t *testing.T) {
 		t.Fatalf("GetMany = %d values, %v", len(got), err)
 	}
 	// Overwriting go-keyring's item replaces it: still one item per key.
-	if err := k.SetMany(ctx, Item{Key: "theirs", Secret: []byte("v2")}, Item{Key: "ours", Secret: []byte("v3")}); err != nil {
+	if err := k.SetMany(ctx, Item{"theirs", []byte("v2")}, Item{"ours", []byte("v3")}); err != nil {
 		t.Fatal(err)
 	}
 	if names := usernames(t); !slices.Equal(names, []string{"ours", "theirs"}) {
@@ -518,7 +518,7 @@ func TestRealSharedLookupsToleratesDeletedItem(t *testing.T) {
 	if err := keyring.Delete(testService, "acct"); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.SetMany(ctx, Item{Key: "acct", Secret: []byte("v2")}); err != nil {
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
 		t.Fatalf("SetMany after another program deleted the item: %v", err)
 	}
 	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
@@ -549,43 +549,10 @@ func TestRealKeyringRestarted(t *testing.T) {
 	if got, err := k.Get(ctx, "acct"); err != nil || string(got) != "v1" {
 		t.Fatalf("Get after the keyring restarted = %q, %v", got, err)
 	}
-	if err := k.SetMany(ctx, Item{Key: "acct", Secret: []byte("v2")}); err != nil {
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
 		t.Fatalf("SetMany after the keyring restarted: %v", err)
 	}
 	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
 		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
-	}
-}
-
-// TestRealSetManySaved: with the writes sent together, each item's Saved
-// runs in order, once the keychain has stored that item.
-func TestRealSetManySaved(t *testing.T) {
-	k := New(testService, 10*time.Second)
-	ctx := ShareLookups(context.Background())
-	for _, key := range []string{"first", "second"} {
-		cleanKey(t, k, key)
-		if err := k.Set(ctx, key, []byte("old")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := k.GetMany(ctx, "first", "second"); err != nil {
-		t.Fatal(err)
-	}
-	var order []string
-	saved := func(key string) func() {
-		return func() {
-			if v, ok, err := session.Lookup(testService, key); err != nil || !ok || v != "new "+key {
-				t.Errorf("at Saved of %s the keychain holds %q, %v, %v", key, v, ok, err)
-			}
-			order = append(order, key)
-		}
-	}
-	err := k.SetMany(ctx, Item{Key: "first", Secret: []byte("new first"), Saved: saved("first")},
-		Item{Key: "second", Secret: []byte("new second"), Saved: saved("second")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(order, []string{"first", "second"}) {
-		t.Fatalf("Saved ran for %v, want first then second", order)
 	}
 }

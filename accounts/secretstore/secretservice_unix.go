@@ -235,7 +235,7 @@ func (s *secretService) setOne(ctx context.Context, service, user, secret string
 // items are; the rest one by one after them. It fails with the first
 // failure in users' order. An item deleted meanwhile by another program is
 // created again, after the ones sent with it.
-func (s *secretService) setMany(ctx context.Context, service string, users, secrets []string, saved []func()) error {
+func (s *secretService) setMany(ctx context.Context, service string, users, secrets []string) error {
 	return s.retry(ctx, func() error {
 		var calls []*dbus.Call
 		for i, u := range users {
@@ -247,25 +247,18 @@ func (s *secretService) setMany(ctx context.Context, service string, users, secr
 			calls = append(calls, s.conn.Object(secretsName, p).Go(itemIface+".SetSecret", 0, nil, sec))
 		}
 		for i := range users {
-			stored := false
 			if i < len(calls) {
 				err := s.await(ctx, calls[i])
-				switch {
-				case err == nil:
-					stored = true
-				case !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth):
-					return err
-				default:
-					s.forget(service, users[i]) // deleted since it was found
+				if err == nil {
+					continue
 				}
-			}
-			if !stored {
-				if err := s.setOne(ctx, service, users[i], secrets[i]); err != nil {
+				if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
 					return err
 				}
+				s.forget(service, users[i]) // deleted since it was found
 			}
-			if saved[i] != nil {
-				saved[i]()
+			if err := s.setOne(ctx, service, users[i], secrets[i]); err != nil {
+				return err
 			}
 		}
 		return nil
