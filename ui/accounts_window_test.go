@@ -45,7 +45,8 @@ func newTestShell(t *testing.T, list []accounts.Account, err error) (*Shell, *fa
 	a := test.NewTempApp(t)
 	lister := &fakeLister{accounts: list, err: err}
 	host := &fakeTray{}
-	s := newShell(a, lister, host)
+	s := newShell(a, lister, host, Options{})
+	s.prompted = true // these tests are not about the first-start wizard
 	s.window.win.Resize(fyne.NewSize(480, 360))
 	<-s.Reload()
 	return s, host, lister
@@ -55,7 +56,7 @@ func TestAccountsWindowEmpty(t *testing.T) {
 	s, host, _ := newTestShell(t, nil, nil)
 
 	text := visibleText(s.window.win.Content())
-	for _, want := range []string{"No accounts yet.", "latchkey connect microsoft"} {
+	for _, want := range []string{"No accounts yet.", "Connect an account…"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("window shows %q; want it to contain %q", text, want)
 		}
@@ -78,7 +79,7 @@ func TestAccountsWindowTwoAccounts(t *testing.T) {
 	text := visibleText(s.window.win.Content())
 	for _, want := range []string{
 		"alice@contoso.com", "Microsoft · connected",
-		"bob@example.com", "Google · needs reconnect", "refused the saved sign-in",
+		"bob@example.com", "Google · needs reconnect",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("window shows %q; want it to contain %q", text, want)
@@ -90,7 +91,7 @@ func TestAccountsWindowTwoAccounts(t *testing.T) {
 	if host.icon != trayIconAttention {
 		t.Errorf("tray icon = %s, want the attention icon", host.icon.Name())
 	}
-	want := []string{"[alice@contoso.com — connected]", "[bob@example.com — needs reconnect]", "---", "Manage accounts…", "Quit"}
+	want := []string{"alice@contoso.com — connected", "Reconnect bob@example.com…", "---", "Connect account…", "Manage accounts…", "---", "Quit"}
 	if got := menuLabels(host.menu); !slices.Equal(got, want) {
 		t.Errorf("tray menu = %q, want %q", got, want)
 	}
@@ -132,7 +133,7 @@ func TestAccountsWindowError(t *testing.T) {
 }
 
 func TestUnavailable(t *testing.T) {
-	s := newShell(test.NewTempApp(t), Unavailable(errStore), &fakeTray{})
+	s := newShell(test.NewTempApp(t), Unavailable(errStore), &fakeTray{}, Options{})
 	<-s.Reload()
 	if text := visibleText(s.window.win.Content()); !strings.Contains(text, "open accounts: keychain unavailable") {
 		t.Errorf("window shows %q", text)
@@ -140,7 +141,7 @@ func TestUnavailable(t *testing.T) {
 }
 
 func TestEscapeHidesWindow(t *testing.T) {
-	s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{})
+	s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{}, Options{})
 	s.Show()
 	// The test driver's Hide records nothing, so count calls instead.
 	hidden := 0

@@ -36,41 +36,41 @@ func TestTrayMenu(t *testing.T) {
 		{
 			name:  "loading",
 			state: State{Loading: true},
-			want:  []string{"[Loading accounts…]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[Loading accounts…]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconBusy,
 		},
 		{
 			name:  "no accounts",
 			state: State{},
-			want:  []string{"[No accounts connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[No accounts connected]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconNormal,
 		},
 		{
 			name:  "one connected",
 			state: State{Accounts: []accounts.Account{alice}},
-			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"alice@contoso.com — connected", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconNormal,
 		},
 		{
 			name:  "one needs reconnect",
 			state: State{Accounts: []accounts.Account{alice, bob}},
 			want: []string{
-				"[alice@contoso.com — connected]",
-				"[bob@example.com — needs reconnect]",
-				"---", "Manage accounts…", "Quit",
+				"alice@contoso.com — connected",
+				"Reconnect bob@example.com…",
+				"---", "Connect account…", "Manage accounts…", "---", "Quit",
 			},
 			icon: trayIconAttention,
 		},
 		{
 			name:  "reloading keeps accounts",
 			state: State{Accounts: []accounts.Account{alice}, Loading: true},
-			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"alice@contoso.com — connected", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconBusy,
 		},
 		{
 			name:  "load failed",
 			state: State{Err: errors.New("boom")},
-			want:  []string{"[Accounts unavailable]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[Accounts unavailable]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconAttention,
 		},
 		{
@@ -79,7 +79,7 @@ func TestTrayMenu(t *testing.T) {
 				{ID: "microsoft:x", Name: "Work", Status: accounts.StatusConnected},
 				{ID: "google:y", Status: "suspended-by-admin"},
 			}},
-			want: []string{"[Work — connected]", "[google:y — suspended by admin]", "---", "Manage accounts…", "Quit"},
+			want: []string{"Work — connected", "google:y — suspended by admin", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon: trayIconNormal,
 		},
 	}

@@ -1,0 +1,301 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// Core is what the desktop front end needs of Latchkey's accounts. NewCore
+// adapts an *accounts.Service to it. Every method may be slow and is called
+// from a goroutine, never from the UI goroutine.
+type Core interface {
+	AccountLister
+	// Providers are the providers a person may connect, in menu order.
+	Providers() []ProviderInfo
+	// Capabilities are what a person may allow for provider, least
+	// privilege first.
+	Capabilities(provider string) []Capability
+	// Registration is the app registration remembered for provider.
+	Registration(provider string) (Registration, error)
+	// SaveRegistration remembers reg for provider.
+	SaveRegistration(provider string, reg Registration) error
+	// Connect signs in through the browser; onURL gets the sign-in URL
+	// before the browser opens.
+	Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error)
+	// Details explains an account's permissions.
+	Details(a accounts.Account) Details
+	// Revoke takes back the access granted to Latchkey at the provider
+	// (where the provider allows it) and forgets the account here.
+	Revoke(ctx context.Context, id string) (RevokeOutcome, error)
+	// Remove forgets the account on this computer only.
+	Remove(ctx context.Context, id string) error
+	// AccessToken returns a valid access token of the account.
+	AccessToken(ctx context.Context, id string) (string, error)
+}
+
+// ProviderInfo is one provider as the wizard offers it.
+type ProviderInfo struct {
+	// Name is the provider's ID (microsoft, exchange, google).
+	Name string
+	// Title is its name for people.
+	Title string
+	// Blurb says in a few words what connecting it gives.
+	Blurb string
+	// Microsoft is true for Microsoft's identity platform: tenant and
+	// cloud apply, no client secret.
+	Microsoft bool
+	// NeedsSecret is true where the provider requires the desktop
+	// client's (not confidential) secret.
+	NeedsSecret bool
+	// RedirectURI is what to register in the app registration.
+	RedirectURI string
+	// Console is where the app registration is made.
+	Console string
+}
+
+// Capability is one thing a person may allow, with the scopes it takes.
+type Capability struct {
+	ID    string
+	Title string
+	// Default marks the least-privilege choice, preselected.
+	Default bool
+	Scopes  []ScopeView
+	// Unavailable says why this provider cannot offer it, "" if it can.
+	Unavailable string
+}
+
+// ScopeView is one scope explained for people.
+type ScopeView struct {
+	// Scope is the exact string sent to the provider.
+	Scope string
+	// Purpose says what it lets a program do, in plain words.
+	Purpose string
+	// Sensitivity is the provider's classification in plain words
+	// ("sensitive", "restricted"), "" when not notable.
+	Sensitivity string
+	// NeedsAdmin is true when an administrator must approve it.
+	NeedsAdmin bool
+	// Known is false for a scope Latchkey has no description of.
+	Known bool
+}
+
+// Registration is a person's own app registration at a provider.
+type Registration struct {
+	ClientID     string
+	ClientSecret string
+	// Tenant and Cloud apply to Microsoft only.
+	Tenant, Cloud string
+}
+
+// ConnectPlan is what the wizard asks Connect to do.
+type ConnectPlan struct {
+	Provider     string
+	Capabilities []string
+	// Scopes are the exact scopes of the chosen capabilities.
+	Scopes       []string
+	Registration Registration
+	// Timeout bounds the wait for the browser sign-in.
+	Timeout time.Duration
+}
+
+// ScopeGroup is the granted scopes that serve one capability.
+type ScopeGroup struct {
+	Title  string
+	Scopes []ScopeView
+}
+
+// Details explains an account's permissions.
+type Details struct {
+	// Granted are the granted scopes grouped by capability.
+	Granted []ScopeGroup
+	// NotGranted are requested scopes the provider did not grant.
+	NotGranted []ScopeView
+	// WontWork names the capabilities that will not work for that.
+	WontWork []string
+	// RevokePlan says exactly what Revoke will do at this provider.
+	RevokePlan string
+	// PermissionsPage is where the person sees and removes Latchkey's
+	// access at the provider.
+	PermissionsPage string
+}
+
+// RevokeOutcome is what Revoke did, in plain words.
+type RevokeOutcome struct {
+	// Message says what was done and what, if anything, is left to do.
+	Message string
+	// OpenURL is a page the person must visit to finish, "" if none.
+	OpenURL string
+}
+
+// NewCore adapts svc to Core.
+func NewCore(svc *accounts.Service) Core { return &serviceCore{svc: svc} }
+
+type serviceCore struct{ svc *accounts.Service }
+
+func (c *serviceCore) List(ctx context.Context) ([]accounts.Account, error) { return c.svc.List(ctx) }
+
+// providerBlurbs and consoles are the wizard's words for the built-in
+// providers.
+var providerBlurbs = map[string]string{
+	"microsoft": "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
+	"exchange":  "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
+	"google":    "Gmail, Google Calendar and Google Contacts",
+}
+
+var consoles = map[accounts.Family]string{
+	accounts.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
+	accounts.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
+}
+
+func (c *serviceCore) Providers() []ProviderInfo {
+	var out []ProviderInfo
+	for _, p := range accounts.Providers() {
+		out = append(out, ProviderInfo{
+			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
+			Microsoft: p.Family == accounts.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
+			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
+		})
+	}
+	return out
+}
+
+func (c *serviceCore) Registration(provider string) (Registration, error) {
+	cfg, err := c.svc.Config()
+	if err != nil {
+		return Registration{}, err
+	}
+	s := cfg.Providers[provider]
+	return Registration{ClientID: s.ClientID, ClientSecret: s.ClientSecret, Tenant: s.Tenant, Cloud: s.Cloud}, nil
+}
+
+func (c *serviceCore) SaveRegistration(provider string, reg Registration) error {
+	return c.svc.SaveRegistration(provider, accounts.Settings{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, Tenant: reg.Tenant, Cloud: reg.Cloud})
+}
+
+func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
+	r := plan.Registration
+	return c.svc.Connect(ctx, accounts.ConnectRequest{
+		Provider: plan.Provider,
+		Settings: accounts.Settings{ClientID: r.ClientID, ClientSecret: r.ClientSecret, Tenant: r.Tenant, Cloud: r.Cloud},
+		Scopes:   plan.Scopes,
+		Timeout:  plan.Timeout,
+		OnURL:    onURL,
+	})
+}
+
+func (c *serviceCore) Remove(ctx context.Context, id string) error {
+	_, err := c.svc.Remove(ctx, id)
+	return err
+}
+
+func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error) {
+	t, err := c.svc.Token(ctx, id, nil)
+	if err != nil {
+		return "", err
+	}
+	return t.Token, nil
+}
+
+// familyOf guesses an account's provider family from its provider name.
+func familyOf(provider string) accounts.Family {
+	for _, p := range accounts.Providers() {
+		if p.Name == provider {
+			return p.Family
+		}
+	}
+	return accounts.FamilyOIDC
+}
+
+// permissionsPage is where a person sees the apps they allowed.
+func permissionsPage(a accounts.Account) string {
+	switch familyOf(a.Provider) {
+	case accounts.FamilyGoogle:
+		return "https://myaccount.google.com/connections"
+	case accounts.FamilyMicrosoft:
+		if personalMicrosoft(a.Email) {
+			return "https://account.live.com/consent/Manage"
+		}
+		return "https://myapps.microsoft.com"
+	}
+	return ""
+}
+
+// personalMicrosoft tells Microsoft personal accounts by their domain.
+func personalMicrosoft(email string) bool {
+	_, domain, _ := strings.Cut(strings.ToLower(email), "@")
+	return slices.Contains([]string{"outlook.com", "hotmail.com", "live.com", "msn.com", "passport.com"}, domain) ||
+		strings.HasPrefix(domain, "outlook.") || strings.HasPrefix(domain, "hotmail.") || strings.HasPrefix(domain, "live.")
+}
+
+// revokePlan says what revoking does at the account's provider.
+func revokePlan(a accounts.Account) string {
+	who := accountAddress(a)
+	switch familyOf(a.Provider) {
+	case accounts.FamilyGoogle:
+		return "Latchkey will ask Google to cancel the access you gave it for " + who +
+			". Every program using this account through Latchkey stops working at once. " +
+			"Latchkey then deletes the account's tokens from this computer's keychain."
+	case accounts.FamilyMicrosoft:
+		return "Microsoft offers no way for an app to take back its own access, so Latchkey will delete " + who +
+			"'s tokens from this computer's keychain and open Microsoft's page where you remove Latchkey's access yourself. " +
+			"Until you do, the access you granted stays valid at Microsoft."
+	}
+	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. The access you granted stays valid at the provider until you remove it there."
+}
+
+func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
+	a, err := c.svc.Show(ctx, id)
+	if err != nil {
+		return RevokeOutcome{}, err
+	}
+	if _, err := c.svc.Remove(ctx, id); err != nil {
+		return RevokeOutcome{}, fmt.Errorf("revoke %s: %w", id, err)
+	}
+	page := permissionsPage(a)
+	msg := "Latchkey deleted " + accountAddress(a) + "'s tokens from this computer."
+	if page != "" {
+		msg += " To finish, remove Latchkey on the page that opens."
+	}
+	return RevokeOutcome{Message: msg, OpenURL: page}, nil
+}
+
+func (c *serviceCore) Capabilities(provider string) []Capability {
+	for _, p := range accounts.Providers() {
+		if p.Name == provider {
+			var scopes []ScopeView
+			for _, s := range p.Scopes {
+				scopes = append(scopes, scopeView(provider, s))
+			}
+			return []Capability{{ID: "default", Title: "What " + p.Title + " offers by default", Default: true, Scopes: scopes}}
+		}
+	}
+	return nil
+}
+
+func scopeView(provider, scope string) ScopeView {
+	return ScopeView{Scope: scope, Purpose: scope}
+}
+
+func (c *serviceCore) Details(a accounts.Account) Details {
+	d := Details{RevokePlan: revokePlan(a), PermissionsPage: permissionsPage(a)}
+	var granted []ScopeView
+	for _, s := range a.Scopes {
+		granted = append(granted, scopeView(a.Provider, s))
+	}
+	if len(granted) > 0 {
+		d.Granted = []ScopeGroup{{Title: "Granted", Scopes: granted}}
+	}
+	for _, s := range a.NotGranted {
+		d.NotGranted = append(d.NotGranted, scopeView(a.Provider, s))
+	}
+	return d
+}
+
+// errCancelled is reported when the person cancels a sign-in.
+var errCancelled = errors.New("cancelled")

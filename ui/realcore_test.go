@@ -1,0 +1,407 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/zalando/go-keyring"
+
+	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/providertest"
+	"github.com/latchkey/latchkey/accounts/secretstore"
+)
+
+// These tests drive the screens with Fyne's test driver against the real
+// core: accounts.Open over a temporary config dir, the real
+// secretstore.Keyring over go-keyring's in-memory mock, and the Microsoft
+// emulator from accounts/providertest with its stand-in browser.
+
+// fixedNow is the clock of every golden, so dates and countdowns in the
+// markup do not change from run to run.
+var fixedNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+
+func init() { time.Local = time.UTC }
+
+type realCore struct {
+	Core
+	svc   *accounts.Service
+	ms    *providertest.Microsoft
+	store *secretstore.Keyring
+	dir   string
+}
+
+// newRealCore connects nothing yet; config.toml holds the emulator's
+// client id and authority, as the wizard would have remembered them.
+// browser opens sign-in URLs (nil: providertest's stand-in browser).
+func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(string) error) *realCore {
+	t.Helper()
+	keyring.MockInit()
+	// secretstore only checks that a session bus address exists; the mock never dials it.
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/latchkey-test-bus")
+	rt := t.TempDir()
+	os.Chmod(rt, 0o700)
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	m := providertest.NewMicrosoft(t, opts)
+	dir := t.TempDir()
+	cfg := fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", m.ClientID, m.URL)
+	if err := os.WriteFile(filepath.Join(dir, accounts.ConfigFileName), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if browser == nil {
+		browser = providertest.Browser(t)
+	}
+	store := secretstore.New(accounts.KeychainService, 10*time.Second)
+	svc, err := accounts.Open(accounts.Options{ConfigDir: dir, Keychain: store, OpenBrowser: browser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &realCore{Core: NewCore(svc), svc: svc, ms: m, store: store, dir: dir}
+}
+
+// recordingNotify records notifications instead of showing them.
+type recordingNotify struct {
+	mu    sync.Mutex
+	sent  []string
+	calls chan struct{}
+	reconnects []func()
+}
+
+func newRecordingNotify() *recordingNotify { return &recordingNotify{calls: make(chan struct{}, 8)} }
+
+func (r *recordingNotify) notify(title, body string, reconnect func()) {
+	r.mu.Lock()
+	r.sent = append(r.sent, title+"\n"+body)
+	r.reconnects = append(r.reconnects, reconnect)
+	r.mu.Unlock()
+	r.calls <- struct{}{}
+}
+
+// newRealShell builds the shell over core with a recording tray and
+// notifications, and waits for the first load.
+func newRealShell(t *testing.T, core Core) (*Shell, *fakeTray, *recordingNotify) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	host := &fakeTray{}
+	notes := newRecordingNotify()
+	s := newShell(a, core, host, Options{Notify: notes.notify})
+	s.wizard.now = func() time.Time { return fixedNow }
+	s.window.now = func() time.Time { return fixedNow }
+	s.wizard.openURL = func(string) error { return nil }
+	<-s.Reload()
+	return s, host, notes
+}
+
+// findButton finds the visible button labelled text on c, dialogs included.
+func findButton(t *testing.T, c fyne.Canvas, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if found != nil || !o.Visible() {
+			return
+		}
+		switch x := o.(type) {
+		case *widget.Button:
+			if x.Text == text {
+				found = x
+				return
+			}
+		case *fyne.Container:
+			for _, ch := range x.Objects {
+				walk(ch)
+			}
+			return
+		}
+		if w, ok := o.(fyne.Widget); ok {
+			for _, ch := range test.WidgetRenderer(w).Objects() {
+				walk(ch)
+			}
+		}
+	}
+	for _, o := range c.Overlays().List() {
+		walk(o)
+	}
+	walk(c.Content())
+	if found == nil {
+		t.Fatalf("no button %q on screen", text)
+	}
+	return found
+}
+
+func TestWizardConnectsAgainstRealCore(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	s, host, _ := newRealShell(t, core)
+	w := s.wizard
+	w.win.Resize(fyne.NewSize(620, 560))
+
+	// First start with no accounts: the wizard opens by itself.
+	if w.step != stepProvider || !s.prompted {
+		t.Fatalf("first start: wizard at step %d, prompted %v", w.step, s.prompted)
+	}
+	if !w.next.Disabled() {
+		t.Error("Next is enabled before a provider is chosen")
+	}
+	w.providerChoice.SetSelected("Microsoft 365 / Outlook.com")
+	<-w.settingsLoaded
+	test.AssertRendersToMarkup(t, "wizard_provider.xml", w.win.Canvas())
+
+	test.Tap(w.next)
+	if w.step != stepAllow || len(w.checks) == 0 {
+		t.Fatalf("after Next: step %d with %d capabilities", w.step, len(w.checks))
+	}
+	for i, c := range w.caps {
+		if w.checks[i].Checked != (c.Default && c.Unavailable == "") {
+			t.Errorf("capability %s ticked = %v, want only least-privilege defaults ticked", c.ID, w.checks[i].Checked)
+		}
+	}
+	test.AssertRendersToMarkup(t, "wizard_allow.xml", w.win.Canvas())
+
+	test.Tap(w.next)
+	if w.step != stepRegistration {
+		t.Fatalf("step %d, want the registration", w.step)
+	}
+	if w.clientID.Text != core.ms.ClientID {
+		t.Errorf("client ID field = %q, want the remembered %q", w.clientID.Text, core.ms.ClientID)
+	}
+	test.AssertRendersToMarkup(t, "wizard_registration.xml", w.win.Canvas())
+	w.tenant.SetText("organizations")
+
+	// Enter starts the sign-in like the button does.
+	w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if w.step != stepBrowser && w.step != stepResult {
+		t.Fatalf("step %d after Enter, want the browser step", w.step)
+	}
+	<-w.done
+	if w.failure != nil {
+		t.Fatalf("sign-in failed: %v", w.failure)
+	}
+	text := visibleText(w.win.Content())
+	for _, want := range []string{"Connected as Alice Tester (alice@contoso.test)", "What was granted"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("result shows %q; want %q", text, want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "wizard_result.xml", w.win.Canvas())
+
+	// The registration was remembered, the tenant included.
+	reg, _ := core.Registration("microsoft")
+	if reg.Tenant != "organizations" || reg.ClientID != core.ms.ClientID {
+		t.Errorf("remembered registration = %+v", reg)
+	}
+	<-s.lastLoad
+	if got := menuLabels(host.menu); !slices.Contains(got, "alice@contoso.test — connected") {
+		t.Errorf("tray menu after connecting = %q", got)
+	}
+	if host.icon != trayIconNormal {
+		t.Errorf("tray icon = %s", host.icon.Name())
+	}
+}
+
+// browserRecorder is a browser that opens nothing and hands over the URL.
+func browserRecorder() (func(string) error, <-chan string) {
+	urls := make(chan string, 1)
+	return func(u string) error { urls <- u; return nil }, urls
+}
+
+func TestWizardBrowserStepAndCancel(t *testing.T) {
+	open, urls := browserRecorder()
+	core := newRealCore(t, providertest.MicrosoftOptions{}, open)
+	s, host, _ := newRealShell(t, core)
+	w := s.wizard
+	w.win.Resize(fyne.NewSize(620, 560))
+	w.providerChoice.SetSelected("Microsoft 365 / Outlook.com")
+	<-w.settingsLoaded
+	test.Tap(w.next)
+	test.Tap(w.next)
+	test.Tap(w.next)
+	u := <-urls
+	if w.signInURL.Text != u || w.copyURL.Disabled() {
+		t.Errorf("the browser step shows %q (copy enabled: %v), want the sign-in URL", w.signInURL.Text, !w.copyURL.Disabled())
+	}
+	if !strings.Contains(w.countdown.Text, "5:00 left") {
+		t.Errorf("countdown = %q", w.countdown.Text)
+	}
+	if host.icon != trayIconBusy || !slices.Contains(menuLabels(host.menu), "[Signing in…]") {
+		t.Errorf("while signing in the tray shows %s %q", host.icon.Name(), menuLabels(host.menu))
+	}
+	// The URL in the markup changes every run (state, PKCE): blank it.
+	w.signInURL.SetText("http://127.0.0.1/authorize?…")
+	test.AssertRendersToMarkup(t, "wizard_browser.xml", w.win.Canvas())
+	test.Tap(w.copyURL)
+	if got := s.app.Clipboard().Content(); got != w.signInURL.Text {
+		t.Errorf("clipboard = %q after Copy link", got)
+	}
+
+	done := w.done
+	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
+	<-done
+	if w.signingIn() || host.icon == trayIconBusy {
+		t.Error("still signing in after Cancel")
+	}
+	if list, _ := core.List(context.Background()); len(list) != 0 {
+		t.Errorf("a cancelled sign-in saved %d accounts", len(list))
+	}
+}
+
+// connectAlice connects the emulator's user through the core.
+func connectAlice(t *testing.T, core *realCore) accounts.Account {
+	t.Helper()
+	a, err := core.Connect(context.Background(), ConnectPlan{Provider: "microsoft", Timeout: 30 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	return a
+}
+
+// withFixedTimes gives a's dates fixed values, for goldens.
+func withFixedTimes(a accounts.Account) accounts.Account {
+	a.ConnectedAt = fixedNow.Add(-26 * time.Hour)
+	a.LastRefresh = fixedNow.Add(-12 * time.Minute)
+	a.AccessExpiry = fixedNow.Add(47 * time.Minute)
+	return a
+}
+
+func TestDetailPaneAndRevoke(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	connectAlice(t, core)
+	s, _, _ := newRealShell(t, core)
+	w := s.window
+	w.win.Resize(fyne.NewSize(860, 640))
+
+	list, _ := core.List(context.Background())
+	a := withFixedTimes(list[0])
+	s.state = State{Accounts: []accounts.Account{a}}
+	s.apply()
+	text := visibleText(w.detail)
+	for _, want := range []string{"alice@contoso.test", "Alice Tester · Microsoft · connected", "What programs may do",
+		"Connected", "1 day ago", "Last renewed", "12 minutes ago", "valid for 47 minutes",
+		"Add permissions", "Reconnect", "Revoke access…", "Remove from this computer", "Open the provider's permissions page", "Copy access token"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("detail pane shows %q; want %q", text, want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "accounts_detail.xml", w.win.Canvas())
+
+	test.Tap(w.buttons["Revoke access…"])
+	text = visibleText(w.win.Canvas().Overlays().Top())
+	for _, want := range []string{"Revoke access for alice@contoso.test?", "Microsoft offers no way for an app to take back its own access",
+		"open Microsoft's page", "stays valid at Microsoft"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("revoke confirmation shows %q; want %q", text, want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "revoke_confirm.xml", w.win.Canvas())
+
+	test.Tap(findButton(t, w.win.Canvas(), "Revoke access"))
+	<-s.lastAction
+	<-s.lastLoad
+	if _, err := core.store.Get(context.Background(), "microsoft:alice@contoso.test/refresh"); err == nil {
+		t.Error("the refresh token is still in the keychain after Revoke")
+	}
+	if text := visibleText(w.win.Canvas().Overlays().Top()); !strings.Contains(text, "To finish, remove Latchkey on the page that opens") {
+		t.Errorf("after revoking the window says %q", text)
+	}
+	if list, _ := core.List(context.Background()); len(list) != 0 {
+		t.Errorf("%d accounts left after Revoke", len(list))
+	}
+}
+
+func TestCopyAccessToken(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	connectAlice(t, core)
+	s, _, _ := newRealShell(t, core)
+	test.Tap(s.window.buttons["Copy access token"])
+	if text := visibleText(s.window.win.Canvas().Overlays().Top()); !strings.Contains(text, "clears the clipboard after 30 seconds") {
+		t.Errorf("copy warning says %q", text)
+	}
+	test.Tap(findButton(t, s.window.win.Canvas(), "Copy"))
+	<-s.lastAction
+	tokens := core.ms.IssuedTokens()
+	if got := s.app.Clipboard().Content(); got == "" || !slices.Contains(tokens, got) {
+		t.Error("the clipboard does not hold the account's access token")
+	}
+	if !strings.Contains(visibleText(s.window.detail), "The clipboard is cleared in 30 seconds") {
+		t.Error("no notice that the clipboard will be cleared")
+	}
+}
+
+func TestInvalidGrantTurnsTrayToAttentionAndNotifies(t *testing.T) {
+	// Tokens that are never fresh enough to hand out: every Token refreshes.
+	core := newRealCore(t, providertest.MicrosoftOptions{AccessTTL: time.Minute}, nil)
+	connectAlice(t, core)
+	s, host, notes := newRealShell(t, core)
+	if host.icon != trayIconNormal {
+		t.Fatalf("tray icon before = %s", host.icon.Name())
+	}
+	core.ms.FailNext(providertest.InvalidGrant(50173).Revoking())
+	events := make(chan accounts.RenewEvent, 1)
+	r := core.svc.NewRenewer(func(ev accounts.RenewEvent) { events <- ev })
+	defer r.Stop()
+	r.Sync(context.Background())
+	ev := <-events
+	s.RenewalReported(ev)
+	<-s.lastLoad
+	<-notes.calls
+
+	if host.icon != trayIconAttention {
+		t.Errorf("tray icon = %s, want attention", host.icon.Name())
+	}
+	if got := menuLabels(host.menu); !slices.Contains(got, "Reconnect alice@contoso.test…") {
+		t.Errorf("tray menu = %q", got)
+	}
+	note := notes.sent[0]
+	for _, want := range []string{"alice@contoso.test needs you to sign in again", "password changed", "Programs using this account stop working"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("notification %q lacks %q", note, want)
+		}
+	}
+	// One notification per breakage, however often the list reloads.
+	<-s.Reload()
+	if len(notes.sent) != 1 {
+		t.Errorf("%d notifications, want 1", len(notes.sent))
+	}
+	// Its Reconnect action opens the wizard on the account.
+	notes.reconnects[0]()
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.wizard.win.Content().Visible() || s.wizard.reconnect.ID == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("Reconnect did not open the wizard on the account")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.wizard.win.Resize(fyne.NewSize(620, 560))
+	s.window.win.Resize(fyne.NewSize(860, 640))
+	list, _ := core.List(context.Background())
+	s.state = State{Accounts: []accounts.Account{withFixedTimes(list[0])}}
+	s.apply()
+	test.AssertRendersToMarkup(t, "accounts_attention.xml", s.window.win.Canvas())
+}
+
+func TestTrayMenuModelRealCore(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	connectAlice(t, core)
+	s, host, _ := newRealShell(t, core)
+	want := []string{"alice@contoso.test — connected", "---", "Connect account…", "Manage accounts…", "---", "Quit"}
+	if got := menuLabels(host.menu); !slices.Equal(got, want) {
+		t.Errorf("tray menu = %q, want %q", got, want)
+	}
+	// Choosing the account line opens the window on it.
+	for _, it := range host.menu.Items {
+		if it.Label == "alice@contoso.test — connected" {
+			it.Action()
+		}
+	}
+	if s.window.selected != "microsoft:alice@contoso.test" {
+		t.Errorf("selected account = %q", s.window.selected)
+	}
+}
