@@ -14,6 +14,9 @@ const (
 	// StatusNeedsReconnect means the provider refused the refresh token
 	// (revoked, expired, password changed...): the person must sign in again.
 	StatusNeedsReconnect Status = "needs-reconnect"
+	// StatusRevoking means a revoke started and has not finished (a crash,
+	// no network): the account hands out no token; revoking again finishes.
+	StatusRevoking Status = "revoking"
 )
 
 // Account is what Latchkey knows about one connected account. It holds no
@@ -33,6 +36,8 @@ type Account struct {
 	Requested []string `json:"requested_scopes"`
 	// NotGranted are requested scopes the provider did not grant.
 	NotGranted []string `json:"not_granted"`
+	// Capabilities are those the person chose at sign-in (--allow), if any.
+	Capabilities []Capability `json:"capabilities,omitempty"`
 	// ConnectedAt is when the person signed in.
 	ConnectedAt time.Time `json:"connected_at"`
 	// LastRefresh is when a refresh token was last redeemed, zero if never.

@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,12 +30,33 @@ type ConnectRequest struct {
 	// OnSetup receives the resolved provider before the sign-in starts, so
 	// a front end can say what will be asked for.
 	OnSetup func(*Setup)
+
+	// Allow are capabilities to give (--allow): Latchkey asks for the
+	// fewest scopes that give them (see PlanScopes), plus Scopes if any. A
+	// capability the provider cannot offer fails with a *RefusedError
+	// before anything else happens.
+	Allow []Capability
+	// Account, when set, adds permissions to that connected account
+	// instead of connecting a new one: Provider may be left empty, the
+	// account's own client registration and tenant are used, the browser
+	// is pointed at the same person, and only the new permissions are
+	// asked for (Google: incremental consent with include_granted_scopes;
+	// Microsoft: a consent screen for what is new). What it had is kept.
+	// Signing in as someone else fails and changes nothing.
+	Account string
+	// OnPlan receives, before the browser opens, every scope that will be
+	// asked for and why it is needed.
+	OnPlan func(ScopePlan)
 }
 
 // Connect signs a person in through their browser and saves the account:
 // the refresh token in the keychain, the rest in the index. Connecting an
 // account that exists replaces its sign-in (a reconnect).
 func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
+	extend, err := s.accountToExtend(ctx, &req)
+	if err != nil {
+		return Account{}, err
+	}
 	cfg, err := LoadConfig(s.dir)
 	if err != nil {
 		return Account{}, err
@@ -42,25 +65,26 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
-	scopes := su.Scopes
-	if len(req.Scopes) > 0 {
-		scopes = req.Scopes
+	plan, err := planConnect(su, req, extend)
+	if err != nil {
+		return Account{}, err
 	}
-	// openid identifies the account; a refresh token needs offline_access
-	// everywhere but Google, which uses access_type=offline instead.
-	scopes = withScopes(scopes, "openid")
-	if su.Family != FamilyGoogle {
-		scopes = withScopes(scopes, "offline_access")
-	}
+	scopes := plan.Scopes()
 	su.Scopes = scopes
-	if su.Family == FamilyMicrosoft && len(req.Scopes) > 0 {
+	if su.Family == FamilyMicrosoft && (len(req.Scopes) > 0 || len(req.Allow) > 0) {
 		// The account's default resource is that of the first scope named.
-		for _, sc := range req.Scopes {
+		for _, sc := range scopes {
 			if res := scopeResource(sc, su.Graph); res != "" {
 				su.Resource = res
 				break
 			}
 		}
+	}
+	if extend != nil {
+		su.AuthParams.Set("login_hint", extend.Email)
+	}
+	if req.OnPlan != nil {
+		req.OnPlan(plan)
 	}
 	if req.OnSetup != nil {
 		req.OnSetup(su)
@@ -82,7 +106,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		Timeout:       req.Timeout,
 	}.Run(ctx)
 	if err != nil {
-		return Account{}, signInErr(err)
+		return Account{}, withAdminConsent(signInErr(err), err, su.Family, req.Account, su.AuthURL, "", su.ClientID)
 	}
 	if su.Family == FamilyMicrosoft {
 		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
@@ -90,7 +114,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret}
 	tok, err := ep.Exchange(ctx, s.http, grant)
 	if err != nil {
-		return Account{}, providerErr("redeem the sign-in at "+su.Title, err)
+		return Account{}, withAdminConsent(providerErr("redeem the sign-in at "+su.Title, err), err, su.Family, req.Account, su.TokenURL, "", su.ClientID)
 	}
 	if tok.RefreshToken == "" {
 		return Account{}, fmt.Errorf("%w: %s issued no refresh token, so Latchkey could not keep the account; check that the app registration allows offline access", ErrProvider, su.Title)
@@ -108,6 +132,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, fmt.Errorf("%w: the ID token from %s failed its checks (%v); nothing was saved", ErrSignIn, su.Title, err)
 	}
+	if extend != nil && (claims.Subject != extend.Subject || claims.Issuer != extend.Issuer) {
+		return Account{}, fmt.Errorf("%w: you signed in as %s, not as %s, whose permissions you were adding to; nothing was changed", ErrSignIn,
+			cmp.Or(claims.Email, claims.PreferredUsername, "another account"), extend.Email)
+	}
 	email := claims.Email
 	if email == "" {
 		email = claims.PreferredUsername
@@ -123,11 +151,23 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		granted = scopes
 	}
 	now := s.now().UTC()
+	requested, caps, connectedAt := scopes, req.Allow, now
+	if extend != nil {
+		// Adding to an account: it keeps what it asked for before.
+		requested = withScopes(extend.Requested, scopes...)
+		caps = appendNew(slices.Clone(extend.Capabilities), req.Allow...)
+		connectedAt = extend.ConnectedAt
+		if su.Family == FamilyMicrosoft {
+			// Microsoft grants one resource per token: what the
+			// account had on other resources still stands.
+			granted = withScopes(granted, otherResourceScopes(extend.Scopes, su.Resource, su.Graph)...)
+		}
+	}
 	r := &record{
 		Account: Account{
 			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
-			Status: StatusConnected, Scopes: granted, Requested: scopes,
-			NotGranted: notGranted(scopes, granted, su.Graph), ConnectedAt: now,
+			Status: StatusConnected, Scopes: granted, Requested: requested,
+			NotGranted: notGranted(requested, granted, su.Graph), ConnectedAt: connectedAt, Capabilities: caps,
 		},
 		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
 		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID,

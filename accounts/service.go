@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -172,6 +171,9 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 	if err != nil {
 		return nil, err
 	}
+	if r.Status == StatusRevoking {
+		return nil, &revokingError{id: r.ID}
+	}
 	if r.Status == StatusNeedsReconnect {
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
@@ -225,6 +227,9 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if r == nil {
 		return nil, fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
 	}
+	if r.Status == StatusRevoking {
+		return nil, &revokingError{id: id}
+	}
 	if r.Status == StatusNeedsReconnect {
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
@@ -248,13 +253,19 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		var te *oauthflow.TokenError
 		if errors.As(err, &te) && len(scopes) > 0 && needsConsent(te) {
 			// Only the extra scopes lack consent: the account itself is fine.
-			return nil, &ReconnectError{Account: id, Code: te.Code,
-				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; connect again asking for them with --scope"}
+			return nil, withAdminConsent(&ReconnectError{Account: id, Code: te.Code,
+				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; add them with `latchkey grant " + id + " --scope ...`"},
+				err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
 		}
 		if errors.As(err, &te) && needsReconnect(te) {
-			return nil, s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code)
+			return nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
 		}
 		return nil, providerErr("renew the access token of "+id, err)
+	}
+	// A revoke may have started while the provider answered: it marks the
+	// index before waiting for our lock. Then nothing is written back.
+	if err := s.checkNotRevoking(id); err != nil {
+		return nil, err
 	}
 	// A rotated refresh token is saved first, before any check: the
 	// provider has already retired the old one.
@@ -301,6 +312,21 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil
 	})
 	return t, nil
+}
+
+// checkNotRevoking fails when the account is being revoked or is gone.
+func (s *Service) checkNotRevoking(id string) error {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return err
+	}
+	switch r := ix.byID(id); {
+	case r == nil:
+		return fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
+	case r.Status == StatusRevoking:
+		return &revokingError{id: id}
+	}
+	return nil
 }
 
 // refreshScopes is the scope parameter of a refresh. Microsoft needs it
@@ -410,21 +436,5 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	if r = ix.byID(r.ID); r == nil {
 		return Account{}, fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
 	}
-	// Secrets first: a crash midway leaves an index entry without tokens
-	// (shown as needing a reconnect), never tokens nobody knows of.
-	resources := []string{r.resourceKey("")}
-	for res := range r.Tokens {
-		resources = append(resources, res)
-	}
-	slices.Sort(resources)
-	for _, res := range slices.Compact(resources) {
-		if err := s.keys.Delete(ctx, accessKey(r.ID, res)); err != nil {
-			return Account{}, keychainErr("delete the access token", err)
-		}
-	}
-	if err := s.keys.Delete(ctx, refreshKey(r.ID)); err != nil {
-		return Account{}, keychainErr("delete the saved sign-in", err)
-	}
-	err = s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
-	return r.view(), err
+	return r.view(), s.wipe(ctx, r)
 }

@@ -56,6 +56,9 @@ type Google struct {
 	refresh map[string]*googleGrant
 	access  map[string]*googleAccess
 	sub     string
+
+	revokeFaults []Fault // guarded by base.mu
+	revokes      int
 }
 
 // googleGrant is the user's consent to the client. Revoking any token
@@ -111,8 +114,25 @@ func NewGoogle(t testing.TB, opts GoogleOptions) *Google {
 }
 
 // FailNext queues f for the next token request that finds no earlier fault.
-// Revoke requests take no faults.
+// Revoke requests take their faults from FailNextRevoke.
 func (g *Google) FailNext(f Fault) { g.failNext(f) }
+
+// FailNextRevoke queues f for the next revoke request: a transport fault
+// (Reset, Hang, HTML200) or Status is served instead of the answer. With
+// f.Revoking() the grant is revoked first, so Google acted and the client
+// never heard: a network failure midway.
+func (g *Google) FailNextRevoke(f Fault) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.revokeFaults = append(g.revokeFaults, f)
+}
+
+// Revokes reports how many revoke requests arrived.
+func (g *Google) Revokes() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.revokes
+}
 
 // FailAuthorize makes the next authorize request redirect to the app with
 // error=errorCode, error_description (as given, so it may hold markup), state and iss
@@ -441,6 +461,12 @@ func (g *Google) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.Form.Get("token")
 	g.mu.Lock()
+	g.revokes++
+	var fault *Fault
+	if len(g.revokeFaults) > 0 {
+		fault = &g.revokeFaults[0]
+		g.revokeFaults = g.revokeFaults[1:]
+	}
 	gr, ok := g.refresh[token]
 	if !ok {
 		if a, found := g.access[token]; found {
@@ -448,15 +474,36 @@ func (g *Google) revoke(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	live := ok && !gr.revoked
+	if fault != nil && !fault.revoke {
+		g.mu.Unlock()
+		g.serveRevokeFault(w, r, *fault)
+		return
+	}
 	if live {
 		gr.revoked = true
 	}
 	g.mu.Unlock()
+	if fault != nil {
+		g.serveRevokeFault(w, r, *fault)
+		return
+	}
 	if !live {
 		googleFail(w, http.StatusBadRequest, "invalid_token", "Token expired or revoked")
 		return
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+// serveRevokeFault serves a queued revoke fault.
+func (g *Google) serveRevokeFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if g.serveTransportFault(w, r, f) {
+		return
+	}
+	status := f.status
+	if status == 0 {
+		status = http.StatusServiceUnavailable
+	}
+	googleFail(w, status, "internal_failure", "Backend Error")
 }
 
 // serveFault serves the provider-shaped faults.

@@ -1,0 +1,177 @@
+package accounts
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// Access is what a scope lets a program do with your data, coarsely.
+type Access string
+
+const (
+	// AccessIdentity only says who you are (sign-in, name, address).
+	AccessIdentity Access = "identity"
+	// AccessRead reads data without changing it.
+	AccessRead Access = "read"
+	// AccessWrite reads and changes data (create, edit, delete), without sending mail.
+	AccessWrite Access = "write"
+	// AccessSend sends mail as you.
+	AccessSend Access = "send"
+	// AccessFull is the whole mailbox or service: read, change, delete (and
+	// for some, send or share).
+	AccessFull Access = "full"
+	// AccessUnknown is the access of a scope Latchkey does not know.
+	AccessUnknown Access = "unknown"
+)
+
+// Sensitivity is how the provider classes a scope. Google classes every
+// scope; Microsoft says whether a person may approve it alone or an
+// administrator of their organization must.
+type Sensitivity string
+
+const (
+	// SensitivityNonSensitive: Google lets any app ask for it.
+	SensitivityNonSensitive Sensitivity = "non-sensitive"
+	// SensitivitySensitive: Google checks apps that ask for it.
+	SensitivitySensitive Sensitivity = "sensitive"
+	// SensitivityRestricted: Google requires a security assessment of apps
+	// that ask for it, because it reaches private data such as all mail.
+	SensitivityRestricted Sensitivity = "restricted"
+	// SensitivityUserConsent: Microsoft lets you approve it yourself
+	// (unless your organization turned that off).
+	SensitivityUserConsent Sensitivity = "user-consent"
+	// SensitivityAdminConsent: Microsoft requires an administrator of your
+	// organization to approve it.
+	SensitivityAdminConsent Sensitivity = "admin-consent"
+	// SensitivityUnknown is the sensitivity of a scope Latchkey does not know.
+	SensitivityUnknown Sensitivity = "unknown"
+)
+
+// ScopeInfo is one catalog entry: a scope explained for people.
+type ScopeInfo struct {
+	// Provider is the built-in provider it belongs to (microsoft, exchange, google).
+	Provider string `json:"provider"`
+	// Scope is the exact string to request (Graph scopes without their
+	// resource prefix, as people see them in consent screens).
+	Scope string `json:"scope"`
+	// Resource names the service the scope opens, in plain words
+	// ("Microsoft Graph", "Exchange Online", "Gmail", "Sign-in").
+	Resource string `json:"resource"`
+	// Purpose says in plain words what a program can do with it (6 to 20 words).
+	Purpose string `json:"purpose"`
+	// Access is the coarse kind of access.
+	Access Access `json:"access"`
+	// Sensitivity is the provider's class of the scope.
+	Sensitivity Sensitivity `json:"sensitivity"`
+	// WorkOrSchoolOnly: Microsoft offers it to work or school accounts
+	// only, not to personal (Outlook.com, Hotmail, Live) accounts.
+	WorkOrSchoolOnly bool `json:"work_or_school_only,omitempty"`
+	// Includes are the narrower scopes this one already gives (directly;
+	// see Implies for the whole relation).
+	Includes []string `json:"includes,omitempty"`
+	// Known is false for a scope that is not in the catalog: then Scope is
+	// the raw string as granted or asked, and Purpose says it is not known.
+	Known bool `json:"known"`
+}
+
+// unknownPurpose is the honest purpose of a scope outside the catalog.
+const unknownPurpose = "Latchkey does not know this permission, so it cannot say what it allows."
+
+// Catalog returns the catalog entries of a built-in provider (microsoft,
+// exchange, google) in a stable order, or of every provider when provider
+// is "". It returns nil for any other provider: their scopes are not known.
+func Catalog(provider string) []ScopeInfo {
+	var out []ScopeInfo
+	for _, p := range catalogProviders {
+		if provider == "" || provider == p {
+			for _, e := range catalog[p] {
+				out = append(out, e.clone())
+			}
+		}
+	}
+	return out
+}
+
+// CatalogProviders lists the providers the catalog covers, in order.
+func CatalogProviders() []string { return slices.Clone(catalogProviders) }
+
+// LookupScope explains one scope of provider. Microsoft Graph scopes match
+// case-insensitively, with or without a Graph host prefix of any cloud
+// (https://graph.microsoft.com/Mail.Read is Mail.Read); Exchange Online
+// scopes match on their name under any Exchange host. A scope outside the
+// catalog comes back with Known false, its raw string and a purpose that
+// says Latchkey does not know it.
+func LookupScope(provider, scope string) ScopeInfo {
+	if e, ok := lookupScope(provider, scope); ok {
+		return e.clone()
+	}
+	return ScopeInfo{Provider: provider, Scope: scope, Resource: "unknown", Purpose: unknownPurpose,
+		Access: AccessUnknown, Sensitivity: SensitivityUnknown}
+}
+
+func lookupScope(provider, scope string) (*ScopeInfo, bool) {
+	key := catalogKey(provider, scope)
+	for i := range catalog[provider] {
+		if catalogKey(provider, catalog[provider][i].Scope) == key {
+			return &catalog[provider][i], true
+		}
+	}
+	return nil, false
+}
+
+// catalogKey is how a scope is compared within a provider's catalog.
+func catalogKey(provider, scope string) string {
+	switch provider {
+	case "microsoft":
+		return canonicalScope(scope, "")
+	case "exchange":
+		// The same Exchange permission is written under several hosts:
+		// outlook.office.com, outlook.office365.com, national clouds and
+		// on-premises resources. The permission is the last path part.
+		if u, err := url.Parse(scope); err == nil && u.Scheme != "" && u.Host != "" {
+			return strings.ToLower(strings.TrimPrefix(u.Path, "/"))
+		}
+		return strings.ToLower(scope)
+	case "google":
+		if a, ok := scopeAliases[scope]; ok {
+			return a
+		}
+	}
+	return scope
+}
+
+// Implies reports whether granting broad also gives narrow, through the
+// catalog's Includes relation (reflexive and transitive). Scopes outside
+// the catalog imply only themselves.
+func Implies(provider, broad, narrow string) bool {
+	want := catalogKey(provider, narrow)
+	seen := map[string]bool{}
+	var walk func(s string) bool
+	walk = func(s string) bool {
+		k := catalogKey(provider, s)
+		if k == want {
+			return true
+		}
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+		e, ok := lookupScope(provider, s)
+		if !ok {
+			return false
+		}
+		return slices.ContainsFunc(e.Includes, walk)
+	}
+	return walk(broad)
+}
+
+// impliedBy reports whether one of granted implies scope.
+func impliedBy(provider string, granted []string, scope string) bool {
+	return slices.ContainsFunc(granted, func(g string) bool { return Implies(provider, g, scope) })
+}
+
+func (e ScopeInfo) clone() ScopeInfo {
+	e.Includes = slices.Clone(e.Includes)
+	return e
+}

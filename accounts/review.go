@@ -1,0 +1,190 @@
+package accounts
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// PermissionGroup is the granted scopes that give one capability, or the
+// sign-in scopes (Capability "sign-in"), or the rest (Capability "other").
+type PermissionGroup struct {
+	Capability Capability `json:"capability"`
+	// Title is the capability's title, "Sign-in" or "Other permissions".
+	Title  string      `json:"title"`
+	Scopes []ScopeInfo `json:"scopes"`
+}
+
+// Group names of PermissionGroup that are not capabilities.
+const (
+	GroupSignIn Capability = "sign-in"
+	GroupOther  Capability = "other"
+)
+
+// AccountDetail is an account with its permissions explained: what was
+// granted, grouped by what it lets programs do, and what was not.
+type AccountDetail struct {
+	Account
+	// Granted groups the granted scopes by capability: the capabilities
+	// the grant gives in full (in the order of Capabilities()), then the
+	// sign-in scopes, then any other granted scope. A scope may serve
+	// several capabilities and then appears in each.
+	Granted []PermissionGroup `json:"granted_by_capability"`
+	// Missing explains each requested scope the provider did not grant.
+	Missing []ScopeInfo `json:"not_granted_detail"`
+	// Lost are the capabilities asked for that will not work because of
+	// what was not granted.
+	Lost []Capability `json:"capabilities_lost"`
+	// PermissionsPage is where the person sees and removes Latchkey's
+	// access at the provider ("" if unknown).
+	PermissionsPage string `json:"permissions_page,omitempty"`
+}
+
+// Detail returns the account a person named, with its permissions
+// explained (see AccountDetail). It does no network or keychain I/O.
+func (s *Service) Detail(ctx context.Context, name string) (AccountDetail, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return AccountDetail{}, err
+	}
+	r, err := ix.find(name)
+	if err != nil {
+		return AccountDetail{}, err
+	}
+	return r.detail(), nil
+}
+
+func (r *record) detail() AccountDetail {
+	a := r.view()
+	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []ScopeInfo{}, Lost: []Capability{},
+		PermissionsPage: r.permissionsPage()}
+	p := a.Provider
+	used := map[string]bool{}
+	for _, c := range CapabilitiesGiven(p, a.Scopes) {
+		pc, _ := CapabilityScopes(p, c)
+		info, _ := CapabilityByName(string(c))
+		g := PermissionGroup{Capability: c, Title: info.Title}
+		for _, sc := range a.Scopes {
+			// A granted scope serves c if it gives one of c's scopes.
+			for _, want := range pc.Scopes {
+				if Implies(p, sc, want) {
+					g.Scopes = append(g.Scopes, LookupScope(p, sc))
+					used[sc] = true
+					break
+				}
+			}
+		}
+		d.Granted = append(d.Granted, g)
+	}
+	signIn := PermissionGroup{Capability: GroupSignIn, Title: "Sign-in"}
+	other := PermissionGroup{Capability: GroupOther, Title: "Other permissions"}
+	for _, sc := range a.Scopes {
+		if used[sc] {
+			continue
+		}
+		info := LookupScope(p, sc)
+		if info.Access == AccessIdentity {
+			signIn.Scopes = append(signIn.Scopes, info)
+		} else {
+			other.Scopes = append(other.Scopes, info)
+		}
+	}
+	for _, g := range []PermissionGroup{signIn, other} {
+		if len(g.Scopes) > 0 {
+			d.Granted = append(d.Granted, g)
+		}
+	}
+	for _, sc := range a.NotGranted {
+		d.Missing = append(d.Missing, LookupScope(p, sc))
+	}
+	asked := a.Capabilities
+	if len(asked) == 0 {
+		asked = CapabilitiesGiven(p, a.Requested)
+	}
+	given := CapabilitiesGiven(p, a.Scopes)
+	for _, c := range asked {
+		if !containsCap(given, c) {
+			d.Lost = append(d.Lost, c)
+		}
+	}
+	return d
+}
+
+func containsCap(caps []Capability, c Capability) bool {
+	for _, x := range caps {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Pages where people manage the apps they gave access to.
+const (
+	googlePermissionsPage            = "https://myaccount.google.com/connections"
+	microsoftWorkPermissionsPage     = "https://myapps.microsoft.com"
+	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
+)
+
+// PermissionsPage is where the person sees and removes the access they
+// gave Latchkey at the account's provider: Google's third-party
+// connections, Microsoft's My Apps (work or school) or the consent page of
+// personal accounts. "" for a custom provider.
+func (a Account) PermissionsPage() string { return permissionsPage(a.Provider, "") }
+
+func (r *record) permissionsPage() string { return permissionsPage(r.Provider, r.TenantID) }
+
+func permissionsPage(provider, tenantID string) string {
+	switch provider {
+	case "google":
+		return googlePermissionsPage
+	case "microsoft", "exchange":
+		if tenantID == microsoftConsumerTenant {
+			return microsoftPersonalPermissionsPage
+		}
+		return microsoftWorkPermissionsPage
+	}
+	return ""
+}
+
+// AdminConsentURL is the page an administrator of a Microsoft organization
+// opens to approve Latchkey's app registration for everyone in it:
+// https://{sign-in host}/{tenant}/adminconsent?client_id=... in the
+// account's cloud. tenant is the organization's tenant id or domain; with
+// "" or common, "organizations" lets the administrator's own sign-in pick it.
+func AdminConsentURL(authority, tenant, clientID string) string {
+	switch strings.ToLower(tenant) {
+	case "", "common", "consumers":
+		tenant = "organizations"
+	}
+	return strings.TrimRight(authority, "/") + "/" + url.PathEscape(tenant) + "/adminconsent?" + url.Values{"client_id": {clientID}}.Encode()
+}
+
+// RevokeResult says what Revoke did, in facts and in plain words.
+type RevokeResult struct {
+	Account Account `json:"account"`
+	// RevokedAtProvider: the provider confirmed the grant is gone (or was
+	// already gone: AlreadyRevoked).
+	RevokedAtProvider bool `json:"revoked_at_provider"`
+	AlreadyRevoked    bool `json:"already_revoked"`
+	// Confirmed: Latchkey tried the old refresh token afterwards and the
+	// provider refused it.
+	Confirmed bool `json:"confirmed"`
+	// WipedLocally: every token and the index entry are deleted.
+	WipedLocally bool `json:"wiped_locally"`
+	// Page is the provider page where the person must finish (Microsoft:
+	// remove the app's consent), "" when nothing is left to do there.
+	Page string `json:"page,omitempty"`
+	// PageOpened: Page was opened in the browser.
+	PageOpened bool `json:"page_opened"`
+	// Done says what was done; ToDo what the person must still do ("" if
+	// nothing). Both are plain sentences for people.
+	Done string `json:"done"`
+	ToDo string `json:"todo,omitempty"`
+}
+
+// RevokeOptions tune Revoke.
+type RevokeOptions struct {
+	// NoBrowser: do not open the provider's page, only report it.
+	NoBrowser bool
+}

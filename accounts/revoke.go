@@ -1,0 +1,189 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/latchkey/latchkey/accounts/oauthflow"
+)
+
+// ErrRevoking: the account is being revoked, so it hands out no token.
+// It matches ErrNeedsReconnect for callers that only know that one.
+var ErrRevoking = errors.New("account is being revoked")
+
+// revokingError is the error of a token asked for while a revoke runs.
+type revokingError struct{ id string }
+
+func (e *revokingError) Error() string {
+	return fmt.Sprintf("%s is being revoked and hands out no more tokens; run `latchkey revoke %s` again to finish", e.id, e.id)
+}
+
+func (e *revokingError) Is(target error) bool {
+	return target == ErrRevoking || target == ErrNeedsReconnect
+}
+
+// revokingReason is the status reason of an account whose revoke started.
+const revokingReason = "revoking Latchkey's access started but did not finish; revoke it again to finish"
+
+// Revoke takes back the access the person gave Latchkey, at the provider
+// where it can, and forgets the account on this computer.
+//
+//   - Google (and OpenID providers with a revocation endpoint): the
+//     refresh token is revoked; an "invalid_token" answer means it already
+//     was. Then the old refresh token is tried once more to confirm the
+//     provider refuses it (RevokeResult.Confirmed).
+//   - Microsoft has no way for an app to revoke its own grant: Latchkey
+//     wipes its tokens and opens the account's app page (My Apps for work
+//     or school, account.live.com for personal accounts), where the person
+//     removes the consent. It never signs the person out everywhere.
+//
+// Revoke is idempotent and survives a crash: it first marks the account
+// "revoking" in the index (then no token is handed out and a refresh in
+// flight drops what it gets), and only deletes the account after the
+// provider step succeeded, so running it again finishes the job. If the
+// provider cannot be reached nothing is deleted and the error wraps
+// ErrProviderUnreachable.
+func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (RevokeResult, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return RevokeResult{}, err
+	}
+	r, err := ix.find(name)
+	if err != nil {
+		return RevokeResult{}, err
+	}
+	id := r.ID
+	// Marked before taking the account lock: a refresh holding the lock
+	// checks the mark before saving anything.
+	if err := s.updateIndex(ctx, func(ix *index) error {
+		if r := ix.byID(id); r != nil {
+			r.Status, r.StatusReason = StatusRevoking, revokingReason
+		}
+		return nil
+	}); err != nil {
+		return RevokeResult{}, err
+	}
+	lock, err := lockFile(ctx, lockName("account", id))
+	if err != nil {
+		return RevokeResult{}, err
+	}
+	defer lock.unlock()
+	if ix, err = loadIndex(s.dir); err != nil {
+		return RevokeResult{}, err
+	}
+	if r = ix.byID(id); r == nil {
+		return RevokeResult{}, fmt.Errorf("%w: %s was removed while it was being revoked", ErrUnknownAccount, id)
+	}
+	res := RevokeResult{Account: r.view()}
+	res.Account.Status = StatusRevoking
+
+	switch {
+	case r.Family == FamilyMicrosoft:
+		// Nothing to do at the provider from here.
+	case r.RevokeURL != "":
+		if err := s.revokeAtProvider(ctx, r, &res); err != nil {
+			return res, err
+		}
+	}
+	if err := s.wipe(ctx, r); err != nil {
+		return res, err
+	}
+	res.WipedLocally = true
+	res.Account.Status = ""
+	s.describeRevoke(r, &res, opts)
+	return res, nil
+}
+
+// revokeAtProvider revokes the saved refresh token and checks the
+// provider refuses it afterwards.
+func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeResult) error {
+	saved, err := s.readRefresh(ctx, r.ID)
+	var reconnect *ReconnectError
+	switch {
+	case isNotFound(err) || errors.As(err, &reconnect):
+		// An earlier revoke got past the provider and crashed while
+		// wiping, or the item is gone or damaged: nothing left to revoke.
+		return nil
+	case err != nil:
+		return err
+	}
+	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
+	err = ep.Revoke(ctx, s.http, r.RevokeURL, saved.RefreshToken)
+	var te *oauthflow.TokenError
+	switch {
+	case err == nil:
+		res.RevokedAtProvider = true
+	case errors.As(err, &te) && te.Code == "invalid_token":
+		res.RevokedAtProvider, res.AlreadyRevoked = true, true
+	default:
+		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; try again)", err)
+	}
+	// Confirm: the old refresh token must no longer work. A network
+	// failure here leaves Confirmed false; the revoke itself stands.
+	_, err = ep.Refresh(ctx, s.http, saved.RefreshToken, nil)
+	if errors.As(err, &te) && needsReconnect(te) {
+		res.Confirmed = true
+	}
+	return nil
+}
+
+// wipe deletes an account's keychain items, then its index entry. Call it
+// under the account lock.
+func (s *Service) wipe(ctx context.Context, r *record) error {
+	// Secrets first: a crash midway leaves an index entry without tokens
+	// (shown as needing a reconnect), never tokens nobody knows of.
+	resources := []string{r.resourceKey("")}
+	for res := range r.Tokens {
+		resources = append(resources, res)
+	}
+	slices.Sort(resources)
+	for _, res := range slices.Compact(resources) {
+		if err := s.keys.Delete(ctx, accessKey(r.ID, res)); err != nil {
+			return keychainErr("delete the access token", err)
+		}
+	}
+	if err := s.keys.Delete(ctx, refreshKey(r.ID)); err != nil {
+		return keychainErr("delete the saved sign-in", err)
+	}
+	return s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
+}
+
+// describeRevoke fills in the page and the plain-language account of what
+// was done and what is left, and opens the page where needed.
+func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOptions) {
+	const wiped = "Its tokens are deleted from the keychain and Latchkey has forgotten it on this computer."
+	switch {
+	case r.Family == FamilyMicrosoft:
+		res.Page = r.permissionsPage()
+		res.Done = "Microsoft offers no way for an app to take back its own access, so Latchkey could not revoke it there. " + wiped
+		if r.TenantID == microsoftConsumerTenant {
+			res.ToDo = "To finish, remove Latchkey from the apps with access to your Microsoft account on " + res.Page + "."
+		} else {
+			res.ToDo = "To finish, open " + res.Page + ", find Latchkey (or your app registration's name) and remove its permissions. " +
+				"If your organization's administrator approved it for everyone, only they can remove it."
+		}
+	case res.AlreadyRevoked:
+		res.Done = "The provider says this access was already revoked. " + wiped
+	case res.RevokedAtProvider:
+		res.Done = "The provider revoked Latchkey's access. " + wiped
+	default:
+		res.Page = r.permissionsPage()
+		res.Done = "This provider gives Latchkey no way to revoke its access. " + wiped
+		res.ToDo = "To finish, remove Latchkey in your account settings at the provider."
+		if res.Page != "" {
+			res.ToDo = "To finish, remove Latchkey on " + res.Page + "."
+		}
+	}
+	if res.RevokedAtProvider {
+		if res.Confirmed {
+			res.Done += " Latchkey checked: the provider now refuses the old sign-in."
+		} else {
+			res.Done += " Latchkey could not check that the provider refuses the old sign-in."
+		}
+	}
+	if res.Page != "" && !opts.NoBrowser && r.Family == FamilyMicrosoft {
+		res.PageOpened = s.openBrowser(res.Page) == nil
+	}
+}
