@@ -19,6 +19,9 @@ type Autostart struct {
 	Comment string
 	// Exec is the absolute path of the program to start.
 	Exec string
+	// Args are its arguments (plain words: no quoting is applied to them
+	// beyond what each OS needs for spaces).
+	Args []string
 }
 
 // ErrNoExecutable means the program to start is not an absolute path of an

@@ -38,7 +38,7 @@ func (a Autostart) plist() string {
 	<string>` + xmlEscape(a.ID) + `</string>
 	<key>ProgramArguments</key>
 	<array>
-		<string>` + xmlEscape(a.Exec) + `</string>
+		<string>` + xmlEscape(a.Exec) + `</string>` + a.argStrings() + `
 	</array>
 	<key>RunAtLoad</key>
 	<true/>
@@ -78,4 +78,12 @@ func (a Autostart) disable() error {
 		return fmt.Errorf("autostart: %w", err)
 	}
 	return nil
+}
+
+func (a Autostart) argStrings() string {
+	var b strings.Builder
+	for _, arg := range a.Args {
+		b.WriteString("\n\t\t<string>" + xmlEscape(arg) + "</string>")
+	}
+	return b.String()
 }

@@ -32,7 +32,11 @@ func (a Autostart) enable() error {
 		return fmt.Errorf("autostart: %w", err)
 	}
 	defer k.Close()
-	return k.SetStringValue(a.ID, `"`+a.Exec+`"`)
+	line := `"` + a.Exec + `"`
+	for _, arg := range a.Args {
+		line += ` "` + arg + `"`
+	}
+	return k.SetStringValue(a.ID, line)
 }
 
 func (a Autostart) disable() error {

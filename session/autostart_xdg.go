@@ -39,11 +39,20 @@ func (a Autostart) DesktopEntry() string {
 		"Type=Application\n" +
 		"Name=" + a.Name + "\n" +
 		"Comment=" + a.Comment + "\n" +
-		"Exec=" + desktopExecQuote(a.Exec) + "\n" +
+		"Exec=" + a.execLine() + "\n" +
 		"Icon=" + a.ID + "\n" +
 		"Terminal=false\n" +
 		"NoDisplay=true\n" +
 		"X-GNOME-Autostart-enabled=true\n"
+}
+
+// execLine is the Exec key's value: the program and its arguments.
+func (a Autostart) execLine() string {
+	line := desktopExecQuote(a.Exec)
+	for _, arg := range a.Args {
+		line += " " + desktopExecQuote(arg)
+	}
+	return line
 }
 
 // desktopExecQuote quotes a path for an Exec key (Desktop Entry

@@ -18,7 +18,7 @@ func testAutostart(t *testing.T) (Autostart, string) {
 	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	a := Autostart{ID: "io.github.latchkey.Latchkey", Name: "Latchkey", Comment: "Keeps accounts connected", Exec: exe}
+	a := Autostart{ID: "io.github.latchkey.Latchkey", Name: "Latchkey", Comment: "Keeps accounts connected", Exec: exe, Args: []string{"--hidden"}}
 	return a, filepath.Join(cfg, "autostart", "io.github.latchkey.Latchkey.desktop")
 }
 
@@ -35,7 +35,7 @@ func TestAutostartXDG(t *testing.T) {
 		t.Fatalf("no entry at $XDG_CONFIG_HOME/autostart: %v", err)
 	}
 	for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Latchkey\n", "Icon=io.github.latchkey.Latchkey\n",
-		`Exec="` + a.Exec + "\"\n"} {
+		`Exec="` + a.Exec + "\" --hidden\n"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("entry lacks %q:\n%s", want, data)
 		}

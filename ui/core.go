@@ -2,9 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +26,7 @@ type Core interface {
 	// before the browser opens.
 	Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error)
 	// Details explains an account's permissions.
-	Details(a accounts.Account) Details
+	Details(ctx context.Context, id string) (Details, error)
 	// Revoke takes back the access granted to Latchkey at the provider
 	// (where the provider allows it) and forgets the account here.
 	Revoke(ctx context.Context, id string) (RevokeOutcome, error)
@@ -97,8 +94,9 @@ type Registration struct {
 type ConnectPlan struct {
 	Provider     string
 	Capabilities []string
-	// Scopes are the exact scopes of the chosen capabilities.
-	Scopes       []string
+	// Account, when set, adds Capabilities to that connected account
+	// instead of connecting a new one.
+	Account      string
 	Registration Registration
 	// Timeout bounds the wait for the browser sign-in.
 	Timeout time.Duration
@@ -180,10 +178,15 @@ func (c *serviceCore) SaveRegistration(provider string, reg Registration) error 
 
 func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
 	r := plan.Registration
+	var allow []accounts.Capability
+	for _, c := range plan.Capabilities {
+		allow = append(allow, accounts.Capability(c))
+	}
 	return c.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: plan.Provider,
 		Settings: accounts.Settings{ClientID: r.ClientID, ClientSecret: r.ClientSecret, Tenant: r.Tenant, Cloud: r.Cloud},
-		Scopes:   plan.Scopes,
+		Allow:    allow,
+		Account:  plan.Account,
 		Timeout:  plan.Timeout,
 		OnURL:    onURL,
 	})
@@ -202,100 +205,93 @@ func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error
 	return t.Token, nil
 }
 
-// familyOf guesses an account's provider family from its provider name.
-func familyOf(provider string) accounts.Family {
-	for _, p := range accounts.Providers() {
-		if p.Name == provider {
-			return p.Family
+// leastPrivilege is the capability preselected for a new connection of
+// each provider: the narrowest one people connect it for.
+var leastPrivilege = map[string]accounts.Capability{
+	"microsoft": accounts.CapabilityReadMail,
+	"google":    accounts.CapabilityReadMail,
+	"exchange":  accounts.CapabilityMailClient,
+}
+
+func (c *serviceCore) Capabilities(provider string) []Capability {
+	var out []Capability
+	for _, pc := range accounts.ProviderCapabilities(provider) {
+		info, _ := accounts.CapabilityByName(string(pc.Capability))
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
+		if pc.Refused != "" {
+			cp.Unavailable = "Not offered here: " + pc.Refused
 		}
-	}
-	return accounts.FamilyOIDC
-}
-
-// permissionsPage is where a person sees the apps they allowed.
-func permissionsPage(a accounts.Account) string {
-	switch familyOf(a.Provider) {
-	case accounts.FamilyGoogle:
-		return "https://myaccount.google.com/connections"
-	case accounts.FamilyMicrosoft:
-		if personalMicrosoft(a.Email) {
-			return "https://account.live.com/consent/Manage"
+		for _, sc := range pc.Scopes {
+			cp.Scopes = append(cp.Scopes, scopeView(accounts.LookupScope(provider, sc)))
 		}
-		return "https://myapps.microsoft.com"
+		out = append(out, cp)
 	}
-	return ""
+	return out
 }
 
-// personalMicrosoft tells Microsoft personal accounts by their domain.
-func personalMicrosoft(email string) bool {
-	_, domain, _ := strings.Cut(strings.ToLower(email), "@")
-	return slices.Contains([]string{"outlook.com", "hotmail.com", "live.com", "msn.com", "passport.com"}, domain) ||
-		strings.HasPrefix(domain, "outlook.") || strings.HasPrefix(domain, "hotmail.") || strings.HasPrefix(domain, "live.")
+// scopeView puts a catalog entry into words for the screens.
+func scopeView(info accounts.ScopeInfo) ScopeView {
+	v := ScopeView{Scope: info.Scope, Purpose: info.Purpose, Known: info.Known}
+	switch info.Sensitivity {
+	case accounts.SensitivitySensitive:
+		v.Sensitivity = "sensitive (Google)"
+	case accounts.SensitivityRestricted:
+		v.Sensitivity = "restricted (Google's strictest class)"
+	case accounts.SensitivityAdminConsent:
+		v.NeedsAdmin = true
+	}
+	if info.WorkOrSchoolOnly {
+		v.Sensitivity = strings.TrimPrefix(v.Sensitivity+" · work or school accounts only", " · ")
+	}
+	return v
 }
 
-// revokePlan says what revoking does at the account's provider.
+func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
+	det, err := c.svc.Detail(ctx, id)
+	if err != nil {
+		return Details{}, err
+	}
+	d := Details{RevokePlan: revokePlan(det.Account), PermissionsPage: det.PermissionsPage}
+	for _, g := range det.Granted {
+		sg := ScopeGroup{Title: g.Title}
+		for _, sc := range g.Scopes {
+			sg.Scopes = append(sg.Scopes, scopeView(sc))
+		}
+		d.Granted = append(d.Granted, sg)
+	}
+	for _, sc := range det.Missing {
+		d.NotGranted = append(d.NotGranted, scopeView(sc))
+	}
+	for _, c := range det.Lost {
+		info, _ := accounts.CapabilityByName(string(c))
+		d.WontWork = append(d.WontWork, strings.ToLower(info.Title[:1])+info.Title[1:])
+	}
+	return d, nil
+}
+
+func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
+	// The page is opened by the app, not by the core's browser opener.
+	res, err := c.svc.Revoke(ctx, id, accounts.RevokeOptions{NoBrowser: true})
+	if err != nil {
+		return RevokeOutcome{}, err
+	}
+	return RevokeOutcome{Message: strings.TrimSpace(res.Done + " " + res.ToDo), OpenURL: res.Page}, nil
+}
+
+// revokePlan says, before anything is done, what revoking does at the
+// account's provider.
 func revokePlan(a accounts.Account) string {
 	who := accountAddress(a)
-	switch familyOf(a.Provider) {
-	case accounts.FamilyGoogle:
+	switch a.Provider {
+	case "google":
 		return "Latchkey will ask Google to cancel the access you gave it for " + who +
-			". Every program using this account through Latchkey stops working at once. " +
-			"Latchkey then deletes the account's tokens from this computer's keychain."
-	case accounts.FamilyMicrosoft:
+			", check that Google refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
+			"Every program using this account through Latchkey stops working at once."
+	case "microsoft", "exchange":
 		return "Microsoft offers no way for an app to take back its own access, so Latchkey will delete " + who +
 			"'s tokens from this computer's keychain and open Microsoft's page where you remove Latchkey's access yourself. " +
 			"Until you do, the access you granted stays valid at Microsoft."
 	}
-	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. The access you granted stays valid at the provider until you remove it there."
+	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. " +
+		"The access you granted stays valid at the provider until you remove it there."
 }
-
-func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
-	a, err := c.svc.Show(ctx, id)
-	if err != nil {
-		return RevokeOutcome{}, err
-	}
-	if _, err := c.svc.Remove(ctx, id); err != nil {
-		return RevokeOutcome{}, fmt.Errorf("revoke %s: %w", id, err)
-	}
-	page := permissionsPage(a)
-	msg := "Latchkey deleted " + accountAddress(a) + "'s tokens from this computer."
-	if page != "" {
-		msg += " To finish, remove Latchkey on the page that opens."
-	}
-	return RevokeOutcome{Message: msg, OpenURL: page}, nil
-}
-
-func (c *serviceCore) Capabilities(provider string) []Capability {
-	for _, p := range accounts.Providers() {
-		if p.Name == provider {
-			var scopes []ScopeView
-			for _, s := range p.Scopes {
-				scopes = append(scopes, scopeView(provider, s))
-			}
-			return []Capability{{ID: "default", Title: "What " + p.Title + " offers by default", Default: true, Scopes: scopes}}
-		}
-	}
-	return nil
-}
-
-func scopeView(provider, scope string) ScopeView {
-	return ScopeView{Scope: scope, Purpose: scope}
-}
-
-func (c *serviceCore) Details(a accounts.Account) Details {
-	d := Details{RevokePlan: revokePlan(a), PermissionsPage: permissionsPage(a)}
-	var granted []ScopeView
-	for _, s := range a.Scopes {
-		granted = append(granted, scopeView(a.Provider, s))
-	}
-	if len(granted) > 0 {
-		d.Granted = []ScopeGroup{{Title: "Granted", Scopes: granted}}
-	}
-	for _, s := range a.NotGranted {
-		d.NotGranted = append(d.NotGranted, scopeView(a.Provider, s))
-	}
-	return d
-}
-
-// errCancelled is reported when the person cancels a sign-in.
-var errCancelled = errors.New("cancelled")

@@ -12,13 +12,18 @@ import (
 func plainError(err error) string {
 	var noClient *accounts.NoClientError
 	var reconnect *accounts.ReconnectError
+	var adminConsent *accounts.AdminConsentError
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, context.Canceled), errors.Is(err, errCancelled):
+	case errors.Is(err, context.Canceled):
 		return "You cancelled the sign-in. Nothing was saved."
 	case errors.As(err, &noClient):
 		return "Latchkey needs an app registration of your own for this provider. Fill in its client ID on the previous page."
+	case errors.As(err, &adminConsent):
+		return "Your organization requires an administrator to approve Latchkey before you can use it. Send this link to your IT department; once they approve, connect again."
+	case errors.Is(err, accounts.ErrCapabilityRefused):
+		return "This provider cannot offer what you ticked: " + err.Error()
 	case errors.As(err, &reconnect):
 		return "The provider no longer accepts this account's saved sign-in: " + reconnect.Reason + ". Choose Reconnect to sign in again."
 	case errors.Is(err, accounts.ErrSignInTimeout):

@@ -61,6 +61,9 @@ type Shell struct {
 	loads int
 	// lastLoad is the channel the newest Reload returned, for tests.
 	lastLoad <-chan struct{}
+	// wizardOpened is closed once the newest reconnect's wizard is on
+	// screen, for tests.
+	wizardOpened <-chan struct{}
 	// lastAction is closed when the newest window action's result is on
 	// screen, for tests.
 	lastAction <-chan struct{}
@@ -87,13 +90,13 @@ func NewShell(a fyne.App, core Core, opts Options) *Shell {
 
 func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}}
-	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, core.Details, accountActions{
+	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
 		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
 		Reconnect:      func(acc accounts.Account) { s.reconnect(acc, false) },
 		Revoke:         s.revoke,
 		Remove:         s.remove,
 		OpenPage: func(acc accounts.Account) {
-			if page := core.Details(acc).PermissionsPage; page != "" {
+			if page := s.details(acc).PermissionsPage; page != "" {
 				go openURLIn(a, page)
 			}
 		},
@@ -113,6 +116,13 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 	}
 	s.apply()
 	return s
+}
+
+// details explains a's permissions, from the last load.
+func (s *Shell) details(a accounts.Account) Details {
+	d := s.state.Details[a.ID]
+	d.RevokePlan = revokePlan(a)
+	return d
 }
 
 // Show shows the accounts window and brings it to the front.
@@ -135,11 +145,16 @@ func (s *Shell) Connect() {
 // reconnect opens the wizard to sign in again to acc, or to add
 // permissions to it, with its registration and permissions filled in.
 func (s *Shell) reconnect(acc accounts.Account, addPermissions bool) {
+	opened := make(chan struct{})
+	s.wizardOpened = opened
 	go func() {
 		caps := s.core.Capabilities(acc.Provider)
 		reg, _ := s.core.Registration(acc.Provider)
 		providers := s.core.Providers()
-		fyne.Do(func() { s.wizard.startFor(providers, acc, caps, reg, addPermissions) })
+		fyne.Do(func() {
+			defer close(opened)
+			s.wizard.startFor(providers, acc, caps, reg, addPermissions)
+		})
 	}()
 }
 
@@ -173,6 +188,13 @@ func (s *Shell) Reload() <-chan struct{} {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
 		list, err := s.core.List(ctx)
+		details := map[string]Details{}
+		for _, a := range list {
+			// Index reads only; an account removed meanwhile just has none.
+			if d, err := s.core.Details(ctx, a.ID); err == nil {
+				details[a.ID] = d
+			}
+		}
 		cancel()
 		fyne.Do(func() {
 			defer close(done)
@@ -182,9 +204,9 @@ func (s *Shell) Reload() <-chan struct{} {
 			if err != nil {
 				// Keep the accounts already shown: they are still what
 				// Latchkey last knew.
-				s.state = State{Accounts: s.state.Accounts, Err: err}
+				s.state = State{Accounts: s.state.Accounts, Details: s.state.Details, Err: err}
 			} else {
-				s.state = State{Accounts: list}
+				s.state = State{Accounts: list, Details: details}
 			}
 			s.apply()
 			s.announceBroken()
@@ -303,7 +325,7 @@ func (s *Shell) runAction(work func(ctx context.Context) error, done func(err er
 }
 
 func (s *Shell) revoke(a accounts.Account) {
-	s.window.confirmRevoke(a, s.core.Details(a).RevokePlan, func() {
+	s.window.confirmRevoke(a, s.details(a).RevokePlan, func() {
 		var out RevokeOutcome
 		s.runAction(func(ctx context.Context) (err error) {
 			out, err = s.core.Revoke(ctx, a.ID)

@@ -44,7 +44,7 @@ func (u unavailable) Providers() []ProviderInfo                        { return 
 func (u unavailable) Capabilities(string) []Capability                 { return nil }
 func (u unavailable) Registration(string) (Registration, error)        { return Registration{}, u.err }
 func (u unavailable) SaveRegistration(string, Registration) error      { return u.err }
-func (u unavailable) Details(accounts.Account) Details                 { return Details{} }
+func (u unavailable) Details(context.Context, string) (Details, error) { return Details{}, u.err }
 func (u unavailable) Remove(context.Context, string) error             { return u.err }
 func (u unavailable) AccessToken(context.Context, string) (string, error) {
 	return "", u.err
@@ -65,6 +65,8 @@ type State struct {
 	Loading bool
 	// Err is why the last load failed, nil if it succeeded.
 	Err error
+	// Details explain each account's permissions, by account ID.
+	Details map[string]Details
 }
 
 // NeedsAttention reports whether the person should look at Latchkey: an

@@ -28,8 +28,8 @@ func (f *fakeLister) List(context.Context) ([]accounts.Account, error) {
 	return append([]accounts.Account(nil), f.accounts...), f.err
 }
 
-func (f *fakeLister) Details(a accounts.Account) Details {
-	return Details{RevokePlan: revokePlan(a), PermissionsPage: permissionsPage(a)}
+func (f *fakeLister) Details(ctx context.Context, id string) (Details, error) {
+	return Details{}, nil
 }
 
 func (f *fakeLister) set(list []accounts.Account, err error) {

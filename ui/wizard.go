@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,8 +43,10 @@ type wizard struct {
 	onManage func()
 	// openURL opens a web page (tests replace it).
 	openURL func(string) error
-	// now is the clock of the countdown (tests fix it).
-	now func() time.Time
+	// now is the clock of the countdown, and after runs f once after d on
+	// another goroutine (tests fix the one and stop the other).
+	now   func() time.Time
+	after func(d time.Duration, f func())
 	// settingsLoaded is closed once the chosen provider's capabilities and
 	// registration are in the wizard (tests wait on it).
 	settingsLoaded <-chan struct{}
@@ -55,9 +58,9 @@ type wizard struct {
 	providers []ProviderInfo
 	provider  ProviderInfo
 	// reconnect is the account being reconnected or extended, "" for a new one.
-	reconnect accounts.Account
-	caps      []Capability
-	checks    []*widget.Check
+	reconnect      accounts.Account
+	caps           []Capability
+	checks         []*widget.Check
 	providerChoice *widget.RadioGroup
 
 	clientID, clientSecret, tenant *widget.Entry
@@ -74,8 +77,11 @@ type wizard struct {
 	// done is closed when the current sign-in's result is on screen (tests).
 	done chan struct{}
 
-	result  accounts.Account
-	failure error
+	result        accounts.Account
+	resultDetails Details
+	failure       error
+	// addPermissions is true when adding permissions to w.reconnect.
+	addPermissions bool
 
 	title   *widget.Label
 	counter *widget.Label
@@ -90,6 +96,7 @@ func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onMana
 	w := &wizard{app: a, core: core, onConnected: onConnected, onManage: onManage, win: a.NewWindow("Connect an account")}
 	w.openURL = func(u string) error { return openURLIn(a, u) }
 	w.now = time.Now
+	w.after = func(d time.Duration, f func()) { time.AfterFunc(d, f) }
 	w.win.SetIcon(appIcon)
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.title.SizeName = theme.SizeNameSubHeadingText
@@ -124,6 +131,7 @@ func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onMana
 func (w *wizard) start(providers []ProviderInfo) {
 	w.providers = providers
 	w.reconnect = accounts.Account{}
+	w.addPermissions = false
 	w.provider = ProviderInfo{}
 	w.caps = nil
 	w.win.SetTitle("Connect an account")
@@ -137,6 +145,7 @@ func (w *wizard) start(providers []ProviderInfo) {
 func (w *wizard) startFor(providers []ProviderInfo, a accounts.Account, caps []Capability, reg Registration, addPermissions bool) {
 	w.providers = providers
 	w.reconnect = a
+	w.addPermissions = addPermissions
 	for _, p := range providers {
 		if p.Name == a.Provider {
 			w.provider = p
@@ -156,11 +165,11 @@ func (w *wizard) startFor(providers []ProviderInfo, a accounts.Account, caps []C
 
 // dismiss cancels a sign-in under way and hides the window.
 func (w *wizard) dismiss() {
-	if w.cancel != nil {
-		w.cancel()
+	if cancel := w.cancel; cancel != nil {
 		w.cancel = nil
 		w.signIns++ // its result is no longer wanted
 		w.signingInChanged()
+		cancel()
 	}
 	w.win.Hide()
 }
@@ -236,17 +245,18 @@ func (w *wizard) providerStep() fyne.CanvasObject {
 		titles = append(titles, p.Title)
 	}
 	w.providerChoice = widget.NewRadioGroup(titles, func(title string) {
+		w.next.Enable()
+		if title == "" {
+			w.next.Disable()
+		}
 		for _, p := range w.providers {
 			if p.Title == title && p.Name != w.provider.Name {
 				w.provider = p
 				w.caps = nil // chosen again for the new provider
 				w.fillRegistration(Registration{})
+				// Last: its result may arrive at once.
 				w.loadProviderSettings()
 			}
-		}
-		w.next.Enable()
-		if title == "" {
-			w.next.Disable()
 		}
 	})
 	blurbs := container.NewVBox()
@@ -500,16 +510,14 @@ func (w *wizard) browserStep() fyne.CanvasObject {
 // startSignIn remembers the registration and runs the sign-in in a goroutine.
 func (w *wizard) startSignIn() {
 	reg := w.registration()
-	var scopes, ids []string
+	var ids []string
 	for _, c := range w.chosenCapabilities() {
 		ids = append(ids, c.ID)
-		for _, s := range c.Scopes {
-			if !slices.Contains(scopes, s.Scope) {
-				scopes = append(scopes, s.Scope)
-			}
-		}
 	}
-	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Scopes: scopes, Registration: reg, Timeout: signInTimeout}
+	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Registration: reg, Timeout: signInTimeout}
+	if w.addPermissions {
+		plan.Account = w.reconnect.ID
+	}
 	w.show(stepBrowser)
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -537,6 +545,10 @@ func (w *wizard) startSignIn() {
 				})
 			})
 		}
+		var details Details
+		if err == nil {
+			details, _ = w.core.Details(ctx, a.ID)
+		}
 		cancel()
 		fyne.Do(func() {
 			defer close(done)
@@ -544,7 +556,7 @@ func (w *wizard) startSignIn() {
 				return
 			}
 			w.cancel = nil
-			w.result, w.failure = a, err
+			w.result, w.resultDetails, w.failure = a, details, err
 			w.show(stepResult)
 			w.signingInChanged()
 			if err == nil && w.onConnected != nil {
@@ -575,11 +587,10 @@ func (w *wizard) tick(deadline time.Time) {
 	}
 	w.countdown.SetText(fmt.Sprintf("Waiting for you to finish signing in… %d:%02d left", int(left.Minutes()), int(left.Seconds())%60))
 	attempt := w.signIns
-	time.AfterFunc(time.Second, func() {
+	w.after(time.Second, func() {
 		fyne.Do(func() {
 			if attempt == w.signIns {
 				w.tick(deadline)
-	w.signingInChanged()
 			}
 		})
 	})
@@ -594,7 +605,16 @@ func (w *wizard) resultStep() fyne.CanvasObject {
 		w.next.SetText("Try again")
 		w.next.SetIcon(theme.ViewRefreshIcon())
 		w.next.OnTapped = func() { w.next.OnTapped = w.goNext; w.startSignIn() }
-		return container.NewVBox(warning(plainError(w.failure)))
+		box := container.NewVBox(warning(plainError(w.failure)))
+		var ac *accounts.AdminConsentError
+		if errors.As(w.failure, &ac) && ac.URL != "" {
+			link := widget.NewEntry()
+			link.SetText(ac.URL)
+			link.Disable()
+			copyLink := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { w.app.Clipboard().SetContent(ac.URL) })
+			box.Add(container.NewBorder(nil, nil, nil, copyLink, link))
+		}
+		return box
 	}
 	w.next.OnTapped = w.goNext
 	w.title.SetText("Connected")
@@ -606,7 +626,7 @@ func (w *wizard) resultStep() fyne.CanvasObject {
 		who = a.Name + " (" + a.Email + ")"
 	}
 	box := container.NewVBox(heading("Connected as "+who), caption(providerName(a.Provider)+" · programs can now get tokens with: latchkey token "+a.Email))
-	d := w.core.Details(a)
+	d := w.resultDetails
 	box.Add(subheading("What was granted"))
 	for _, g := range d.Granted {
 		box.Add(widget.NewLabelWithStyle(g.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
