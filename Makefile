@@ -20,7 +20,7 @@ define apt-install
 	fi
 endef
 
-.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean
+.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean screenshots package bench-desktop
 
 ## run: install build dependencies, build both programs, start the desktop app
 run: build
@@ -62,6 +62,10 @@ cross:
 # The desktop app in a real X server, with a real keyring and tray host.
 smoke: tray
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+
+## screenshots: render every screen of the desktop app, light and dark, into assets/screenshots
+screenshots:
+	CGO_ENABLED=0 $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 ./ui
 
 ## bench: compare `latchkey token` with `secret-tool lookup` side by side
 bench: deps-test cli

@@ -85,7 +85,6 @@ func newAccountsWindow(a fyne.App, onRefresh, onConnect func(), details func(acc
 			address := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			address.Truncation = fyne.TextTruncateEllipsis
 			detail := widget.NewLabel("")
-			detail.Importance = widget.LowImportance
 			detail.Truncation = fyne.TextTruncateEllipsis
 			return container.NewBorder(nil, nil, widget.NewIcon(theme.ConfirmIcon()), nil, container.NewVBox(address, detail))
 		},
@@ -211,35 +210,12 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		box.Add(container.NewHBox(button("Reconnect", theme.ViewRefreshIcon(), widget.HighImportance, w.actions.Reconnect)))
 	}
 
-	box.Add(subheading("What programs may do"))
-	if len(d.Granted) == 0 {
-		box.Add(caption("Nothing beyond knowing who you are."))
-	}
-	for _, g := range d.Granted {
-		box.Add(widget.NewLabelWithStyle(g.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		for _, s := range g.Scopes {
-			box.Add(scopeRow(s))
-		}
-	}
-	if len(d.NotGranted) > 0 {
-		box.Add(subheading("Asked for but not granted"))
-		for _, s := range d.NotGranted {
-			box.Add(scopeRow(s))
-		}
-		if len(d.WontWork) > 0 {
-			box.Add(warning("So these will not work: " + joinList(d.WontWork) + "."))
-		}
-	}
-
-	box.Add(subheading("Sign-in"))
-	facts := widget.NewForm(
+	box.Add(widget.NewForm(
 		widget.NewFormItem("Connected", widget.NewLabel(when(a.ConnectedAt, now))),
 		widget.NewFormItem("Last renewed", widget.NewLabel(when(a.LastRefresh, now))),
 		widget.NewFormItem("Access token", widget.NewLabel(expiry(a.AccessExpiry, now))),
-	)
-	box.Add(facts)
+	))
 
-	box.Add(subheading("Actions"))
 	connected := a.Status == accounts.StatusConnected
 	add := button("Add permissions", theme.ContentAddIcon(), widget.MediumImportance, w.actions.AddPermissions)
 	reconnect := button("Reconnect", theme.ViewRefreshIcon(), widget.MediumImportance, w.actions.Reconnect)
@@ -264,7 +240,45 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 	if w.notice != "" {
 		box.Add(caption(w.notice))
 	}
+
+	box.Add(subheading("What programs may do"))
+	for _, o := range permissionSections(d) {
+		box.Add(o)
+	}
 	return box
+}
+
+// permissionSections explain granted scopes grouped by capability, the
+// sign-in scopes folded away, then what was not granted and what will
+// therefore not work. The detail pane and the wizard's result use them.
+func permissionSections(d Details) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	if len(d.Granted) == 0 {
+		out = append(out, caption("Nothing beyond knowing who you are."))
+	}
+	for _, g := range d.Granted {
+		rows := container.NewVBox()
+		for _, s := range g.Scopes {
+			rows.Add(scopeRow(s, grantedMark))
+		}
+		if g.Title == "Sign-in" {
+			// Every account has these; keep them out of the way.
+			n := len(g.Scopes)
+			out = append(out, widget.NewAccordion(widget.NewAccordionItem(fmt.Sprintf("Sign-in (%d permission%s)", n, plural(n)), rows)))
+			continue
+		}
+		out = append(out, widget.NewLabelWithStyle(g.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), rows)
+	}
+	if len(d.NotGranted) > 0 {
+		out = append(out, subheading("Asked for but not granted"))
+		for _, s := range d.NotGranted {
+			out = append(out, scopeRow(s, notGrantedMark))
+		}
+		if len(d.WontWork) > 0 {
+			out = append(out, warning("So these will not work: "+joinList(d.WontWork)+". Use Add permissions to ask again."))
+		}
+	}
+	return out
 }
 
 // setNotice shows a short message under the actions.
@@ -276,11 +290,8 @@ func (w *accountsWindow) setNotice(text string) {
 // confirmRevoke asks before revoking, saying exactly what will happen at
 // this provider. It returns the dialog (tests tap its buttons).
 func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke func()) *dialog.ConfirmDialog {
-	msg := paragraph(plan)
-	content := container.NewVBox(msg)
-	content.Resize(fyne.NewSize(420, 0))
 	d := dialog.NewCustomConfirm("Revoke access for "+accountAddress(a)+"?", "Revoke access", "Cancel",
-		container.NewGridWrap(fyne.NewSize(440, msg.MinSize().Height*3), msg),
+		wrapped(plan, 440),
 		func(ok bool) {
 			if ok {
 				revoke()
@@ -293,10 +304,10 @@ func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke f
 
 // confirmRemove asks before forgetting an account on this computer.
 func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialog.ConfirmDialog {
-	msg := paragraph("Latchkey will delete " + accountAddress(a) + "'s tokens from this computer and forget the account. " +
-		"The access you granted stays valid at " + providerName(a.Provider) + ": use Revoke access to take it back there.")
+	msg := "Latchkey will delete " + accountAddress(a) + "'s tokens from this computer and forget the account. " +
+		"The access you granted stays valid at " + providerName(a.Provider) + ": use Revoke access to take it back there."
 	d := dialog.NewCustomConfirm("Remove "+accountAddress(a)+" from this computer?", "Remove", "Cancel",
-		container.NewGridWrap(fyne.NewSize(440, msg.MinSize().Height*3), msg),
+		wrapped(msg, 440),
 		func(ok bool) {
 			if ok {
 				remove()
@@ -309,10 +320,10 @@ func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialo
 
 // confirmCopyToken warns before putting a token on the clipboard.
 func (w *accountsWindow) confirmCopyToken(a accounts.Account, copyIt func()) *dialog.ConfirmDialog {
-	msg := paragraph("Anyone who has this token can use " + accountAddress(a) + " as you until it expires. " +
-		"Paste it only where you trust. Latchkey clears the clipboard after 30 seconds.")
+	msg := "Anyone who has this token can use " + accountAddress(a) + " as you until it expires. " +
+		"Paste it only where you trust. Latchkey clears the clipboard after 30 seconds."
 	d := dialog.NewCustomConfirm("Copy the access token?", "Copy", "Cancel",
-		container.NewGridWrap(fyne.NewSize(440, msg.MinSize().Height*3), msg),
+		wrapped(msg, 440),
 		func(ok bool) {
 			if ok {
 				copyIt()

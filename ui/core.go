@@ -60,6 +60,8 @@ type ProviderInfo struct {
 type Capability struct {
 	ID    string
 	Title string
+	// Description says in a sentence what programs can then do.
+	Description string
 	// Default marks the least-privilege choice, preselected.
 	Default bool
 	Scopes  []ScopeView
@@ -217,7 +219,7 @@ func (c *serviceCore) Capabilities(provider string) []Capability {
 	var out []Capability
 	for _, pc := range accounts.ProviderCapabilities(provider) {
 		info, _ := accounts.CapabilityByName(string(pc.Capability))
-		cp := Capability{ID: string(pc.Capability), Title: info.Title, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
 		if pc.Refused != "" {
 			cp.Unavailable = "Not offered here: " + pc.Refused
 		}

@@ -77,7 +77,21 @@ func accountReason(a accounts.Account) string {
 	if a.StatusReason == "" {
 		return "Sign in again to keep using this account."
 	}
-	return a.StatusReason
+	return sentence(a.StatusReason)
+}
+
+// sentence starts s with a capital letter and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	s = string(unicode.ToUpper(r)) + s[size:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // describeError is the one place the desktop front end turns a load error

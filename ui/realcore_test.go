@@ -154,7 +154,7 @@ func TestWizardConnectsAgainstRealCore(t *testing.T) {
 	if !w.next.Disabled() {
 		t.Error("Next is enabled before a provider is chosen")
 	}
-	w.providerChoice.SetSelected("Microsoft 365 / Outlook.com")
+	tapProvider(t, w, "Microsoft 365 / Outlook.com")
 	<-w.settingsLoaded
 	test.AssertRendersToMarkup(t, "wizard_provider.xml", w.win.Canvas())
 
@@ -219,7 +219,7 @@ func TestWizardBrowserStepAndCancel(t *testing.T) {
 	s, host, _ := newRealShell(t, core)
 	w := s.wizard
 	w.win.Resize(fyne.NewSize(620, 560))
-	w.providerChoice.SetSelected("Microsoft 365 / Outlook.com")
+	tapProvider(t, w, "Microsoft 365 / Outlook.com")
 	<-w.settingsLoaded
 	test.Tap(w.next)
 	test.Tap(w.next)
@@ -428,4 +428,16 @@ func TestCountdown(t *testing.T) {
 	if got := w.countdown.Text; !strings.Contains(got, "3:59 left") {
 		t.Errorf("countdown after the sign-in ended = %q, want it left alone", got)
 	}
+}
+
+// tapProvider ticks the provider step's radio button titled title.
+func tapProvider(t *testing.T, w *wizard, title string) {
+	t.Helper()
+	for _, c := range w.providerChoices {
+		if c.Options[0] == title {
+			c.SetSelected(title)
+			return
+		}
+	}
+	t.Fatalf("no provider %q in the wizard", title)
 }

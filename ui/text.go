@@ -20,11 +20,21 @@ func paragraph(text string) *widget.Label {
 	return l
 }
 
-// caption is secondary text: smaller emphasis, wraps.
-func caption(text string) *widget.Label {
+// caption is secondary text, in the theme's placeholder colour (readable
+// in both themes, unlike the disabled colour), wrapping.
+func caption(text string) *widget.RichText {
+	t := widget.NewRichText(&widget.TextSegment{Style: widget.RichTextStyle{ColorName: theme.ColorNamePlaceHolder}, Text: text})
+	t.Wrapping = fyne.TextWrapWord
+	return t
+}
+
+// wrapped holds a wrapping label at width, tall enough for its text: a
+// wrapping label alone in a dialog collapses to one word per line.
+func wrapped(text string, width float32) fyne.CanvasObject {
 	l := paragraph(text)
-	l.Importance = widget.LowImportance
-	return l
+	size := fyne.MeasureText(text, theme.TextSize(), fyne.TextStyle{})
+	lines := int(size.Width/(width-4*theme.Padding())) + 2
+	return container.NewGridWrap(fyne.NewSize(width, float32(lines)*(size.Height+theme.LineSpacing())+2*theme.InnerPadding()), l)
 }
 
 // warning is text about a problem, in the theme's warning colour.
@@ -47,9 +57,16 @@ func subheading(text string) fyne.CanvasObject {
 	return container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 }
 
+// Markers in front of a scope.
+var (
+	grantedMark    = theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	notGrantedMark = theme.NewWarningThemedResource(theme.CancelIcon())
+)
+
 // scopeRow explains one scope: its purpose, then the exact string, its
-// sensitivity and whether an administrator must approve it.
-func scopeRow(s ScopeView) fyne.CanvasObject {
+// sensitivity and whether an administrator must approve it. mark, when not
+// nil, is shown in front.
+func scopeRow(s ScopeView, mark fyne.Resource) fyne.CanvasObject {
 	purpose := s.Purpose
 	if !s.Known {
 		purpose = "Not known to Latchkey: the provider decides what it allows"
@@ -70,7 +87,10 @@ func scopeRow(s ScopeView) fyne.CanvasObject {
 	}
 	t := widget.NewRichText(segs...)
 	t.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(theme.RadioButtonCheckedIcon())), nil, t)
+	if mark == nil {
+		return container.NewPadded(t)
+	}
+	return container.NewBorder(nil, nil, container.NewVBox(container.NewPadded(widget.NewIcon(mark))), nil, t)
 }
 
 // openURLIn opens raw in the person's browser through the app.

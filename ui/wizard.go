@@ -58,10 +58,11 @@ type wizard struct {
 	providers []ProviderInfo
 	provider  ProviderInfo
 	// reconnect is the account being reconnected or extended, "" for a new one.
-	reconnect      accounts.Account
-	caps           []Capability
-	checks         []*widget.Check
-	providerChoice *widget.RadioGroup
+	reconnect accounts.Account
+	caps      []Capability
+	checks    []*widget.Check
+	// providerChoices are the provider step's radio buttons, one each.
+	providerChoices []*widget.RadioGroup
 
 	clientID, clientSecret, tenant *widget.Entry
 	cloud                          *widget.Select
@@ -89,6 +90,7 @@ type wizard struct {
 	back    *widget.Button
 	next    *widget.Button
 	close   *widget.Button
+	footer  *fyne.Container
 }
 
 // newWizard creates the wizard window, hidden.
@@ -110,8 +112,8 @@ func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onMana
 	w.close = widget.NewButton("Cancel", w.dismiss)
 	header := container.NewVBox(container.NewBorder(nil, nil, nil, w.counter, w.title), widget.NewSeparator())
 	buttons := container.NewBorder(nil, nil, w.close, container.NewHBox(w.back, w.next))
-	footer := container.NewVBox(widget.NewSeparator(), buttons)
-	w.win.SetContent(container.NewBorder(header, footer, nil, nil, w.body))
+	w.footer = container.NewVBox(widget.NewSeparator(), buttons)
+	w.win.SetContent(container.NewBorder(header, w.footer, nil, nil, w.body))
 	w.win.Resize(fyne.NewSize(620, 560))
 	w.win.SetCloseIntercept(w.dismiss)
 	w.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
@@ -210,6 +212,8 @@ func (w *wizard) show(step int) {
 	w.body.Content = container.NewPadded(content)
 	w.body.Offset = fyne.Position{}
 	w.body.Refresh()
+	// The buttons' labels changed: lay the footer out again.
+	w.footer.Refresh()
 }
 
 func (w *wizard) goBack() {
@@ -240,35 +244,49 @@ func (w *wizard) goNext() {
 // providerStep lists the providers as radio choices.
 func (w *wizard) providerStep() fyne.CanvasObject {
 	intro := paragraph("Latchkey connects an account once, in your own browser, and keeps its sign-in in this computer's keychain. Which account do you want to connect?")
-	var titles []string
+	box := container.NewVBox(intro)
+	w.providerChoices = nil
 	for _, p := range w.providers {
-		titles = append(titles, p.Title)
-	}
-	w.providerChoice = widget.NewRadioGroup(titles, func(title string) {
-		w.next.Enable()
-		if title == "" {
-			w.next.Disable()
-		}
-		for _, p := range w.providers {
-			if p.Title == title && p.Name != w.provider.Name {
-				w.provider = p
-				w.caps = nil // chosen again for the new provider
-				w.fillRegistration(Registration{})
-				// Last: its result may arrive at once.
-				w.loadProviderSettings()
+		p := p
+		choice := widget.NewRadioGroup([]string{p.Title}, nil)
+		choice.OnChanged = func(title string) {
+			if title == "" {
+				if w.provider.Name == p.Name {
+					choice.SetSelected(p.Title) // a radio button does not untick itself
+				}
+				return
 			}
+			for _, other := range w.providerChoices {
+				if other != choice {
+					other.SetSelected("")
+				}
+			}
+			w.chooseProvider(p)
 		}
-	})
-	blurbs := container.NewVBox()
-	for _, p := range w.providers {
-		blurbs.Add(caption(p.Title + ": " + p.Blurb))
+		if w.provider.Name == p.Name {
+			choice.Selected = p.Title
+		}
+		w.providerChoices = append(w.providerChoices, choice)
+		box.Add(choice)
+		box.Add(container.NewBorder(nil, nil, widget.NewLabel("   "), nil, caption(p.Blurb)))
 	}
-	if w.provider.Name != "" {
-		w.providerChoice.SetSelected(w.provider.Title)
-	} else {
+	if w.provider.Name == "" {
 		w.next.Disable()
 	}
-	return container.NewVBox(intro, w.providerChoice, widget.NewSeparator(), blurbs)
+	return box
+}
+
+// chooseProvider makes p the provider to connect.
+func (w *wizard) chooseProvider(p ProviderInfo) {
+	w.next.Enable()
+	if p.Name == w.provider.Name {
+		return
+	}
+	w.provider = p
+	w.caps = nil // chosen again for the new provider
+	w.fillRegistration(Registration{})
+	// Last: its result may arrive at once.
+	w.loadProviderSettings()
 }
 
 // loadProviderSettings fetches the remembered registration and the
@@ -343,23 +361,41 @@ func (w *wizard) allowStep() fyne.CanvasObject {
 	for i, c := range w.caps {
 		rows := container.NewVBox()
 		for _, s := range c.Scopes {
-			rows.Add(scopeRow(s))
+			rows.Add(scopeRow(s, nil))
 		}
-		n := len(c.Scopes)
-		label := fmt.Sprintf("%d permission%s asked of %s", n, plural(n), w.provider.Title)
+		var names []string
+		for _, s := range c.Scopes {
+			names = append(names, shortScope(s.Scope))
+		}
+		label := "Exact permissions: " + strings.Join(names, ", ")
 		if needsAdmin(c.Scopes) {
 			label += " · needs an administrator"
 		}
-		details := widget.NewAccordion(widget.NewAccordionItem(label, rows))
 		entry := container.NewVBox(w.checks[i])
-		if c.Unavailable != "" {
-			entry.Add(warning(c.Unavailable))
+		indent := func(o fyne.CanvasObject) fyne.CanvasObject {
+			return container.NewBorder(nil, nil, widget.NewLabel(" "), nil, o)
 		}
-		entry.Add(container.NewPadded(details))
+		if c.Description != "" {
+			entry.Add(indent(caption(c.Description)))
+		}
+		if c.Unavailable != "" {
+			entry.Add(indent(warning(c.Unavailable)))
+		} else {
+			entry.Add(indent(widget.NewAccordion(widget.NewAccordionItem(label, rows))))
+		}
 		box.Add(entry)
 	}
 	w.updateAllowNext()
 	return box
+}
+
+// shortScope is a scope's last path element (Mail.Read, gmail.readonly),
+// short enough for a heading.
+func shortScope(scope string) string {
+	if i := strings.LastIndexAny(scope, "/"); i >= 0 && i < len(scope)-1 {
+		return scope[i+1:]
+	}
+	return scope
 }
 
 func needsAdmin(scopes []ScopeView) bool {
@@ -628,21 +664,10 @@ func (w *wizard) resultStep() fyne.CanvasObject {
 	box := container.NewVBox(heading("Connected as "+who), caption(providerName(a.Provider)+" · programs can now get tokens with: latchkey token "+a.Email))
 	d := w.resultDetails
 	box.Add(subheading("What was granted"))
-	for _, g := range d.Granted {
-		box.Add(widget.NewLabelWithStyle(g.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		for _, s := range g.Scopes {
-			box.Add(scopeRow(s))
-		}
+	for _, o := range permissionSections(d) {
+		box.Add(o)
 	}
-	if len(d.NotGranted) > 0 {
-		box.Add(subheading("Not granted"))
-		for _, s := range d.NotGranted {
-			box.Add(scopeRow(s))
-		}
-		if len(d.WontWork) > 0 {
-			box.Add(warning("So these will not work: " + strings.Join(d.WontWork, ", ") + ". Add them later with Add permissions."))
-		}
-	} else {
+	if len(d.NotGranted) == 0 {
 		box.Add(caption("Everything Latchkey asked for was granted."))
 	}
 	return box
