@@ -62,6 +62,8 @@ cross:
 # The desktop app in a real X server, with a real keyring and tray host.
 smoke: tray
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+	SMOKE_ACCOUNTS=cmd/latchkey-tray/testdata/accounts.json SMOKE_SCREENSHOT=/tmp/latchkey-tray-smoke-accounts.png \
+		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
 
 ## screenshots: render every screen of the desktop app, light and dark, into assets/screenshots
 screenshots:

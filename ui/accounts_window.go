@@ -259,7 +259,7 @@ func permissionSections(d Details) []fyne.CanvasObject {
 	for _, g := range d.Granted {
 		rows := container.NewVBox()
 		for _, s := range g.Scopes {
-			rows.Add(scopeRow(s, grantedMark))
+			rows.Add(scopeRow(s, grantedMark()))
 		}
 		if g.Title == "Sign-in" {
 			// Every account has these; keep them out of the way.
@@ -272,7 +272,7 @@ func permissionSections(d Details) []fyne.CanvasObject {
 	if len(d.NotGranted) > 0 {
 		out = append(out, subheading("Asked for but not granted"))
 		for _, s := range d.NotGranted {
-			out = append(out, scopeRow(s, notGrantedMark))
+			out = append(out, scopeRow(s, notGrantedMark()))
 		}
 		if len(d.WontWork) > 0 {
 			out = append(out, warning("So these will not work: "+joinList(d.WontWork)+". Use Add permissions to ask again."))

@@ -57,11 +57,10 @@ func subheading(text string) fyne.CanvasObject {
 	return container.NewVBox(widget.NewSeparator(), widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 }
 
-// Markers in front of a scope.
-var (
-	grantedMark    = theme.NewSuccessThemedResource(theme.ConfirmIcon())
-	notGrantedMark = theme.NewWarningThemedResource(theme.CancelIcon())
-)
+// Markers in front of a scope. Functions, not variables: theme icons need
+// the app, which does not exist yet when package variables are set.
+func grantedMark() fyne.Resource    { return theme.NewSuccessThemedResource(theme.ConfirmIcon()) }
+func notGrantedMark() fyne.Resource { return theme.NewWarningThemedResource(theme.CancelIcon()) }
 
 // scopeRow explains one scope: its purpose, then the exact string, its
 // sensitivity and whether an administrator must approve it. mark, when not
