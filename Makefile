@@ -69,6 +69,39 @@ smoke: tray
 screenshots:
 	CGO_ENABLED=0 $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 ./ui
 
+# The fyne CLI (module fyne.io/tools), pinned. `fyne package` reads
+# FyneApp.toml from the main package's directory (cmd/latchkey-tray), builds
+# there with the migrated_fynedo tag its [Migrations] asks for, and writes
+# Latchkey.tar.xz (usr/local/{bin,share/applications,share/pixmaps} and a
+# Makefile to install it) into that directory.
+FYNE_TOOLS_VERSION := v1.7.4
+FYNE := $(abspath $(BIN))/tools/fyne
+PKG_WORK := $(BIN)/package
+
+$(FYNE):
+	GOBIN=$(abspath $(BIN))/tools $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+
+## package: build the Linux bundle bin/Latchkey.tar.xz with `fyne package`, plus packaging/
+package: deps $(FYNE)
+	rm -rf $(PKG_WORK) && mkdir -p $(PKG_WORK)
+	@# fyne package bumps Build in FyneApp.toml and drops its comments: keep the tracked file as it is.
+	cp cmd/latchkey-tray/FyneApp.toml $(PKG_WORK)/FyneApp.toml.orig
+	cd cmd/latchkey-tray && { $(FYNE) package --target linux --release; status=$$?; cp $(abspath $(PKG_WORK))/FyneApp.toml.orig FyneApp.toml; exit $$status; }
+	mv cmd/latchkey-tray/Latchkey.tar.xz $(PKG_WORK)/fyne.tar.xz
+	tar -xJf $(PKG_WORK)/fyne.tar.xz -C $(PKG_WORK)
+	@# The entry fyne wrote from FyneApp.toml must be ours (ui/metadata_test.go checks the fields).
+	diff -u packaging/io.github.latchkey.Latchkey.desktop $(PKG_WORK)/latchkey-tray/usr/local/share/applications/io.github.latchkey.Latchkey.desktop
+	install -Dm644 packaging/io.github.latchkey.Latchkey.metainfo.xml $(PKG_WORK)/latchkey-tray/usr/local/share/metainfo/io.github.latchkey.Latchkey.metainfo.xml
+	install -Dm644 packaging/autostart/io.github.latchkey.Latchkey.desktop $(PKG_WORK)/latchkey-tray/usr/local/share/latchkey/autostart/io.github.latchkey.Latchkey.desktop
+	tar -cJf $(BIN)/Latchkey.tar.xz -C $(PKG_WORK) latchkey-tray
+	rm -rf $(PKG_WORK)
+	@echo "bundle: $(BIN)/Latchkey.tar.xz"; tar -tJf $(BIN)/Latchkey.tar.xz
+
+## bench-desktop: latchkey-tray against a minimal Fyne tray app: launch time, idle RSS and CPU
+bench-desktop: deps-test tray
+	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/minimal-tray ./cmd/latchkey-tray/testdata/minimal
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray
+
 ## bench: compare `latchkey token` with `secret-tool lookup` side by side
 bench: deps-test cli
 	bash cmd/latchkey/testdata/bench.sh $(BIN)/latchkey

@@ -23,6 +23,10 @@ const AppID = "io.github.latchkey.Latchkey"
 // AppName is Latchkey's name as people read it, FyneApp.toml's Name.
 const AppName = "Latchkey"
 
+// AutostartComment is the Comment of the entry that starts Latchkey at
+// login (packaging/autostart holds the same entry; a test compares them).
+const AutostartComment = "Keeps your connected accounts' tokens fresh for your programs"
+
 // AccountLister lists the connected accounts; it is the part of Core the
 // tray and the list need. List is called from a goroutine, never from the
 // UI goroutine.

@@ -65,7 +65,7 @@ func main() {
 	opts := ui.Options{}
 	if exe, err := os.Executable(); err == nil {
 		opts.Autostart = session.Autostart{ID: ui.AppID, Name: ui.AppName, Exec: exe, Args: []string{"--hidden"},
-			Comment: "Keeps your connected accounts' tokens fresh for your programs"}
+			Comment: ui.AutostartComment}
 	}
 	if n, err := session.NewNotifier(); err == nil {
 		defer n.Close()
