@@ -36,6 +36,10 @@ type Account struct {
 	Requested []string `json:"requested_scopes"`
 	// NotGranted are requested scopes the provider did not grant.
 	NotGranted []string `json:"not_granted"`
+	// Unconfirmed are requested Microsoft scopes of a resource no token
+	// was issued for yet (IMAP on a Graph account...): Microsoft says
+	// whether it granted them at the first token for that resource.
+	Unconfirmed []string `json:"unconfirmed,omitempty"`
 	// Capabilities are those the person chose at sign-in (--allow), if any.
 	Capabilities []Capability `json:"capabilities,omitempty"`
 	// ConnectedAt is when the person signed in.

@@ -154,7 +154,7 @@ var signInScopes = map[string][]string{
 
 const (
 	exchangeOutlook = "https://outlook.office.com/"
-	useMicrosoft    = "through Exchange Online it needs EWS, which hands over your whole mailbox; connect with `microsoft` (Microsoft Graph) instead, which asks only for this"
+	useMicrosoft    = " need EWS, which hands over your whole mailbox; connect with `microsoft` (Microsoft Graph) instead, which asks only for what is needed"
 )
 
 // capabilityTable is the least-privilege choice per provider, as data.
@@ -185,11 +185,11 @@ var capabilityTable = []ProviderCapability{
 	{Provider: "exchange", Capability: CapabilityManageMail, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All"}},
 	{Provider: "exchange", Capability: CapabilityDrafts, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All"},
 		Note: "Drafts are kept through IMAP, which gives the whole mailbox."},
-	{Provider: "exchange", Capability: CapabilityReadCalendar, Refused: "calendars " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityManageCalendar, Refused: "calendars " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityFreeBusy, Refused: "free/busy " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityReadContacts, Refused: "contacts " + useMicrosoft},
-	{Provider: "exchange", Capability: CapabilityManageContacts, Refused: "contacts " + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityReadCalendar, Refused: "through Exchange Online, calendars" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityManageCalendar, Refused: "through Exchange Online, calendars" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityFreeBusy, Refused: "through Exchange Online, free/busy questions" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityReadContacts, Refused: "through Exchange Online, contacts" + useMicrosoft},
+	{Provider: "exchange", Capability: CapabilityManageContacts, Refused: "through Exchange Online, contacts" + useMicrosoft},
 	{Provider: "exchange", Capability: CapabilityMailClient, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All", exchangeOutlook + "SMTP.Send"},
 		Note: "Your organization must allow IMAP and SMTP for your mailbox."},
 
@@ -249,7 +249,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 		plan.Capabilities = []Capability{}
 	}
 	for _, sc := range signInScopes[provider] {
-		plan.add(sc, "so Latchkey knows which account this is and can keep it connected")
+		plan.add(sc, signInWhy[sc])
 	}
 	var want []ScopeRequest
 	for _, c := range caps {
@@ -289,6 +289,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 	}
 	for i := range plan.Requests {
 		r := &plan.Requests[i]
+		slices.SortFunc(r.For, func(a, b Capability) int { return capabilityIndex(a) - capabilityIndex(b) })
 		if r.Why == "" {
 			names := make([]string, len(r.For))
 			for k, c := range r.For {
@@ -299,6 +300,18 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 		}
 	}
 	return plan, nil
+}
+
+// signInWhy says why each sign-in scope is asked for.
+var signInWhy = map[string]string{
+	"openid":         "so Latchkey knows which account this is",
+	"profile":        "so Latchkey can show the account by your name",
+	"email":          "so Latchkey can show the account by its address",
+	"offline_access": "so Latchkey can keep the account connected without asking you to sign in again",
+}
+
+func capabilityIndex(c Capability) int {
+	return slices.IndexFunc(capabilityInfos, func(i CapabilityInfo) bool { return i.Name == c })
 }
 
 // add appends scope to the plan, or merges it into the request already

@@ -102,9 +102,21 @@ func CatalogProviders() []string { return slices.Clone(catalogProviders) }
 // scopes match on their name under any Exchange host. A scope outside the
 // catalog comes back with Known false, its raw string and a purpose that
 // says Latchkey does not know it.
+//
+// Providers outside the catalog (OpenID Connect providers from
+// config.toml) still get the standard OpenID scopes (openid, profile,
+// email, offline_access) explained, with sensitivity unknown.
 func LookupScope(provider, scope string) ScopeInfo {
 	if e, ok := lookupScope(provider, scope); ok {
 		return e.clone()
+	}
+	if _, builtin := catalog[provider]; !builtin {
+		for _, e := range microsoftIdentityScopes() {
+			if e.Scope == scope {
+				e.Provider, e.Sensitivity = provider, SensitivityUnknown
+				return e
+			}
+		}
 	}
 	return ScopeInfo{Provider: provider, Scope: scope, Resource: "unknown", Purpose: unknownPurpose,
 		Access: AccessUnknown, Sensitivity: SensitivityUnknown}

@@ -24,6 +24,12 @@ const (
 	resExchange = "Exchange Online"
 )
 
+// Uncertain: which Graph permissions personal Microsoft accounts cannot
+// use (WorkOrSchoolOnly) is not in the reference tables. The flags follow
+// Microsoft's per-permission notes as we know them: the .Shared variants,
+// everything about an organization (User.*.All, People.Read.All,
+// Place.Read.All) and Teams (chats, meetings, presence).
+
 // ms builds a Microsoft entry (provider filled in by microsoftIdentityScopes
 // or fillProviders).
 func ms(resource, scope string, access Access, admin, workOnly bool, purpose string, includes ...string) ScopeInfo {

@@ -172,13 +172,51 @@ func TestLookupScope(t *testing.T) {
 		{"microsoft", "Sites.Read.All"},
 		{"google", "https://www.googleapis.com/auth/youtube"},
 		{"google", "HTTPS://MAIL.GOOGLE.COM/"}, // Google's strings are exact
-		{"testidp", "openid"},
+		{"testidp", "Mail.Read"},
 	} {
 		got := LookupScope(tc[0], tc[1])
 		if got.Known || got.Scope != tc[1] || got.Purpose == "" || got.Access != AccessUnknown || got.Sensitivity != SensitivityUnknown {
 			t.Errorf("LookupScope(%s, %s) = %+v, want it shown as not known with its raw string", tc[0], tc[1], got)
 		}
 	}
+}
+
+// TestLookupScopeOpenIDProvider: a custom provider's standard OpenID
+// scopes are explained; how it classes them is not known.
+func TestLookupScopeOpenIDProvider(t *testing.T) {
+	got := LookupScope("testidp", "offline_access")
+	if !got.Known || got.Provider != "testidp" || got.Purpose == "" || got.Access != AccessIdentity || got.Sensitivity != SensitivityUnknown {
+		t.Errorf("LookupScope(testidp, offline_access) = %+v", got)
+	}
+}
+
+// FuzzLookupScope: any string is either a catalog entry of the provider
+// (found again by its own spelling) or shown as not known with its raw
+// string; nothing panics.
+func FuzzLookupScope(f *testing.F) {
+	for _, p := range CatalogProviders() {
+		for _, e := range Catalog(p) {
+			f.Add(p, e.Scope)
+		}
+	}
+	f.Add("microsoft", "https://graph.microsoft.com/")
+	f.Add("exchange", "https:///IMAP.AccessAsUser.All")
+	f.Add("google", "%zz")
+	f.Fuzz(func(t *testing.T, provider, scope string) {
+		got := LookupScope(provider, scope)
+		if !got.Known {
+			if got.Scope != scope || got.Access != AccessUnknown {
+				t.Fatalf("unknown %q came back as %+v", scope, got)
+			}
+			return
+		}
+		if again := LookupScope(provider, got.Scope); !again.Known || again.Scope != got.Scope {
+			t.Fatalf("%q found %q, which is not found again", scope, got.Scope)
+		}
+		if !Implies(provider, scope, got.Scope) || !Implies(provider, got.Scope, scope) {
+			t.Fatalf("%q and its entry %q do not imply each other", scope, got.Scope)
+		}
+	})
 }
 
 func TestImplies(t *testing.T) {
@@ -231,7 +269,7 @@ func TestPlanScopes(t *testing.T) {
 	}
 	plan, _ := PlanScopes("microsoft", []Capability{CapabilityReadMail, CapabilityManageMail}, nil)
 	last := plan.Requests[len(plan.Requests)-1]
-	if !slices.Equal(last.For, []Capability{CapabilityManageMail, CapabilityReadMail}) || last.Why != "needed to organize your mail and read your mail" {
+	if !slices.Equal(last.For, []Capability{CapabilityReadMail, CapabilityManageMail}) || last.Why != "needed to read your mail and organize your mail" {
 		t.Errorf("Mail.ReadWrite request: %+v", last)
 	}
 	for _, tc := range []struct {

@@ -57,6 +57,13 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
+	// A capability the provider cannot offer is refused before anything
+	// else, missing configuration included.
+	if len(req.Allow) > 0 {
+		if _, err := PlanScopes(req.Provider, req.Allow, nil); err != nil {
+			return Account{}, err
+		}
+	}
 	cfg, err := LoadConfig(s.dir)
 	if err != nil {
 		return Account{}, err
@@ -83,11 +90,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if extend != nil {
 		su.AuthParams.Set("login_hint", extend.Email)
 	}
-	if req.OnPlan != nil {
-		req.OnPlan(plan)
-	}
 	if req.OnSetup != nil {
 		req.OnSetup(su)
+	}
+	if req.OnPlan != nil {
+		req.OnPlan(plan)
 	}
 	open := s.openBrowser
 	if req.NoBrowser {
@@ -151,7 +158,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		granted = scopes
 	}
 	now := s.now().UTC()
-	requested, caps, connectedAt := scopes, req.Allow, now
+	requested, caps, connectedAt, tokenScopes := scopes, req.Allow, now, granted
 	if extend != nil {
 		// Adding to an account: it keeps what it asked for before.
 		requested = withScopes(extend.Requested, scopes...)
@@ -160,21 +167,22 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		if su.Family == FamilyMicrosoft {
 			// Microsoft grants one resource per token: what the
 			// account had on other resources still stands.
-			granted = withScopes(granted, otherResourceScopes(extend.Scopes, su.Resource, su.Graph)...)
+			granted = mergeResourceScopes(extend.Scopes, granted, su.Resource, su.Graph)
 		}
 	}
 	r := &record{
 		Account: Account{
 			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
 			Status: StatusConnected, Scopes: granted, Requested: requested,
-			NotGranted: notGranted(requested, granted, su.Graph), ConnectedAt: connectedAt, Capabilities: caps,
+			ConnectedAt: connectedAt, Capabilities: caps,
 		},
 		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
 		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID,
 		Resource: su.Resource, Graph: su.Graph,
 	}
 	res := r.resourceKey("")
-	r.Tokens = map[string]tokenInfo{res: {Expiry: tok.Expiry, Scopes: granted}}
+	r.Tokens = map[string]tokenInfo{res: {Expiry: tok.Expiry, Scopes: tokenScopes}}
+	r.updateGrantState()
 
 	lock, err := lockFile(ctx, lockName("account", r.ID))
 	if err != nil {
@@ -184,7 +192,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
 		return Account{}, err
 	}
-	t := &AccessToken{Account: r.ID, Email: email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	t := &AccessToken{Account: r.ID, Email: email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: tokenScopes, Resource: res}
 	if err := s.writeAccess(ctx, t); err != nil {
 		return Account{}, err
 	}

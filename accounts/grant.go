@@ -101,9 +101,9 @@ func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, erro
 	}
 	// openid identifies the account; a refresh token needs offline_access
 	// everywhere but Google, which uses access_type=offline instead.
-	plan.add("openid", "so Latchkey knows which account this is")
+	plan.add("openid", signInWhy["openid"])
 	if su.Family != FamilyGoogle {
-		plan.add("offline_access", "so Latchkey can keep the account connected")
+		plan.add("offline_access", signInWhy["offline_access"])
 	}
 	if su.Family == FamilyMicrosoft {
 		global := microsoftClouds["global"]
@@ -131,17 +131,6 @@ func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, erro
 		}
 	}
 	return plan, nil
-}
-
-// otherResourceScopes picks the scopes of resources other than res.
-func otherResourceScopes(scopes []string, res, graph string) []string {
-	var out []string
-	for _, sc := range scopes {
-		if x := scopeResource(sc, graph); x != "" && x != res {
-			out = append(out, sc)
-		}
-	}
-	return out
 }
 
 // ReduceResult says what Reduce did.

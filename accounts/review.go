@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -32,6 +33,9 @@ type AccountDetail struct {
 	Granted []PermissionGroup `json:"granted_by_capability"`
 	// Missing explains each requested scope the provider did not grant.
 	Missing []ScopeInfo `json:"not_granted_detail"`
+	// Pending explains each requested scope not confirmed yet (see
+	// Account.Unconfirmed).
+	Pending []ScopeInfo `json:"unconfirmed_detail,omitempty"`
 	// Lost are the capabilities asked for that will not work because of
 	// what was not granted.
 	Lost []Capability `json:"capabilities_lost"`
@@ -68,7 +72,7 @@ func (r *record) detail() AccountDetail {
 			// A granted scope serves c if it gives one of c's scopes.
 			for _, want := range pc.Scopes {
 				if Implies(p, sc, want) {
-					g.Scopes = append(g.Scopes, LookupScope(p, sc))
+					g.Scopes = append(g.Scopes, explainScope(p, sc))
 					used[sc] = true
 					break
 				}
@@ -82,7 +86,7 @@ func (r *record) detail() AccountDetail {
 		if used[sc] {
 			continue
 		}
-		info := LookupScope(p, sc)
+		info := explainScope(p, sc)
 		if info.Access == AccessIdentity {
 			signIn.Scopes = append(signIn.Scopes, info)
 		} else {
@@ -95,19 +99,31 @@ func (r *record) detail() AccountDetail {
 		}
 	}
 	for _, sc := range a.NotGranted {
-		d.Missing = append(d.Missing, LookupScope(p, sc))
+		d.Missing = append(d.Missing, explainScope(p, sc))
+	}
+	for _, sc := range a.Unconfirmed {
+		d.Pending = append(d.Pending, explainScope(p, sc))
 	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
 		asked = CapabilitiesGiven(p, a.Requested)
 	}
-	given := CapabilitiesGiven(p, a.Scopes)
+	// Lost: it would not work even if every unconfirmed scope is granted.
+	given := CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
 	for _, c := range asked {
 		if !containsCap(given, c) {
 			d.Lost = append(d.Lost, c)
 		}
 	}
 	return d
+}
+
+// explainScope is LookupScope keeping the scope as the provider spelled it
+// (https://www.googleapis.com/auth/userinfo.email, not email).
+func explainScope(provider, scope string) ScopeInfo {
+	info := LookupScope(provider, scope)
+	info.Scope = scope
+	return info
 }
 
 func containsCap(caps []Capability, c Capability) bool {
@@ -126,12 +142,10 @@ const (
 	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
 )
 
-// PermissionsPage is where the person sees and removes the access they
+// permissionsPage is where the person sees and removes the access they
 // gave Latchkey at the account's provider: Google's third-party
 // connections, Microsoft's My Apps (work or school) or the consent page of
 // personal accounts. "" for a custom provider.
-func (a Account) PermissionsPage() string { return permissionsPage(a.Provider, "") }
-
 func (r *record) permissionsPage() string { return permissionsPage(r.Provider, r.TenantID) }
 
 func permissionsPage(provider, tenantID string) string {
@@ -181,6 +195,8 @@ type RevokeResult struct {
 	// nothing). Both are plain sentences for people.
 	Done string `json:"done"`
 	ToDo string `json:"todo,omitempty"`
+
+	stillAccepted bool // the provider accepted the old refresh token after revoking
 }
 
 // RevokeOptions tune Revoke.

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -443,5 +444,107 @@ func TestAdminConsent(t *testing.T) {
 	}
 	if got := AdminConsentURL("https://login.microsoftonline.us", "contoso.com", "abc"); got != "https://login.microsoftonline.us/contoso.com/adminconsent?client_id=abc" {
 		t.Errorf("AdminConsentURL = %s", got)
+	}
+}
+
+// TestMicrosoftGrantStatePerResource: Microsoft lists one resource's scopes
+// per token, so scopes of another resource are unconfirmed until their
+// first token, never reported as refused; a scope the consent screen
+// dropped is reported, with the capability it costs.
+func TestMicrosoftGrantStatePerResource(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{
+		Grant: func(req []string) []string {
+			return slices.DeleteFunc(req, func(s string) bool { return s == "Contacts.Read" })
+		},
+	})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, microsoftConfig(m))
+	ctx := context.Background()
+	const imap = "https://outlook.office.com/IMAP.AccessAsUser.All"
+	a, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Allow: []Capability{CapabilityReadMail, CapabilityReadContacts},
+		Scopes: []string{imap}, Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.NotGranted, []string{"Contacts.Read"}) || !slices.Equal(a.Unconfirmed, []string{imap}) {
+		t.Errorf("after connect: not granted %v, unconfirmed %v", a.NotGranted, a.Unconfirmed)
+	}
+	d, _ := s.Detail(ctx, msID)
+	if !slices.Equal(d.Lost, []Capability{CapabilityReadContacts}) || len(d.Pending) != 1 {
+		t.Errorf("detail: lost %v, pending %+v", d.Lost, d.Pending)
+	}
+	if _, err := s.Token(ctx, msID, []string{imap}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = s.Show(ctx, msID)
+	if len(a.Unconfirmed) != 0 || !slices.Contains(a.Scopes, imap) || !slices.Contains(a.Scopes, "Mail.Read") {
+		t.Errorf("after the IMAP token: scopes %v, unconfirmed %v", a.Scopes, a.Unconfirmed)
+	}
+}
+
+// TestExchangeSignInScopesNotReportedMissing: Outlook tokens never list
+// openid, profile or email; that is not a refusal.
+func TestExchangeSignInScopesNotReportedMissing(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	s, _ := newReviewService(t, newMemStore(), fmt.Sprintf("[providers.exchange]\nclient_id = %q\nauthority = %q\n", m.ClientID, m.URL))
+	a, err := s.Connect(context.Background(), ConnectRequest{Provider: "exchange", Allow: []Capability{CapabilityMailClient}, Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.NotGranted) != 0 || len(a.Unconfirmed) != 0 {
+		t.Errorf("exchange: not granted %v, unconfirmed %v", a.NotGranted, a.Unconfirmed)
+	}
+	d, _ := s.Detail(context.Background(), a.ID)
+	if len(d.Granted) == 0 || d.Granted[0].Capability != CapabilityReadMail || len(d.Lost) != 0 {
+		t.Errorf("exchange detail: %+v", d)
+	}
+}
+
+// TestGrantRecordedAfterRefresh: what a refresh says was granted replaces
+// what the index held.
+func TestGrantRecordedAfterRefresh(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, googleConfig(g))
+	a := connectGoogle(t, s, CapabilityReadMail)
+	ctx := context.Background()
+	if err := s.updateIndex(ctx, func(ix *index) error {
+		r := ix.byID(a.ID)
+		r.Scopes = []string{"openid"}
+		r.updateGrantState()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := s.Detail(ctx, a.ID); !slices.Equal(d.Lost, []Capability{CapabilityReadMail}) {
+		t.Fatalf("tampered index: lost %v", d.Lost)
+	}
+	expireAccess(t, store, accessKey(a.ID, defaultResource))
+	if _, err := s.Token(ctx, a.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := s.Detail(ctx, a.ID)
+	if len(d.Lost) != 0 || len(d.NotGranted) != 0 || !slices.Contains(d.Scopes, gAuth+"gmail.readonly") || d.LastRefresh.IsZero() {
+		t.Errorf("after refresh: %+v", d.Account)
+	}
+}
+
+// TestRevokeNotYetEffective: Google says 200 but still accepts the old
+// refresh token right after; Latchkey says so instead of claiming success.
+func TestRevokeNotYetEffective(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, googleConfig(g))
+	connectGoogle(t, s, CapabilityReadMail)
+	g.FailNextRevoke(providertest.Status(200)) // answers 200, revokes nothing
+	res, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Confirmed || !res.WipedLocally || !strings.Contains(res.Done, "still accepted") || !strings.Contains(res.ToDo, googlePermissionsPage) {
+		t.Errorf("%+v", res)
+	}
+	if len(store.keys()) != 0 {
+		t.Errorf("keys %v", store.keys())
 	}
 }

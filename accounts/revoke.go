@@ -123,8 +123,11 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 	// Confirm: the old refresh token must no longer work. A network
 	// failure here leaves Confirmed false; the revoke itself stands.
 	_, err = ep.Refresh(ctx, s.http, saved.RefreshToken, nil)
-	if errors.As(err, &te) && needsReconnect(te) {
+	switch {
+	case errors.As(err, &te) && needsReconnect(te):
 		res.Confirmed = true
+	case err == nil:
+		res.stillAccepted = true
 	}
 	return nil
 }
@@ -176,12 +179,21 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 			res.ToDo = "To finish, remove Latchkey on " + res.Page + "."
 		}
 	}
-	if res.RevokedAtProvider {
-		if res.Confirmed {
-			res.Done += " Latchkey checked: the provider now refuses the old sign-in."
-		} else {
-			res.Done += " Latchkey could not check that the provider refuses the old sign-in."
+	switch {
+	case !res.RevokedAtProvider:
+	case res.Confirmed:
+		res.Done += " Latchkey checked: the provider now refuses the old sign-in."
+	case res.stillAccepted:
+		// Providers may take a moment to spread a revocation.
+		res.Page = r.permissionsPage()
+		res.Done += " But right after, the provider still accepted the old sign-in once."
+		res.ToDo = "Check in a few minutes that Latchkey is gone from the apps with access to your account"
+		if res.Page != "" {
+			res.ToDo += " on " + res.Page
 		}
+		res.ToDo += "."
+	default:
+		res.Done += " Latchkey could not check that the provider refuses the old sign-in (no answer)."
 	}
 	if res.Page != "" && !opts.NoBrowser && r.Family == FamilyMicrosoft {
 		res.PageOpened = s.openBrowser(res.Page) == nil

@@ -36,6 +36,9 @@ type Options struct {
 	OpenBrowser func(url string) error
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// StateDir holds the access log; it defaults to ConfigDir when that is
+	// set, else to StateDir().
+	StateDir string
 }
 
 // Service is Latchkey's accounts: connect, list, hand out tokens, remove.
@@ -43,6 +46,7 @@ type Options struct {
 // through lock files.
 type Service struct {
 	dir         string
+	stateDir    string
 	keys        SecretStore
 	http        *http.Client
 	openBrowser func(string) error
@@ -52,7 +56,14 @@ type Service struct {
 
 // Open returns the accounts kept in opts.ConfigDir. It does no I/O.
 func Open(opts Options) (*Service, error) {
-	s := &Service{dir: opts.ConfigDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	s := &Service{dir: opts.ConfigDir, stateDir: opts.StateDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	if s.stateDir == "" && s.dir != "" {
+		s.stateDir = s.dir
+	}
+	if s.stateDir == "" {
+		// Without one, tokens are still handed out; only the log is lost.
+		s.stateDir, _ = StateDir()
+	}
 	if s.dir == "" {
 		d, err := ConfigDir()
 		if err != nil {
@@ -163,6 +174,12 @@ func (r *record) tokenResource(scopes []string) (string, error) {
 // when the cached one is fresh, else by redeeming the refresh token. With
 // scopes, the token covers them (Microsoft: and their resource).
 func (s *Service) Token(ctx context.Context, name string, scopes []string) (*AccessToken, error) {
+	return s.token(ctx, name, scopes, false)
+}
+
+// token is Token; mail asks for the account's mail-server resource when
+// scopes name none (see TokenRequest.Mail).
+func (s *Service) token(ctx context.Context, name string, scopes []string, mail bool) (*AccessToken, error) {
 	ix, err := loadIndex(s.dir)
 	if err != nil {
 		return nil, err
@@ -178,6 +195,9 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
 	res, err := r.tokenResource(scopes)
+	if err == nil && mail && len(scopes) == 0 {
+		res, err = r.mailResource()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -305,9 +325,18 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 			r.Tokens = map[string]tokenInfo{}
 		}
 		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
-		if res == r.resourceKey("") && tok.Scopes != nil && len(scopes) == 0 {
+		// What was granted is recorded after every refresh that says
+		// (Google may have lost a scope the person removed; a tenant may
+		// strip one). Microsoft lists everything consented for the
+		// resource whatever was asked; Google lists only what was asked.
+		switch {
+		case tok.Scopes == nil:
+		case r.Family == FamilyMicrosoft:
+			r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+			r.updateGrantState()
+		case res == r.resourceKey("") && len(scopes) == 0:
 			r.Scopes = granted
-			r.NotGranted = notGranted(r.Requested, granted, r.Graph)
+			r.updateGrantState()
 		}
 		return nil
 	})

@@ -77,6 +77,7 @@ type Server struct {
 	Email string
 
 	cmd    *exec.Cmd
+	waited chan struct{} // closed when cmd has exited
 	stderr *syncBuffer
 }
 
@@ -84,12 +85,30 @@ type Server struct {
 // first if needed.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	s, err := Launch(opts)
+	if err != nil {
+		t.Fatalf("oidcprovidertest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("oidcprovidertest: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("oidcprovidertest: provider stderr:\n%s", s.stderr.String())
+		}
+	})
+	return s
+}
+
+// Launch runs the provider until Close, for a TestMain (which has no
+// testing.TB); tests use Start.
+func Launch(opts Options) (*Server, error) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Fatalf("oidcprovidertest: node is not on PATH (Debian: apt-get install nodejs npm): %v", err)
+		return nil, fmt.Errorf("node is not on PATH (Debian: apt-get install nodejs npm): %v", err)
 	}
 	if err := EnsureNodeModules(); err != nil {
-		t.Fatalf("oidcprovidertest: %v", err)
+		return nil, err
 	}
 	s := &Server{ClientID: opts.ClientID, Email: opts.Email, stderr: &syncBuffer{}}
 	if s.ClientID == "" {
@@ -120,29 +139,18 @@ func Start(t testing.TB, opts Options) *Server {
 	cmd.Stderr = s.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatalf("oidcprovidertest: %v", err)
+		return nil, err
 	}
 	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("oidcprovidertest: starting node server.js: %v", err)
+		return nil, fmt.Errorf("starting node server.js: %v", err)
 	}
 	s.cmd = cmd
-	waited := make(chan struct{})
+	s.waited = make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		close(waited)
+		close(s.waited)
 	}()
-	t.Cleanup(func() {
-		killProcessGroup(cmd)
-		select {
-		case <-waited:
-		case <-time.After(10 * time.Second):
-			t.Errorf("oidcprovidertest: node server.js did not exit")
-		}
-		if t.Failed() {
-			t.Logf("oidcprovidertest: provider stderr:\n%s", s.stderr.String())
-		}
-	})
 
 	ready := make(chan string, 1)
 	go func() {
@@ -157,12 +165,24 @@ func Start(t testing.TB, opts Options) *Server {
 	}()
 	select {
 	case s.Issuer = <-ready:
-	case <-waited:
-		t.Fatalf("oidcprovidertest: node server.js exited before it was ready:\n%s", s.stderr.String())
+		return s, nil
+	case <-s.waited:
+		return nil, fmt.Errorf("node server.js exited before it was ready:\n%s", s.stderr.String())
 	case <-time.After(30 * time.Second):
-		t.Fatalf("oidcprovidertest: node server.js not ready after 30s:\n%s", s.stderr.String())
+		s.Close()
+		return nil, fmt.Errorf("node server.js not ready after 30s:\n%s", s.stderr.String())
 	}
-	return s
+}
+
+// Close stops the provider.
+func (s *Server) Close() error {
+	killProcessGroup(s.cmd)
+	select {
+	case <-s.waited:
+		return nil
+	case <-time.After(10 * time.Second):
+		return errors.New("node server.js did not exit")
+	}
 }
 
 // Stats counts the successful token-endpoint grants by grant type.

@@ -1,33 +1,56 @@
 package secretstore
 
 import (
+	"context"
 	"errors"
 
 	"github.com/zalando/go-keyring"
 )
 
 // backend is the keychain as this package uses it: one flat namespace of
-// (service, user) → string items. goKeyring is the real one; tests use fakes.
-// Implementations return ErrNotFound for a missing item.
+// (service, user) → string items. secretService (Linux and the BSDs) and
+// goKeyring (elsewhere) are the real ones; tests use fakes. Implementations
+// return ErrNotFound for a missing item, and may stop waiting when ctx ends.
 type backend interface {
-	Get(service, user string) (string, error)
-	Set(service, user, secret string) error
-	Delete(service, user string) error
+	Get(ctx context.Context, service, user string) (string, error)
+	Set(ctx context.Context, service, user, secret string) error
+	Delete(ctx context.Context, service, user string) error
 }
 
-// goKeyring is the OS keychain through github.com/zalando/go-keyring.
+// settler is a backend whose calls can outlive their caller: settle waits
+// until every call it has sent has been answered, or until ctx ends.
+type settler interface {
+	settle(ctx context.Context) error
+}
+
+// jobScoped is a backend that may share lookups between the calls of one
+// Keyring operation; the worker brackets each operation with beginJob and
+// endJob.
+type jobScoped interface {
+	beginJob()
+	endJob()
+}
+
+// prefetcher is a backend that can look up several items at once, for the
+// rest of the current operation.
+type prefetcher interface {
+	prefetch(ctx context.Context, service string, users ...string) error
+}
+
+// goKeyring is the OS keychain through github.com/zalando/go-keyring. Its
+// calls cannot be cancelled; the serial worker bounds how long callers wait.
 type goKeyring struct{}
 
-func (goKeyring) Get(service, user string) (string, error) {
+func (goKeyring) Get(_ context.Context, service, user string) (string, error) {
 	v, err := keyring.Get(service, user)
 	return v, notFound(err)
 }
 
-func (goKeyring) Set(service, user, secret string) error {
+func (goKeyring) Set(_ context.Context, service, user, secret string) error {
 	return notFound(keyring.Set(service, user, secret))
 }
 
-func (goKeyring) Delete(service, user string) error {
+func (goKeyring) Delete(_ context.Context, service, user string) error {
 	return notFound(keyring.Delete(service, user))
 }
 

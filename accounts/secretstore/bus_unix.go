@@ -15,6 +15,9 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
+// platformBackend is the Secret Service, through Latchkey's own client.
+func platformBackend() backend { return &secretService{} }
+
 const noSessionBus = "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set and " +
 	"$XDG_RUNTIME_DIR/bus is not a socket); run Latchkey inside a desktop session, " +
 	"or start one for it with dbus-run-session"

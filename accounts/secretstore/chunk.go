@@ -52,8 +52,8 @@ func parseMarker(v string) (gen uint64, count int, err error) {
 	return gen, count, nil
 }
 
-func (k *Keyring) readHead(key string) (head, error) {
-	v, err := k.store.Get(k.service, key)
+func (k *Keyring) readHead(ctx context.Context, key string) (head, error) {
+	v, err := k.store.Get(ctx, k.service, key)
 	if errors.Is(err, ErrNotFound) {
 		return head{}, nil
 	}
@@ -71,7 +71,7 @@ func (k *Keyring) readHead(key string) (head, error) {
 }
 
 func (k *Keyring) read(ctx context.Context, key string) ([]byte, error) {
-	h, err := k.readHead(key)
+	h, err := k.readHead(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (k *Keyring) read(ctx context.Context, key string) ([]byte, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		part, err := k.store.Get(k.service, chunkName(key, h.gen, i))
+		part, err := k.store.Get(ctx, k.service, chunkName(key, h.gen, i))
 		if errors.Is(err, ErrNotFound) {
 			// Chunks are written before their head and deleted before it,
 			// so only an interrupted Delete leaves a head without them.
@@ -110,13 +110,20 @@ func split(secret []byte, size int) []string {
 }
 
 func (k *Keyring) write(ctx context.Context, key string, secret []byte) error {
-	h, err := k.readHead(key)
+	if p, ok := k.store.(prefetcher); ok {
+		// The head and where an interrupted first chunked write would
+		// have left chunks, in one go.
+		if err := p.prefetch(ctx, k.service, key, chunkName(key, 1, 0)); err != nil {
+			return err
+		}
+	}
+	h, err := k.readHead(ctx, key)
 	if err != nil {
 		return err
 	}
 	chunked := h.chunked || len(secret) > k.chunkSize || strings.HasPrefix(string(secret), markerPrefix)
 	if !chunked {
-		if err := k.store.Set(k.service, key, string(secret)); err != nil {
+		if err := k.store.Set(ctx, k.service, key, string(secret)); err != nil {
 			return err
 		}
 		// The head is raw (generation 0), so leftovers of an interrupted
@@ -140,14 +147,14 @@ func (k *Keyring) write(ctx context.Context, key string, secret []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err // the caller gave up; the old head still stands
 		}
-		if err := k.store.Set(k.service, chunkName(key, gen, i), p); err != nil {
+		if err := k.store.Set(ctx, k.service, chunkName(key, gen, i), p); err != nil {
 			return err
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := k.store.Set(k.service, key, marker(gen, len(parts))); err != nil {
+	if err := k.store.Set(ctx, k.service, key, marker(gen, len(parts))); err != nil {
 		return err
 	}
 	// The new value is in place. What follows only removes dead chunks;
@@ -170,7 +177,7 @@ func (k *Keyring) deleteChunks(ctx context.Context, key string, gen uint64, know
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		_, err := k.store.Get(k.service, chunkName(key, gen, end))
+		_, err := k.store.Get(ctx, k.service, chunkName(key, gen, end))
 		if errors.Is(err, ErrNotFound) {
 			break
 		}
@@ -182,7 +189,7 @@ func (k *Keyring) deleteChunks(ctx context.Context, key string, gen uint64, know
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := k.store.Delete(k.service, chunkName(key, gen, i)); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := k.store.Delete(ctx, k.service, chunkName(key, gen, i)); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 	}
@@ -190,7 +197,7 @@ func (k *Keyring) deleteChunks(ctx context.Context, key string, gen uint64, know
 }
 
 func (k *Keyring) remove(ctx context.Context, key string) error {
-	h, err := k.readHead(key)
+	h, err := k.readHead(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -215,7 +222,7 @@ func (k *Keyring) remove(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := k.store.Delete(k.service, key); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := k.store.Delete(ctx, k.service, key); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return nil

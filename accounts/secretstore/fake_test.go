@@ -1,6 +1,7 @@
 package secretstore
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strings"
@@ -24,7 +25,7 @@ var errCrashed = errors.New("fake keychain: process crashed")
 
 func newFakeStore() *fakeStore { return &fakeStore{items: map[string]string{}} }
 
-func (f *fakeStore) Get(service, user string) (string, error) {
+func (f *fakeStore) Get(_ context.Context, service, user string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -48,7 +49,7 @@ func (f *fakeStore) mutate() error {
 	return nil
 }
 
-func (f *fakeStore) Set(service, user, secret string) error {
+func (f *fakeStore) Set(_ context.Context, service, user, secret string) error {
 	if f.blockSet != nil {
 		f.blockSet(user, secret)
 	}
@@ -62,7 +63,7 @@ func (f *fakeStore) Set(service, user, secret string) error {
 	return nil
 }
 
-func (f *fakeStore) Delete(service, user string) error {
+func (f *fakeStore) Delete(_ context.Context, service, user string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.mutate(); err != nil {

@@ -86,10 +86,32 @@ type Keyring struct {
 // New returns a Keyring for service ("latchkey" in production) whose calls
 // take at most timeout (DefaultTimeout when timeout <= 0).
 func New(service string, timeout time.Duration) *Keyring {
-	k := newKeyring(service, timeout, goKeyring{})
+	k := newKeyring(service, timeout, platformBackend())
 	k.ready = checkSessionBus
 	k.locked = defaultCollectionLocked
 	return k
+}
+
+// Wait returns once every keychain operation started through k so far has
+// been carried out by the keychain, including those whose callers gave up
+// at their deadline, or with ctx's error when ctx ends first. A long-running
+// program calls it before releasing a lock that guards the keys it wrote, so
+// that a write that timed out cannot land after another process's newer
+// one; a short-lived one need not, as its calls die with it.
+func (k *Keyring) Wait(ctx context.Context) error {
+	drained := make(chan struct{})
+	// The marker runs after every job queued before it (FIFO), and is
+	// never dropped: its context never ends.
+	k.queue.submit(context.Background(), func() { close(drained) })
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if s, ok := k.store.(settler); ok {
+		return s.settle(ctx)
+	}
+	return nil
 }
 
 func newKeyring(service string, timeout time.Duration, store backend) *Keyring {
@@ -173,7 +195,13 @@ func (k *Keyring) do(ctx context.Context, what, key string, op func(ctx context.
 	}
 
 	done := make(chan error, 1) // buffered: a late result must not block the worker
-	k.queue.submit(ctx, func() { done <- op(ctx) })
+	k.queue.submit(ctx, func() {
+		if j, ok := k.store.(jobScoped); ok {
+			j.beginJob()
+			defer j.endJob()
+		}
+		done <- op(ctx)
+	})
 
 	// Shortly before the deadline, start asking whether the keychain is
 	// locked, so a call stuck at an unlock prompt can say so on time.

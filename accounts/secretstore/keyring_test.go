@@ -171,7 +171,7 @@ func TestCrashNeverTears(t *testing.T) {
 				if err := k.Set(ctx, "acct", final); err != nil {
 					t.Fatal(err)
 				}
-				h, _ := k.readHead("acct")
+				h, _ := k.readHead(ctx, "acct")
 				if want := chunkNames("acct", h.gen, 33, size); !slices.Equal(f.names(), want) {
 					t.Fatalf("old %d, new %d, crash at %d: after recovery items %v, want %v", oldN, newN, crash, f.names(), want)
 				}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,6 +26,12 @@ exchange (Exchange Online IMAP/POP/SMTP/EWS), google (Gmail, Calendar,
 Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
 
 Flags:
+  --allow LIST       capabilities to give, comma-separated: read-mail, send-mail,
+                     manage-mail, drafts, read-calendar, manage-calendar,
+                     free-busy, read-contacts, manage-contacts, mail-client;
+                     Latchkey asks for the fewest scopes that give them and
+                     says why each is needed before the browser opens
+                     (see ` + "`latchkey scopes PROVIDER`" + `)
   --scope S          ask for scope S instead of the provider's defaults (repeatable)
   --client-id ID     your app registration's client id
   --client-secret S  the client secret (Google desktop clients need it; other
@@ -39,7 +43,11 @@ Flags:
   --timeout D        how long to wait for you to finish (default 5m)
   --json             print the connected account as JSON
 
+To add permissions to an account later, use ` + "`latchkey grant`" + `.
+
 Examples:
+  latchkey connect google --allow read-mail,send-mail
+  latchkey connect exchange --allow mail-client
   latchkey connect microsoft --client-id 00000000-0000-0000-0000-000000000000
   latchkey connect exchange --tenant contoso.com
   latchkey connect google --scope https://mail.google.com/ --no-browser
@@ -51,12 +59,14 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	fs := newFlags(c)
 	var (
 		scopes    listFlag
+		allow     string
 		set       accounts.Settings
 		noBrowser bool
 		asJSON    bool
 		timeout   = 5 * time.Minute
 	)
 	fs.Var(&scopes, "scope", "")
+	fs.StringVar(&allow, "allow", "", "")
 	fs.StringVar(&set.ClientID, "client-id", "", "")
 	fs.StringVar(&set.ClientSecret, "client-secret", "", "")
 	fs.StringVar(&set.Tenant, "tenant", "", "")
@@ -75,21 +85,17 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	if timeout <= 0 {
 		return usagef(c.name, "--timeout must be positive, e.g. 5m")
 	}
+	caps, err := accounts.ParseCapabilities(allow)
+	if err != nil {
+		return err
+	}
 	// Progress goes to stderr so that --json output stays clean.
 	out := env.stderr
 	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
-		Provider: pos[0], Settings: set, Scopes: scopes, NoBrowser: noBrowser, Timeout: timeout,
-		OnSetup: func(su *accounts.Setup) {
-			fmt.Fprintf(out, "Connecting to %s, asking for: %s\n", su.Title, strings.Join(su.Scopes, " "))
-		},
-		OnURL: func(u string) {
-			if noBrowser {
-				fmt.Fprintf(out, "Open this address in a browser to sign in:\n\n  %s\n\n", u)
-			} else {
-				fmt.Fprintf(out, "Opening your browser to sign in. If it does not open, visit:\n\n  %s\n\n", u)
-			}
-			fmt.Fprintf(out, "Waiting for you to finish signing in (up to %s; Ctrl-C cancels)...\n", timeout)
-		},
+		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout,
+		OnPlan:  func(p accounts.ScopePlan) { printPlan(out, p) },
+		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", su.Title) },
+		OnURL:   func(u string) { printSignInURL(out, u, noBrowser, timeout) },
 	})
 	if err != nil {
 		return err
@@ -98,10 +104,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		return writeJSON(env.stdout, a)
 	}
 	fmt.Fprintf(env.stdout, "Connected %s (%s) as %s.\n", a.Email, a.Provider, a.ID)
-	fmt.Fprintf(env.stdout, "Granted: %s\n", strings.Join(a.Scopes, " "))
-	if len(a.NotGranted) > 0 {
-		fmt.Fprintf(env.stdout, "Not granted: %s\n", strings.Join(a.NotGranted, " "))
-	}
+	printGrantOutcome(ctx, env, a)
 	fmt.Fprintf(env.stdout, "Get a token with: latchkey token %s\n", a.Email)
 	return nil
 }
@@ -156,50 +159,22 @@ var showCommand = command{
 	usage: `Usage: latchkey show ACCOUNT [--json]
 
 Shows what Latchkey knows of an account: its state (and, if it needs a
-reconnect, why), the permissions granted and those asked for but not
-granted, when it was connected and last refreshed, and when the cached
-access token expires. ACCOUNT is the email address, or provider:email when
-the same address is connected through two providers.
+reconnect, why), when it was connected and last refreshed, when the cached
+access token expires, then each permission granted, in plain words, grouped
+by what it lets programs do (read mail, send mail...), what was asked for
+but not granted and which capabilities therefore will not work. ACCOUNT is
+the email address, or provider:email when the same address is connected
+through two providers.
+
+With --json, prints the account (as in ` + "`latchkey list --json`" + `) with
+granted_by_capability, not_granted_detail, capabilities_lost and
+permissions_page.
 
 Examples:
   latchkey show alice@contoso.com
   latchkey show google:alice@gmail.com --json
 `,
-	run: func(ctx context.Context, env *cli, c *command, args []string) error {
-		fs := newFlags(c)
-		asJSON := fs.Bool("json", false, "")
-		pos, err := parse(c, fs, env.stdout, args)
-		if err != nil {
-			return err
-		}
-		if len(pos) != 1 {
-			return usagef(c.name, "show takes one account, e.g. `latchkey show alice@contoso.com`")
-		}
-		a, err := env.svc.Show(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(env.stdout, a)
-		}
-		w := env.stdout
-		fmt.Fprintf(w, "Account:        %s (%s)\n", a.Email, a.ID)
-		if a.Name != "" {
-			fmt.Fprintf(w, "Name:           %s\n", a.Name)
-		}
-		fmt.Fprintf(w, "State:          %s\n", a.Status)
-		if a.StatusReason != "" {
-			fmt.Fprintf(w, "Why:            %s\n", a.StatusReason)
-		}
-		fmt.Fprintf(w, "Granted:        %s\n", strings.Join(a.Scopes, " "))
-		if len(a.NotGranted) > 0 {
-			fmt.Fprintf(w, "Not granted:    %s\n", strings.Join(a.NotGranted, " "))
-		}
-		fmt.Fprintf(w, "Connected:      %s\n", when(a.ConnectedAt))
-		fmt.Fprintf(w, "Last refreshed: %s\n", when(a.LastRefresh))
-		fmt.Fprintf(w, "Token expires:  %s\n", when(a.AccessExpiry))
-		return nil
-	},
+	run: runShow,
 }
 
 var tokenCommand = command{
@@ -221,11 +196,18 @@ Microsoft issues a token for one resource at a time: without --scope the
 token is for the account's default resource (Microsoft Graph for
 "microsoft", https://outlook.office.com for "exchange"); a --scope such as
 https://outlook.office.com/IMAP.AccessAsUser.All asks for that resource.
+With --format xoauth2 or oauthbearer and no --scope, the token is for the
+mail servers (https://outlook.office.com, or the account's cloud's), which
+refuse Graph tokens.
+
+Each token handed out is recorded in the access log (never the token
+itself): see ` + "`latchkey log`" + `.
 
 Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
-  passwordeval "latchkey token alice@contoso.com"      (msmtp)
+  latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
+  latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
 `,
 	run: runToken,
 }
@@ -247,7 +229,10 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	default:
 		return usagef(c.name, "unknown --format %q: use raw, json, header, xoauth2 or oauthbearer", *format)
 	}
-	t, err := env.svc.Token(ctx, pos[0], scopes)
+	// The program that ran latchkey is the one the token is for.
+	who := accounts.ParentProcess()
+	t, err := env.svc.TokenFor(ctx, pos[0], accounts.TokenRequest{Scopes: scopes, Format: *format, Requester: &who,
+		Mail: *format == "xoauth2" || *format == "oauthbearer"})
 	if err != nil {
 		return err
 	}
@@ -270,9 +255,9 @@ func writeToken(w io.Writer, t *accounts.AccessToken, format string) error {
 	case "header":
 		_, err = fmt.Fprintf(w, "Authorization: Bearer %s\n", t.Token)
 	case "xoauth2":
-		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("user="+t.Email+"\x01auth=Bearer "+t.Token+"\x01\x01")))
+		_, err = fmt.Fprintln(w, t.XOAUTH2())
 	case "oauthbearer":
-		_, err = fmt.Fprintln(w, base64.StdEncoding.EncodeToString([]byte("n,a="+t.Email+",\x01auth=Bearer "+t.Token+"\x01\x01")))
+		_, err = fmt.Fprintln(w, t.OAuthBearer())
 	default:
 		_, err = fmt.Fprintln(w, t.Token)
 	}
@@ -307,6 +292,7 @@ Examples:
 		}
 		fmt.Fprintf(env.stdout, "Removed %s from this computer: its tokens are deleted from the keychain.\n", a.ID)
 		fmt.Fprintf(env.stdout, "The permission you gave still exists at the provider: %s\n", grantPage(a.Provider))
+		fmt.Fprintf(env.stdout, "(`latchkey revoke` takes it back where the provider allows, and forgets the account, in one step.)\n")
 		return nil
 	},
 }

@@ -324,8 +324,9 @@ func TestConnectListShowTokenRefreshRemove(t *testing.T) {
 	w.noLeaks(srv.IssuedTokens(t))
 }
 
-// TestConcurrentTokensRefreshOnce: 20 processes ask for an expired token at
-// once; the provider sees one refresh and all print the same token.
+// TestConcurrentTokensRefreshOnce: 50 processes ask for an expired token at
+// once; the provider sees one refresh, all print the same token, and the
+// access log holds 50 whole entries.
 func TestConcurrentTokensRefreshOnce(t *testing.T) {
 	srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
 	w := newWorld(t, oidcConfig(srv))
@@ -333,7 +334,7 @@ func TestConcurrentTokensRefreshOnce(t *testing.T) {
 	w.must("connect", "testidp", "--timeout", "60s")
 	w.expire(id, "default")
 
-	const n = 20
+	const n = 50
 	results := make([]result, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -353,6 +354,7 @@ func TestConcurrentTokensRefreshOnce(t *testing.T) {
 	if item["access_token"] != strings.TrimSpace(results[0].stdout) {
 		t.Error("the token printed is not the one in the keychain")
 	}
+	w.checkAccessLog(id, n)
 	w.noLeaks(srv.IssuedTokens(t))
 }
 
@@ -594,7 +596,7 @@ func TestUsageErrors(t *testing.T) {
 	w.expectExit(exitUsage, "connect", "nosuchprovider")
 	w.expectExit(exitUsage, "frobnicate")
 	w.expectExit(exitUnknownAccount, "show", "nobody@example.test")
-	for _, c := range []string{"connect", "list", "show", "token", "remove"} {
+	for _, c := range []string{"connect", "list", "show", "token", "remove", "setup", "log"} {
 		if out := w.must(c, "--help"); !strings.Contains(out, "Examples:") {
 			t.Errorf("%s --help has no examples", c)
 		}

@@ -24,16 +24,19 @@ const (
 	exitBusy           = 10 // another latchkey process holds the account and does not finish
 	exitStorage        = 11 // the account index could not be read or written
 	exitProvider       = 12 // the provider answered with something unusable
+	exitUnknownClient  = 13 // setup has no configuration for that client
+	exitNoMailServers  = 14 // setup does not know the account's mail servers
 	exitInterrupted    = 130
 )
 
 const exitCodesHelp = `
 Exit codes:
-  0 success            5 keychain unavailable   9  sign-in timed out
-  1 unexpected error   6 provider unreachable   10 account busy (lock held)
-  2 usage error        7 sign-in failed         11 account index problem
-  3 unknown account    8 configuration problem  12 unusable provider answer
-  4 needs reconnect                             130 interrupted
+  0 success            5 keychain unavailable   10 account busy (lock held)
+  1 unexpected error   6 provider unreachable   11 account index problem
+  2 usage error        7 sign-in failed         12 unusable provider answer
+  3 unknown account    8 configuration problem  13 unknown setup client
+  4 needs reconnect    9 sign-in timed out      14 mail servers unknown
+                                                130 interrupted
 `
 
 // errHelpShown ends a command that printed its help on request.
@@ -65,8 +68,19 @@ func classify(err error) (int, string) {
 		usage     *usageError
 		noClient  *accounts.NoClientError
 		reconnect *accounts.ReconnectError
+		consent   *accounts.AdminConsentError
+		refused   *accounts.RefusedError
 	)
 	switch {
+	case errors.As(err, &consent):
+		code, _ := classify(consent.Err)
+		return code, "Your organization decides which apps may use your account. Send this link to your IT department;\n" +
+			"an administrator who opens it can approve Latchkey for everyone in the organization:\n\n  " + consent.URL +
+			"\n\nOnce they have, connect again. Nothing was changed on this computer."
+	case errors.As(err, &refused):
+		return exitUsage, fmt.Sprintf("See what each provider offers with `latchkey scopes %s`.", refused.Provider)
+	case errors.Is(err, accounts.ErrRevoking):
+		return exitNeedsReconnect, "Run `latchkey revoke` on the account again to finish taking its access back."
 	case errors.As(err, &usage):
 		return exitUsage, fmt.Sprintf("Run `latchkey help %s` for its flags and examples.", usage.command)
 	case errors.Is(err, context.Canceled):
@@ -76,6 +90,10 @@ func classify(err error) (int, string) {
 	case errors.As(err, &reconnect):
 		provider, _, _ := strings.Cut(reconnect.Account, ":")
 		return exitNeedsReconnect, fmt.Sprintf("Sign in again with `latchkey connect %s`; the account keeps its place and settings.", provider)
+	case errors.Is(err, errUnknownClient):
+		return exitUnknownClient, "See the clients with `latchkey setup --help`."
+	case errors.Is(err, accounts.ErrNoMailServers):
+		return exitNoMailServers, "Example: latchkey setup msmtp ACCOUNT --imap-host imap.example.org --smtp-host smtp.example.org:587"
 	case errors.Is(err, accounts.ErrUsage):
 		return exitUsage, "Run `latchkey --help` for the commands and their flags."
 	case errors.Is(err, accounts.ErrUnknownAccount):

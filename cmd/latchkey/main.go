@@ -43,7 +43,7 @@ type cli struct {
 var commands []command
 
 func init() {
-	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand}
+	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand, logCommand, setupCommand}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -102,9 +102,11 @@ Commands:
 Run "latchkey help COMMAND" (or COMMAND --help) for a command's flags and examples.
 
 Examples:
-  latchkey connect microsoft            sign in to Microsoft 365 / Outlook.com
-  latchkey list                         see connected accounts and their state
-  latchkey token alice@contoso.com      print a fresh access token
+  latchkey connect microsoft              sign in to Microsoft 365 / Outlook.com
+  latchkey list                           see connected accounts and their state
+  latchkey token alice@contoso.com        print a fresh access token
+  latchkey setup msmtp alice@contoso.com  print an msmtp configuration that uses it
+  latchkey log                            see which programs took tokens
 ` + exitCodesHelp
 	return s
 }

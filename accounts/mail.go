@@ -1,0 +1,194 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// MailServer is one server a mail program talks to.
+type MailServer struct {
+	Host string
+	Port int
+	// StartTLS is true where the connection starts in plain text and is
+	// upgraded (SMTP submission on 587); false means TLS from the start.
+	StartTLS bool
+}
+
+// String is HOST:PORT.
+func (m MailServer) String() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
+
+// MailSettings are what a mail program needs to use an account over IMAP
+// and SMTP with OAuth: the servers, and the scope to ask for each.
+type MailSettings struct {
+	Account  string // provider:email
+	Email    string
+	Provider string
+	Family   Family
+	// Cloud is the Microsoft cloud (global, usgov, usgov-dod, china), "" elsewhere.
+	Cloud      string
+	IMAP, SMTP MailServer
+	// IMAPScope and SMTPScope are the scopes of a token the servers
+	// accept ("" where the account's default token does).
+	IMAPScope, SMTPScope string
+	// Granted tells whether the account holds each scope.
+	IMAPGranted, SMTPGranted bool
+	// Graph is the Microsoft Graph resource when the account's default
+	// token is for Graph, "" otherwise.
+	Graph string
+	// Uncertain says why these hosts may be wrong, "" where they are
+	// the provider's documented ones.
+	Uncertain string
+	// unknownVia names what the account is connected through when
+	// Latchkey does not know its servers.
+	unknownVia string
+}
+
+// Need fails with ErrNoMailServers, saying which flag names the server,
+// when the IMAP (or SMTP) server is needed and unknown.
+func (m *MailSettings) Need(imap, smtp bool) error {
+	var missing []string
+	if imap && m.IMAP.Host == "" {
+		missing = append(missing, "IMAP server (--imap-host HOST[:PORT])")
+	}
+	if smtp && m.SMTP.Host == "" {
+		missing = append(missing, "SMTP server (--smtp-host HOST[:PORT])")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s is connected through %s, whose mail servers Latchkey does not know; name its %s: %w",
+		m.Account, m.unknownVia, strings.Join(missing, " and "), ErrNoMailServers)
+}
+
+// mailHosts are the mail servers of each provider family and Microsoft
+// cloud, as data.
+var mailHosts = []struct {
+	family    Family
+	cloud     string
+	imap      MailServer
+	smtp      MailServer
+	uncertain string
+}{
+	{FamilyMicrosoft, "global", MailServer{"outlook.office365.com", 993, false}, MailServer{"smtp.office365.com", 587, true}, ""},
+	// GCC High: Exchange Online's own hosts under office365.us.
+	{FamilyMicrosoft, "usgov", MailServer{"outlook.office365.us", 993, false}, MailServer{"smtp.office365.us", 587, true},
+		"the US Government (GCC High) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
+	// DoD: by analogy with its outlook-dod resource; unconfirmed.
+	{FamilyMicrosoft, "usgov-dod", MailServer{"outlook-dod.office365.us", 993, false}, MailServer{"smtp-dod.office365.us", 587, true},
+		"the US Government DoD mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
+	// Microsoft 365 operated by 21Vianet.
+	{FamilyMicrosoft, "china", MailServer{"partner.outlook.cn", 993, false}, MailServer{"smtp.partner.outlook.cn", 587, true},
+		"the China (21Vianet) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
+	{FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true}, ""},
+}
+
+// googleMailScope is the one scope Gmail's IMAP and SMTP servers accept.
+const googleMailScope = "https://mail.google.com/"
+
+// ErrNoMailServers means Latchkey does not know the account's mail servers.
+var ErrNoMailServers = errors.New("mail servers unknown")
+
+// MailSettings returns the IMAP and SMTP settings of an account; imap
+// and smtp (HOST[:PORT]) override the servers. Where Latchkey does not
+// know them (a generic OpenID provider, Exchange Server on premises) and
+// they are not given, the hosts are empty: see Need.
+func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) (*MailSettings, error) {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ix.find(account)
+	if err != nil {
+		return nil, err
+	}
+	m := &MailSettings{Account: r.ID, Email: r.Email, Provider: r.Provider, Family: r.Family}
+	known := false
+	custom := r.Family == FamilyMicrosoft && r.Resource != r.Graph && r.Resource != cloudByGraph(r.Graph).Outlook
+	if r.Family == FamilyMicrosoft {
+		for _, name := range microsoftCloudNames {
+			if microsoftClouds[name].Graph == r.Graph {
+				m.Cloud = name
+			}
+		}
+	}
+	for _, h := range mailHosts {
+		if h.family == r.Family && h.cloud == m.Cloud && !custom {
+			m.IMAP, m.SMTP, m.Uncertain, known = h.imap, h.smtp, h.uncertain, true
+		}
+	}
+	if imap != "" {
+		if m.IMAP, err = parseMailServer("--imap-host", imap, MailServer{Port: 993}); err != nil {
+			return nil, err
+		}
+	}
+	if smtp != "" {
+		if m.SMTP, err = parseMailServer("--smtp-host", smtp, MailServer{Port: 587, StartTLS: true}); err != nil {
+			return nil, err
+		}
+	}
+	if imap != "" || smtp != "" {
+		m.Uncertain = ""
+	}
+	if !known {
+		m.unknownVia = "a generic OpenID Connect provider"
+		if custom {
+			m.unknownVia = "Exchange Server on premises (a custom resource)"
+		}
+	}
+	if r.Family == FamilyMicrosoft && r.Resource == r.Graph {
+		m.Graph = r.Graph
+	}
+	switch r.Family {
+	case FamilyMicrosoft:
+		res, err := r.mailResource()
+		if err != nil {
+			// Not consented: still show the settings, with the scopes to add.
+			res = cloudByGraph(r.Graph).Outlook
+			if custom {
+				res = r.Resource
+			}
+		}
+		m.IMAPScope, m.SMTPScope = res+"/IMAP.AccessAsUser.All", res+"/SMTP.Send"
+		// Microsoft reports the granted scopes of one resource per token:
+		// asked for at sign-in is the best knowledge until a token says.
+		have := append(slices.Clone(r.Requested), r.Scopes...)
+		m.IMAPGranted = covers(have, []string{m.IMAPScope}, r.Graph)
+		m.SMTPGranted = covers(have, []string{m.SMTPScope}, r.Graph)
+	case FamilyGoogle:
+		// The default token carries the mail scope; asking for it
+		// explicitly would narrow the cached token to it.
+		ok := covers(r.Scopes, []string{googleMailScope}, "")
+		m.IMAPGranted, m.SMTPGranted = ok, ok
+	default:
+		m.IMAPGranted, m.SMTPGranted = true, true
+	}
+	return m, nil
+}
+
+// parseMailServer reads HOST[:PORT] into a server with def's port and TLS.
+func parseMailServer(flag, v string, def MailServer) (MailServer, error) {
+	m := def
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		host, port = v, ""
+	}
+	if host == "" || strings.ContainsAny(host, " \t\"'\\/@") {
+		return m, fmt.Errorf("%w: %s %q: give a host name, optionally with :PORT", ErrUsage, flag, v)
+	}
+	m.Host = host
+	if port != "" {
+		p, err := strconv.Atoi(port)
+		if err != nil || p <= 0 || p > 65535 {
+			return m, fmt.Errorf("%w: %s %q: the port must be a number from 1 to 65535", ErrUsage, flag, v)
+		}
+		m.Port = p
+		// Implicit TLS on the well-known TLS ports, STARTTLS elsewhere.
+		m.StartTLS = p != 993 && p != 465
+	}
+	return m, nil
+}

@@ -1,0 +1,119 @@
+package accounts
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+)
+
+// Token returns a valid access token for account (its email, or
+// provider:email), renewing it first if it expires within five minutes.
+// With scopes, the token covers them (Microsoft: and their resource);
+// without, it is for the account's default resource.
+//
+// It is the one call a Go program needs: it reads the same configuration
+// and keychain as the latchkey command, takes the same cross-process lock
+// to refresh (so it never races the command or the desktop app), records
+// the access in the access log, and fails with the same errors: branch on
+// ErrUnknownAccount, ErrKeychain, ErrProviderUnreachable, ErrBusy,
+// ErrStorage, ErrProvider, ErrUsage with errors.Is, and on
+// *ReconnectError with errors.As. Use Open and Service.TokenFor to choose
+// the config dir, the keychain or what the log records.
+func Token(ctx context.Context, account string, scopes ...string) (*AccessToken, error) {
+	s, err := Open(Options{})
+	if err != nil {
+		return nil, err
+	}
+	return s.TokenFor(ctx, account, TokenRequest{Scopes: scopes})
+}
+
+// TokenRequest is a request for an access token, with what the access log
+// records of it.
+type TokenRequest struct {
+	// Scopes the token must cover; none means the account's default.
+	Scopes []string
+	// Mail asks, when Scopes is empty, for a token the account's mail
+	// servers accept: for Microsoft, one for Exchange Online in the
+	// account's cloud (https://outlook.office.com in the global cloud)
+	// rather than the default resource. It changes nothing elsewhere.
+	Mail bool
+	// Format is how the token is handed over, for the log: raw, json,
+	// header, xoauth2, oauthbearer; "go" when empty.
+	Format string
+	// Requester is the program the token is for; nil means this process.
+	Requester *Requester
+}
+
+// TokenFor is Token on this Service with everything a request can say.
+// The access is recorded in the access log; failing to record it (a full
+// disk) does not fail the request.
+func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest) (*AccessToken, error) {
+	t, err := s.token(ctx, account, req.Scopes, req.Mail)
+	if err != nil {
+		return nil, err
+	}
+	a := Use{Time: s.now().UTC(), Account: t.Account, Scopes: t.Scopes, Resource: t.Resource, Format: req.Format}
+	if a.Format == "" {
+		a.Format = "go"
+	}
+	if req.Requester != nil {
+		a.Requester = *req.Requester
+	} else {
+		a.Requester = CurrentProcess()
+	}
+	_ = s.recordAccess(ctx, a)
+	return t, nil
+}
+
+// XOAUTH2 returns the SASL XOAUTH2 initial response for the token's
+// account, base64-encoded, as IMAP's AUTHENTICATE XOAUTH2 and SMTP's AUTH
+// XOAUTH2 take it.
+func (t *AccessToken) XOAUTH2() string {
+	return base64.StdEncoding.EncodeToString([]byte("user=" + t.Email + "\x01auth=Bearer " + t.Token + "\x01\x01"))
+}
+
+// OAuthBearer returns the SASL OAUTHBEARER initial response (RFC 7628)
+// for the token's account, base64-encoded.
+func (t *AccessToken) OAuthBearer() string {
+	return base64.StdEncoding.EncodeToString([]byte("n,a=" + saslName(t.Email) + ",\x01auth=Bearer " + t.Token + "\x01\x01"))
+}
+
+// saslName escapes a GS2 authzid (RFC 5801): "=" and "," become =3D and =2C.
+func saslName(s string) string {
+	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
+}
+
+// mailResource is the resource of the account's mail servers (IMAP, POP,
+// SMTP): Microsoft issues tokens for one resource at a time, and a Graph
+// token is refused by the mail servers.
+func (r *record) mailResource() (string, error) {
+	if r.Family != FamilyMicrosoft {
+		return defaultResource, nil
+	}
+	res := r.Resource
+	if res == "" || res == r.Graph {
+		res = cloudByGraph(r.Graph).Outlook
+	}
+	for _, sc := range r.Requested {
+		if scopeResource(sc, r.Graph) == res {
+			return res, nil
+		}
+	}
+	return "", &ReconnectError{Account: r.ID, Code: "scope_not_granted",
+		Reason: "it was connected without permission to use the mail servers (IMAP, SMTP); connect again adding --scope " +
+			res + "/IMAP.AccessAsUser.All --scope " + res + "/SMTP.Send"}
+}
+
+// cloudByGraph finds a Microsoft account's cloud by its Graph resource,
+// which the index keeps; unknown means the global cloud.
+func cloudByGraph(graph string) microsoftCloud {
+	for _, name := range microsoftCloudNames {
+		if c := microsoftClouds[name]; c.Graph == graph {
+			return c
+		}
+	}
+	return microsoftClouds["global"]
+}
+
+// microsoftCloudNames are microsoftClouds' keys in a fixed order.
+var microsoftCloudNames = []string{"global", "usgov", "usgov-dod", "china"}

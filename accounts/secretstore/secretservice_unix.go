@@ -1,0 +1,491 @@
+//go:build linux || freebsd || netbsd || openbsd || dragonfly
+
+package secretstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// secretService is a Secret Service client that keeps one private D-Bus
+// connection and one session for the life of the process, and pipelines
+// the calls of each operation: a read is two round trips (find the item and
+// check the collection's Locked property together, then GetSecret), a write
+// of an existing item two round trips and one SetSecret. go-keyring spends
+// seven round trips on a read (a new session each time, a collection check,
+// an Unlock call, ...) and creates items again on every write, which costs
+// gnome-keyring two saves of the keyring file instead of one.
+//
+// Items are exactly go-keyring's, so both read each other's and
+// `secret-tool lookup service SERVICE username KEY` reads ours: attributes
+// service and username, the label "Password for 'KEY' on 'SERVICE'", in the
+// collection "login" when the Secret Service has one, else in the default
+// collection, as text/plain in a "plain" session.
+//
+// It never blocks on a prompt for longer than the call's context: a locked
+// collection is unlocked through the Secret Service's prompt (which a
+// desktop shows as a password dialog, and which is dismissed at once where
+// no prompter can run), and when the context ends first the prompt is
+// dismissed and the call fails with ErrLocked.
+//
+// Calls whose caller gave up stay tracked until their reply arrives, so that
+// settle can tell when everything sent has been done by the keychain. All
+// calls go out on one connection, in order, and the Secret Service handles
+// a connection's calls in order, so a late write can never land after a
+// newer one from this process.
+type secretService struct {
+	mu         sync.Mutex
+	conn       *dbus.Conn
+	session    dbus.ObjectPath
+	collection dbus.ObjectPath
+	// pending are calls whose caller stopped waiting before their reply.
+	pending []*dbus.Call
+	// found caches, for the current Keyring job only (see beginJob), the
+	// item of each username looked up: "" when there is none. Items can
+	// change between jobs (other programs write the keychain too), never
+	// within one in a way that matters: a write that finds its item gone
+	// creates it.
+	found map[string]dbus.ObjectPath
+}
+
+// beginJob and endJob bracket one Keyring operation, whose lookups may
+// then be shared (a write reads the head, then replaces it).
+func (s *secretService) beginJob() {
+	s.mu.Lock()
+	s.found = map[string]dbus.ObjectPath{}
+	s.mu.Unlock()
+}
+
+func (s *secretService) endJob() {
+	s.mu.Lock()
+	s.found = nil
+	s.mu.Unlock()
+}
+
+const (
+	secretsPath        = dbus.ObjectPath("/org/freedesktop/secrets")
+	loginCollection    = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
+	defaultCollection  = dbus.ObjectPath("/org/freedesktop/secrets/aliases/default")
+	serviceIface       = "org.freedesktop.Secret.Service"
+	itemIface          = "org.freedesktop.Secret.Item"
+	promptIface        = "org.freedesktop.Secret.Prompt"
+	propertiesGet      = "org.freedesktop.DBus.Properties.Get"
+	secretContentType  = "text/plain; charset=utf8"
+	errIsLocked        = "org.freedesktop.Secret.Error.IsLocked"
+	errNoSuchObject    = "org.freedesktop.Secret.Error.NoSuchObject"
+	errDBusUnknownObj  = "org.freedesktop.DBus.Error.UnknownObject"
+	errDBusUnknownMeth = "org.freedesktop.DBus.Error.UnknownMethod"
+)
+
+// ssSecret is the Secret Service's Secret struct, (oayays).
+type ssSecret struct {
+	Session     dbus.ObjectPath
+	Parameters  []byte
+	Value       []byte
+	ContentType string
+}
+
+func (s *secretService) Get(ctx context.Context, service, user string) (string, error) {
+	var v string
+	err := s.retry(ctx, func() error {
+		item, err := s.find(ctx, service, user)
+		if err != nil {
+			return err
+		}
+		var sec ssSecret
+		call := s.conn.Object(secretsName, item).Go(itemIface+".GetSecret", 0, nil, s.session)
+		if err := s.await(ctx, call); err != nil {
+			return err
+		}
+		if err := call.Store(&sec); err != nil {
+			return err
+		}
+		v = string(sec.Value)
+		clear(sec.Value)
+		return nil
+	})
+	return v, err
+}
+
+func (s *secretService) Set(ctx context.Context, service, user, secret string) error {
+	return s.retry(ctx, func() error {
+		item, err := s.find(ctx, service, user)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secret), ContentType: secretContentType}
+		if err == nil {
+			// The item exists: replace its secret only, one save of the
+			// keyring file, where CreateItem(replace) costs gnome-keyring
+			// two.
+			call := s.conn.Object(secretsName, item).Go(itemIface+".SetSecret", 0, nil, sec)
+			err := s.await(ctx, call)
+			if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
+				return err
+			}
+			// Deleted since we found it: create it.
+		}
+		props := map[string]dbus.Variant{
+			itemIface + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
+			itemIface + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+		}
+		call := s.conn.Object(secretsName, s.collection).Go(collectionIface+".CreateItem", 0, nil, props, sec, true)
+		if err := s.await(ctx, call); err != nil {
+			return err
+		}
+		var created, prompt dbus.ObjectPath
+		if err := call.Store(&created, &prompt); err != nil {
+			return err
+		}
+		if err := s.prompt(ctx, prompt); err != nil {
+			return err
+		}
+		if s.found != nil && created != "/" {
+			s.found[user] = created
+		}
+		return nil
+	})
+}
+
+func (s *secretService) Delete(ctx context.Context, service, user string) error {
+	return s.retry(ctx, func() error {
+		item, err := s.find(ctx, service, user)
+		if err != nil {
+			return err
+		}
+		call := s.conn.Object(secretsName, item).Go(itemIface+".Delete", 0, nil)
+		if err := s.await(ctx, call); err != nil {
+			return err
+		}
+		var prompt dbus.ObjectPath
+		if err := call.Store(&prompt); err != nil {
+			return err
+		}
+		if s.found != nil {
+			delete(s.found, user)
+		}
+		return s.prompt(ctx, prompt)
+	})
+}
+
+// retry runs op once, and once more on a fresh connection and session if
+// it failed in a way a restarted Secret Service or bus explains. Operations
+// are idempotent: a retried write writes the same value.
+func (s *secretService) retry(ctx context.Context, op func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := op()
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case isDBusError(err, errIsLocked) && s.collection != "":
+		// An item locked on its own (the collection was not).
+		if err := s.unlock(ctx, s.collection); err != nil {
+			return err
+		}
+	case s.stale(err):
+		s.reset()
+	default:
+		return err
+	}
+	if err := op(); isDBusError(err, errIsLocked) {
+		return errLockedNow
+	} else {
+		return err
+	}
+}
+
+// stale reports errors after which the connection, session or collection
+// we hold may be what is wrong.
+func (s *secretService) stale(err error) bool {
+	return errors.Is(err, dbus.ErrClosed) ||
+		isDBusError(err, "org.freedesktop.Secret.Error.NoSession", errDBusUnknownObj, errDBusUnknownMeth,
+			"org.freedesktop.DBus.Error.Disconnected")
+}
+
+func (s *secretService) reset() {
+	if s.conn != nil {
+		s.conn.Close() // completes every pending call with ErrClosed
+	}
+	s.conn, s.session, s.collection, s.pending = nil, "", "", nil
+	if s.found != nil {
+		clear(s.found)
+	}
+}
+
+// prefetch looks up several usernames in one round trip, for the rest of
+// the current job.
+func (s *secretService) prefetch(ctx context.Context, service string, users ...string) error {
+	return s.retry(ctx, func() error {
+		_, err := s.lookup(ctx, service, users...)
+		return err
+	})
+}
+
+// find returns the item of (service, user), or ErrNotFound.
+func (s *secretService) find(ctx context.Context, service, user string) (dbus.ObjectPath, error) {
+	if p, ok := s.found[user]; ok {
+		if p == "" {
+			return "", ErrNotFound
+		}
+		return p, nil
+	}
+	items, err := s.lookup(ctx, service, user)
+	if err != nil {
+		return "", err
+	}
+	if items[0] == "" {
+		return "", ErrNotFound
+	}
+	return items[0], nil
+}
+
+// lookup returns the items of users ("" for none), in one round trip once
+// there are a connection, a session and a collection, unlocking the
+// collection first if it is locked.
+func (s *secretService) lookup(ctx context.Context, service string, users ...string) ([]dbus.ObjectPath, error) {
+	if err := s.connect(ctx); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		var calls []*dbus.Call
+		var openCall, collectionsCall *dbus.Call
+		if s.session == "" {
+			openCall = s.conn.Object(secretsName, secretsPath).Go(serviceIface+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
+			calls = append(calls, openCall)
+		}
+		coll := s.collection
+		if coll == "" {
+			// Like go-keyring: "login" when the service lists it, else
+			// the default alias. Ask, and meanwhile search "login".
+			collectionsCall = s.conn.Object(secretsName, secretsPath).Go(propertiesGet, 0, nil, serviceIface, "Collections")
+			calls = append(calls, collectionsCall)
+			coll = loginCollection
+		}
+		obj := s.conn.Object(secretsName, coll)
+		lockedCall := obj.Go(propertiesGet, 0, nil, collectionIface, "Locked")
+		calls = append(calls, lockedCall)
+		searches := make([]*dbus.Call, len(users))
+		for i, u := range users {
+			searches[i] = obj.Go(collectionIface+".SearchItems", 0, nil, map[string]string{"username": u, "service": service})
+		}
+		calls = append(calls, searches...)
+		if err := s.await(ctx, calls...); ctx.Err() != nil {
+			return nil, err
+		}
+		if openCall != nil {
+			var ignored dbus.Variant
+			if err := openCall.Store(&ignored, &s.session); err != nil {
+				return nil, err
+			}
+		}
+		if collectionsCall != nil {
+			var all []dbus.ObjectPath
+			if err := collectionsCall.Store(&all); err != nil {
+				return nil, err
+			}
+			s.collection = defaultCollection
+			if slices.Contains(all, loginCollection) {
+				s.collection = loginCollection
+			}
+			if s.collection != coll {
+				continue // search the default collection instead
+			}
+		}
+		var locked bool
+		if err := lockedCall.Store(&locked); err != nil {
+			return nil, err
+		}
+		if locked {
+			if attempt > 1 {
+				return nil, errLockedNow
+			}
+			if err := s.unlock(ctx, s.collection); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out := make([]dbus.ObjectPath, len(users))
+		for i, c := range searches {
+			var items []dbus.ObjectPath
+			if err := c.Store(&items); err != nil {
+				return nil, err
+			}
+			if len(items) > 0 {
+				out[i] = items[0]
+			}
+			if s.found != nil {
+				s.found[users[i]] = out[i]
+			}
+		}
+		return out, nil
+	}
+}
+
+// connect opens the private connection, never autolaunching a bus.
+func (s *secretService) connect(ctx context.Context) error {
+	if s.conn != nil {
+		return nil
+	}
+	var addrs []string
+	for _, a := range strings.Split(os.Getenv("DBUS_SESSION_BUS_ADDRESS"), ";") {
+		if a != "" && !strings.HasPrefix(a, "autolaunch:") {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) == 0 {
+		return unavailable(noSessionBus)
+	}
+	type result struct {
+		conn *dbus.Conn
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := dbus.Connect(strings.Join(addrs, ";"))
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return r.err
+		}
+		s.conn = r.conn
+		return nil
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return ctx.Err()
+	}
+}
+
+// await waits for calls, in order, until ctx ends; calls still running then
+// are kept in pending. It returns the first call error.
+func (s *secretService) await(ctx context.Context, calls ...*dbus.Call) error {
+	var first error
+	for i, c := range calls {
+		select {
+		case <-c.Done:
+			if c.Err != nil && first == nil {
+				first = c.Err
+			}
+		case <-ctx.Done():
+			s.keepPending(calls[i:])
+			return ctx.Err()
+		}
+	}
+	return first
+}
+
+func (s *secretService) keepPending(calls []*dbus.Call) {
+	s.pending = slices.DeleteFunc(s.pending, func(c *dbus.Call) bool {
+		select {
+		case <-c.Done:
+			return true
+		default:
+			return false
+		}
+	})
+	s.pending = append(s.pending, calls...)
+}
+
+// settle waits until every call sent so far, including those whose caller
+// gave up, has been answered, or until ctx ends.
+func (s *secretService) settle(ctx context.Context) error {
+	s.mu.Lock()
+	pending := slices.Clone(s.pending)
+	s.mu.Unlock()
+	for _, c := range pending {
+		select {
+		case <-c.Done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// unlock asks the Secret Service to unlock path, through its prompt if it
+// needs one, for at most as long as ctx allows.
+func (s *secretService) unlock(ctx context.Context, path dbus.ObjectPath) error {
+	call := s.conn.Object(secretsName, secretsPath).Go(serviceIface+".Unlock", 0, nil, []dbus.ObjectPath{path})
+	if err := s.await(ctx, call); err != nil {
+		return err
+	}
+	var unlocked []dbus.ObjectPath
+	var prompt dbus.ObjectPath
+	if err := call.Store(&unlocked, &prompt); err != nil {
+		return err
+	}
+	if len(unlocked) > 0 {
+		return nil
+	}
+	if prompt == "/" || prompt == "" {
+		return errLockedNow
+	}
+	return s.prompt(ctx, prompt)
+}
+
+// prompt runs a Secret Service prompt ("/" means none) and waits for its
+// Completed signal until ctx ends, then dismisses it. A dismissed or
+// abandoned prompt is ErrLocked: prompts only ask to unlock.
+func (s *secretService) prompt(ctx context.Context, prompt dbus.ObjectPath) error {
+	if prompt == "/" || prompt == "" {
+		return nil
+	}
+	match := []dbus.MatchOption{dbus.WithMatchObjectPath(prompt), dbus.WithMatchInterface(promptIface), dbus.WithMatchMember("Completed")}
+	if err := s.conn.AddMatchSignalContext(ctx, match...); err != nil {
+		return err
+	}
+	defer s.conn.RemoveMatchSignal(match...)
+	signals := make(chan *dbus.Signal, 4)
+	s.conn.Signal(signals)
+	defer s.conn.RemoveSignal(signals)
+	obj := s.conn.Object(secretsName, prompt)
+	if err := s.await(ctx, obj.Go(promptIface+".Prompt", 0, nil, "")); err != nil {
+		if ctx.Err() != nil {
+			obj.Go(promptIface+".Dismiss", dbus.FlagNoReplyExpected, nil)
+			return errLockedNow
+		}
+		return err
+	}
+	for {
+		select {
+		case sig := <-signals:
+			if sig.Path != prompt || sig.Name != promptIface+".Completed" {
+				continue
+			}
+			if len(sig.Body) > 0 {
+				if dismissed, _ := sig.Body[0].(bool); dismissed {
+					return errLockedNow
+				}
+			}
+			return nil
+		case <-ctx.Done():
+			obj.Go(promptIface+".Dismiss", dbus.FlagNoReplyExpected, nil)
+			return errLockedNow
+		}
+	}
+}
+
+func isDBusError(err error, names ...string) bool {
+	var de dbus.Error
+	var dep *dbus.Error
+	switch {
+	case errors.As(err, &de):
+		return slices.Contains(names, de.Name)
+	case errors.As(err, &dep):
+		return slices.Contains(names, dep.Name)
+	}
+	return false
+}
