@@ -188,7 +188,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
-	defer lock.unlock()
+	defer s.unlockAccount(lock)
 	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
 		return Account{}, err
 	}

@@ -34,6 +34,40 @@ type SecretStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
+// pendingWaiter is a SecretStore that can wait until every call made so far
+// has been carried out, including calls whose callers gave up at their
+// deadline (secretstore.Keyring.Wait).
+type pendingWaiter interface {
+	Wait(ctx context.Context) error
+}
+
+// unlockAccount releases an account's lock once the keychain has carried
+// out every call made so far. A write that timed out for its caller may
+// still land later; released early, the lock would let another process
+// write newer tokens that the late write then overwrites. That matters in
+// the long-running desktop app (a CLI's stuck calls die with it). Usually
+// the keychain is idle and the lock is released at once; otherwise it is
+// released in the background when the pending call ends, and until then
+// other processes wait for it (and give up with ErrBusy after lockWait).
+func (s *Service) unlockAccount(l *fileLock) {
+	w, ok := s.keys.(pendingWaiter)
+	if !ok {
+		l.unlock()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	err := w.Wait(ctx)
+	cancel()
+	if err == nil {
+		l.unlock()
+		return
+	}
+	go func() {
+		w.Wait(context.Background())
+		l.unlock()
+	}()
+}
+
 // defaultResource is the resource key of providers with one resource.
 const defaultResource = "default"
 

@@ -69,7 +69,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err != nil {
 		return RevokeResult{}, err
 	}
-	defer lock.unlock()
+	defer s.unlockAccount(lock)
 	if ix, err = loadIndex(s.dir); err != nil {
 		return RevokeResult{}, err
 	}

@@ -235,7 +235,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err != nil {
 		return nil, err
 	}
-	defer lock.unlock()
+	defer s.unlockAccount(lock)
 
 	// Another process may have refreshed, reconnected or removed the
 	// account while we waited: look again.
@@ -457,7 +457,7 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	defer lock.unlock()
+	defer s.unlockAccount(lock)
 	// A refresh may have added a resource while we waited: look again.
 	if ix, err = loadIndex(s.dir); err != nil {
 		return Account{}, err

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-	"github.com/zalando/go-keyring"
 
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/providertest"
@@ -22,9 +21,9 @@ import (
 )
 
 // These tests drive the screens with Fyne's test driver against the real
-// core: accounts.Open over a temporary config dir, the real
-// secretstore.Keyring over go-keyring's in-memory mock, and the Microsoft
-// emulator from accounts/providertest with its stand-in browser.
+// core: accounts.Open over a temporary config dir, a hand-written in-memory
+// keychain (memKeychain), and the Microsoft emulator from
+// accounts/providertest with its stand-in browser.
 
 // fixedNow is the clock of every golden, so dates and countdowns in the
 // markup do not change from run to run.
@@ -36,8 +35,39 @@ type realCore struct {
 	Core
 	svc   *accounts.Service
 	ms    *providertest.Microsoft
-	store *secretstore.Keyring
+	store *memKeychain
 	dir   string
+}
+
+// memKeychain is an in-memory accounts.SecretStore that behaves like the
+// OS keychain as the core sees it: missing items are secretstore.ErrNotFound.
+type memKeychain struct {
+	mu    sync.Mutex
+	items map[string][]byte
+}
+
+func (m *memKeychain) Get(ctx context.Context, key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.items[key]
+	if !ok {
+		return nil, fmt.Errorf("keychain read %q: %w", key, secretstore.ErrNotFound)
+	}
+	return slices.Clone(v), nil
+}
+
+func (m *memKeychain) Set(ctx context.Context, key string, secret []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[key] = slices.Clone(secret)
+	return nil
+}
+
+func (m *memKeychain) Delete(ctx context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.items, key)
+	return nil
 }
 
 // newRealCore connects nothing yet; config.toml holds the emulator's
@@ -45,9 +75,6 @@ type realCore struct {
 // browser opens sign-in URLs (nil: providertest's stand-in browser).
 func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(string) error) *realCore {
 	t.Helper()
-	keyring.MockInit()
-	// secretstore only checks that a session bus address exists; the mock never dials it.
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/latchkey-test-bus")
 	rt := t.TempDir()
 	os.Chmod(rt, 0o700)
 	t.Setenv("XDG_RUNTIME_DIR", rt)
@@ -60,7 +87,7 @@ func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(
 	if browser == nil {
 		browser = providertest.Browser(t)
 	}
-	store := secretstore.New(accounts.KeychainService, 10*time.Second)
+	store := &memKeychain{items: map[string][]byte{}}
 	svc, err := accounts.Open(accounts.Options{ConfigDir: dir, Keychain: store, OpenBrowser: browser})
 	if err != nil {
 		t.Fatal(err)
