@@ -214,6 +214,7 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		widget.NewFormItem("Connected", widget.NewLabel(when(a.ConnectedAt, now))),
 		widget.NewFormItem("Last renewed", widget.NewLabel(when(a.LastRefresh, now))),
 		widget.NewFormItem("Access token", widget.NewLabel(expiry(a.AccessExpiry, now))),
+		widget.NewFormItem("Last used", widget.NewLabel(lastUse(d, now))),
 	))
 
 	connected := a.Status == accounts.StatusConnected
@@ -359,6 +360,19 @@ func when(t, now time.Time) string {
 		return "never"
 	}
 	return ago(now.Sub(t)) + " (" + t.Local().Format("2 Jan 2006 15:04") + ")"
+}
+
+// lastUse says which program last got a token and when: "by msmtp, 3
+// minutes ago".
+func lastUse(d Details, now time.Time) string {
+	if d.LastUsed.IsZero() {
+		return "not yet by any program"
+	}
+	by := ""
+	if d.LastUsedBy != "" {
+		by = "by " + d.LastUsedBy + ", "
+	}
+	return by + ago(now.Sub(d.LastUsed))
 }
 
 // expiry is when an access token expires, for people.

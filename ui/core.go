@@ -123,6 +123,11 @@ type Details struct {
 	// PermissionsPage is where the person sees and removes Latchkey's
 	// access at the provider.
 	PermissionsPage string
+	// LastUsed is when a program last got a token of the account through
+	// Latchkey (zero if never, as far as the access log goes back), and
+	// LastUsedBy that program's name ("msmtp"), "" if unknown.
+	LastUsed   time.Time
+	LastUsedBy string
 }
 
 // RevokeOutcome is what Revoke did, in plain words.
@@ -263,6 +268,11 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 	}
 	for _, sc := range det.Missing {
 		d.NotGranted = append(d.NotGranted, scopeView(sc))
+	}
+	if uses, err := c.svc.LastUse(ctx); err == nil {
+		if u, ok := uses[det.ID]; ok {
+			d.LastUsed, d.LastUsedBy = u.Time, u.Program
+		}
 	}
 	for _, c := range det.Lost {
 		info, _ := accounts.CapabilityByName(string(c))

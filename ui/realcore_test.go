@@ -78,6 +78,8 @@ func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(
 	rt := t.TempDir()
 	os.Chmod(rt, 0o700)
 	t.Setenv("XDG_RUNTIME_DIR", rt)
+	// The access log goes to a temporary dir too, never the real home.
+	t.Setenv("LATCHKEY_STATE_DIR", t.TempDir())
 	m := providertest.NewMicrosoft(t, opts)
 	dir := t.TempDir()
 	cfg := fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", m.ClientID, m.URL)
@@ -305,13 +307,24 @@ func TestDetailPaneAndRevoke(t *testing.T) {
 	w := s.window
 	w.win.Resize(fyne.NewSize(860, 640))
 
+	// msmtp gets a token: the pane says who used the account last.
+	if _, err := core.svc.TokenFor(context.Background(), "alice@contoso.test", accounts.TokenRequest{Requester: &accounts.Requester{Program: "msmtp"}}); err != nil {
+		t.Fatal(err)
+	}
+	<-s.Reload()
 	list, _ := core.List(context.Background())
 	a := withFixedTimes(list[0])
 	s.state.Accounts = []accounts.Account{a}
+	d := s.state.Details[a.ID]
+	if d.LastUsedBy != "msmtp" || d.LastUsed.IsZero() {
+		t.Errorf("last use = %q at %v, want msmtp", d.LastUsedBy, d.LastUsed)
+	}
+	d.LastUsed = fixedNow.Add(-3 * time.Minute)
+	s.state.Details[a.ID] = d
 	s.apply()
 	text := visibleText(w.detail)
 	for _, want := range []string{"alice@contoso.test", "Alice Tester · Microsoft · connected", "What programs may do",
-		"Read your mail", "Send mail", "Connected", "26 hours ago", "Last renewed", "12 minutes ago", "valid for 47 minutes",
+		"Read your mail", "Send mail", "Connected", "26 hours ago", "Last used", "by msmtp, 3 minutes ago", "Last renewed", "12 minutes ago", "valid for 47 minutes",
 		"Add permissions", "Reconnect", "Revoke access…", "Remove from this computer", "Open the provider's permissions page", "Copy access token"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("detail pane shows %q; want %q", text, want)

@@ -139,10 +139,16 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	if _, err := core2.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail", "read-calendar"}, Timeout: 30 * time.Second}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// msmtp used Alice's account a few minutes ago.
+	core2.svc.TokenFor(context.Background(), "alice@contoso.com", accounts.TokenRequest{Requester: &accounts.Requester{Program: "msmtp"}})
 	<-s.Reload()
 	fix := func() {
-		for i := range s.state.Accounts {
-			s.state.Accounts[i] = withFixedTimes(s.state.Accounts[i])
+		for i, a := range s.state.Accounts {
+			s.state.Accounts[i] = withFixedTimes(a)
+			if d, ok := s.state.Details[a.ID]; ok && !d.LastUsed.IsZero() {
+				d.LastUsed = fixedNow.Add(-3 * time.Minute)
+				s.state.Details[a.ID] = d
+			}
 		}
 		s.apply()
 	}
