@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -54,6 +55,11 @@ type accountsWindow struct {
 	notice string
 	// now is the clock for "3 minutes ago" (tests fix it).
 	now func() time.Time
+	// shortcuts are the Ctrl (Cmd) shortcuts by key, as bound (tests call
+	// them: Fyne's test canvas does not deliver shortcuts).
+	shortcuts map[fyne.KeyName]func()
+	// dialog is the dialog on screen, nil if none.
+	dialog dialog.Dialog
 	// buttons of the detail pane on screen, by label, for tests.
 	buttons map[string]*widget.Button
 }
@@ -299,7 +305,7 @@ func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke f
 			}
 		}, w.win)
 	d.SetConfirmImportance(widget.DangerImportance)
-	d.Show()
+	w.showDialog(d)
 	return d
 }
 
@@ -315,7 +321,7 @@ func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialo
 			}
 		}, w.win)
 	d.SetConfirmImportance(widget.DangerImportance)
-	d.Show()
+	w.showDialog(d)
 	return d
 }
 
@@ -331,19 +337,52 @@ func (w *accountsWindow) confirmCopyToken(a accounts.Account, copyIt func()) *di
 			}
 		}, w.win)
 	d.SetConfirmImportance(widget.WarningImportance)
-	d.Show()
+	w.showDialog(d)
 	return d
 }
 
+// showDialog shows d and remembers it, so Escape dismisses it rather than
+// hiding the window under it.
+func (w *accountsWindow) showDialog(d dialog.Dialog) {
+	w.dialog = d
+	d.SetOnClosed(func() {
+		if w.dialog == d {
+			w.dialog = nil
+		}
+	})
+	d.Show()
+}
+
 // hideOnCloseAndEscape makes the close button and Escape hide the window
-// instead of closing it: the app lives in the tray.
+// instead of closing it: the app lives in the tray. Escape first dismisses
+// an open dialog.
 func (w *accountsWindow) hideOnCloseAndEscape() {
 	w.win.SetCloseIntercept(func() { w.hide() })
 	w.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
-		if ev.Name == fyne.KeyEscape {
-			w.hide()
+		if ev.Name != fyne.KeyEscape {
+			return
 		}
+		if w.dialog != nil {
+			w.dialog.Dismiss()
+			return
+		}
+		w.hide()
 	})
+}
+
+// addShortcuts binds the window's keyboard shortcuts (Ctrl, or Cmd on
+// macOS): N connects an account, R refreshes, W hides the window, Q quits.
+func (w *accountsWindow) addShortcuts(connect, refresh, quit func()) {
+	w.shortcuts = map[fyne.KeyName]func(){}
+	bind := func(key fyne.KeyName, run func()) {
+		w.shortcuts[key] = run
+		w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault},
+			func(fyne.Shortcut) { run() })
+	}
+	bind(fyne.KeyN, connect)
+	bind(fyne.KeyR, refresh)
+	bind(fyne.KeyW, func() { w.hide() })
+	bind(fyne.KeyQ, quit)
 }
 
 func setVisible(o fyne.CanvasObject, visible bool) {

@@ -172,3 +172,40 @@ func TestAccountRowLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyboard(t *testing.T) {
+	s, _, lister := newTestShell(t, []accounts.Account{alice}, nil)
+	hidden := 0
+	s.window.hide = func() { hidden++ }
+	c := s.window.win.Canvas()
+
+	// Escape dismisses an open dialog first, then hides the window.
+	test.Tap(s.window.buttons["Revoke access…"])
+	if s.window.dialog == nil {
+		t.Fatal("no revoke confirmation")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.window.dialog != nil || hidden != 0 {
+		t.Fatalf("after Escape: dialog %v, window hidden %d times; want the dialog gone and the window kept", s.window.dialog, hidden)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if hidden != 1 {
+		t.Errorf("second Escape hid the window %d times, want 1", hidden)
+	}
+
+	s.window.shortcuts[fyne.KeyW]()
+	if hidden != 2 {
+		t.Errorf("Ctrl+W hid the window %d times in all, want 2", hidden)
+	}
+	s.window.shortcuts[fyne.KeyR]()
+	<-s.lastLoad
+	if lister.calls != 2 {
+		t.Errorf("Ctrl+R: %d loads, want 2", lister.calls)
+	}
+	s.window.shortcuts[fyne.KeyN]()
+	if s.wizard.step != stepProvider {
+		t.Errorf("Ctrl+N: wizard at step %d", s.wizard.step)
+	}
+	// Escape in the wizard closes it and cancels nothing that is not running.
+	s.wizard.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+}

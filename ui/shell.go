@@ -107,6 +107,7 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		s.Reload()
 	}, s.Show)
 	s.wizard.onSigningIn = s.applyTray
+	s.window.addShortcuts(s.Connect, func() { s.Reload() }, a.Quit)
 	if host != nil {
 		s.tray = newTray(host)
 		s.window.hideOnCloseAndEscape()

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -116,6 +117,8 @@ func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onMana
 	w.win.SetContent(container.NewBorder(header, w.footer, nil, nil, w.body))
 	w.win.Resize(fyne.NewSize(620, 560))
 	w.win.SetCloseIntercept(w.dismiss)
+	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyW, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.dismiss() })
 	w.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		switch ev.Name {
 		case fyne.KeyEscape:
@@ -214,6 +217,10 @@ func (w *wizard) show(step int) {
 	w.body.Refresh()
 	// The buttons' labels changed: lay the footer out again.
 	w.footer.Refresh()
+	if step == stepRegistration && w.clientID.Text == "" {
+		// Type at once into the field most people fill in.
+		w.win.Canvas().Focus(w.clientID)
+	}
 }
 
 func (w *wizard) goBack() {
