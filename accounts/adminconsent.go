@@ -114,6 +114,24 @@ func withAdminConsent(err, cause error, family Family, account, endpoint, tenant
 	return &AdminConsentError{Account: account, Code: code, URL: AdminConsentURL(authority, tenant, clientID), Err: err}
 }
 
+// adminConsentURL is the account's admin-consent link when its status
+// says an administrator's approval is what it lacks, else "".
+func (r *record) adminConsentURL() string {
+	if r.Family != FamilyMicrosoft || r.TenantID == microsoftConsumerTenant || r.Status != StatusNeedsReconnect {
+		return ""
+	}
+	for _, c := range adminConsentCodes {
+		if r.StatusReason == microsoftReasons[c] {
+			authority, tenant := authorityOf(r.TokenURL)
+			if r.TenantID != "" {
+				tenant = r.TenantID
+			}
+			return AdminConsentURL(authority, tenant, r.ClientID)
+		}
+	}
+	return ""
+}
+
 // AdminConsentLink returns the admin-consent link of a connected Microsoft
 // account: what its person sends to their IT department so an
 // administrator approves Latchkey for the organization. It is an ErrUsage

@@ -14,14 +14,23 @@ type Capability string
 
 // The capabilities, least privilege first within each area.
 const (
-	CapabilityReadMail       Capability = "read-mail"
-	CapabilitySendMail       Capability = "send-mail"
-	CapabilityManageMail     Capability = "manage-mail"
-	CapabilityDrafts         Capability = "drafts"
-	CapabilityReadCalendar   Capability = "read-calendar"
+	// CapabilityReadMail reads messages without changing them.
+	CapabilityReadMail Capability = "read-mail"
+	// CapabilitySendMail sends mail as the person.
+	CapabilitySendMail Capability = "send-mail"
+	// CapabilityManageMail moves, labels, archives and deletes messages.
+	CapabilityManageMail Capability = "manage-mail"
+	// CapabilityDrafts writes and changes drafts.
+	CapabilityDrafts Capability = "drafts"
+	// CapabilityReadCalendar reads events without changing them.
+	CapabilityReadCalendar Capability = "read-calendar"
+	// CapabilityManageCalendar adds, changes and deletes events.
 	CapabilityManageCalendar Capability = "manage-calendar"
-	CapabilityFreeBusy       Capability = "free-busy"
-	CapabilityReadContacts   Capability = "read-contacts"
+	// CapabilityFreeBusy sees when the person is free or busy, not what.
+	CapabilityFreeBusy Capability = "free-busy"
+	// CapabilityReadContacts reads the address book.
+	CapabilityReadContacts Capability = "read-contacts"
+	// CapabilityManageContacts adds, changes and deletes contacts.
 	CapabilityManageContacts Capability = "manage-contacts"
 	// CapabilityMailClient is IMAP and SMTP for a mail program.
 	CapabilityMailClient Capability = "mail-client"

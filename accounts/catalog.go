@@ -124,25 +124,51 @@ func LookupScope(provider, scope string) ScopeInfo {
 
 func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 	key := catalogKey(provider, scope)
-	for i := range catalog[provider] {
-		if catalogKey(provider, catalog[provider][i].Scope) == key {
-			return &catalog[provider][i], true
+	// A microsoft account may hold Exchange scopes (IMAP on a Graph
+	// account) and an exchange account Graph ones: one family, one key space.
+	search := []string{provider}
+	switch provider {
+	case "microsoft":
+		search = append(search, "exchange")
+	case "exchange":
+		search = append(search, "microsoft")
+	}
+	for _, p := range search {
+		if e, ok := catalogIndex[p][key]; ok {
+			return e, true
 		}
 	}
 	return nil, false
 }
 
+// catalogIndex maps each provider's catalog keys to their entries.
+var catalogIndex = func() map[string]map[string]*ScopeInfo {
+	ix := map[string]map[string]*ScopeInfo{}
+	for p, rows := range catalog {
+		ix[p] = map[string]*ScopeInfo{}
+		for i := range rows {
+			ix[p][catalogKey(p, rows[i].Scope)] = &rows[i]
+		}
+	}
+	return ix
+}()
+
 // catalogKey is how a scope is compared within a provider's catalog.
 func catalogKey(provider, scope string) string {
 	switch provider {
-	case "microsoft":
-		return canonicalScope(scope, "")
-	case "exchange":
-		// The same Exchange permission is written under several hosts:
+	case "microsoft", "exchange":
+		// Graph scopes match with or without any cloud's Graph host. The
+		// same Exchange permission is written under several hosts:
 		// outlook.office.com, outlook.office365.com, national clouds and
-		// on-premises resources. The permission is the last path part.
+		// on-premises resources; it is the path after the host.
 		if u, err := url.Parse(scope); err == nil && u.Scheme != "" && u.Host != "" {
-			return strings.ToLower(strings.TrimPrefix(u.Path, "/"))
+			name := strings.ToLower(strings.TrimPrefix(u.Path, "/"))
+			for _, c := range microsoftClouds {
+				if strings.EqualFold(u.Scheme+"://"+u.Host, c.Graph) {
+					return name
+				}
+			}
+			return "exchange:" + name
 		}
 		return strings.ToLower(scope)
 	case "google":

@@ -121,6 +121,12 @@ var graphScopes = []ScopeInfo{
 	// Online meetings and presence
 	ms(resGraph, "OnlineMeetings.Read", AccessRead, false, true, "Reads the details of your Teams meetings, such as times and join links."),
 	ms(resGraph, "OnlineMeetings.ReadWrite", AccessWrite, false, true, "Creates Teams meetings for you and reads their details.", "OnlineMeetings.Read"),
+	// Uncertain: the meeting .All scopes are not in the reference table;
+	// that an administrator must approve them is as we remember Graph's
+	// permission reference.
+	ms(resGraph, "OnlineMeetingArtifact.Read.All", AccessRead, true, true, "Reads what your Teams meetings leave behind, such as attendance reports."),
+	ms(resGraph, "OnlineMeetingRecording.Read.All", AccessRead, true, true, "Watches and downloads the recordings of Teams meetings you can open."),
+	ms(resGraph, "OnlineMeetingTranscript.Read.All", AccessRead, true, true, "Reads the written transcripts of Teams meetings you can open."),
 	ms(resGraph, "Presence.Read", AccessRead, false, true, "Sees your Teams status: available, busy, away, and your status message."),
 	ms(resGraph, "Place.Read.All", AccessRead, true, true, "Reads the meeting rooms and room lists of your organization."),
 
@@ -198,6 +204,9 @@ var googleScopes = []ScopeInfo{
 	g(resGCal, gAuth+"calendar.events.freebusy", AccessRead, SensitivitySensitive, "Sees when people on calendars you can open are free or busy."),
 	g(resGCal, gAuth+"calendar.app.created", AccessWrite, SensitivityNonSensitive, "Makes new calendars of its own and manages events only on those."),
 	g(resGCal, gAuth+"calendar.settings.readonly", AccessRead, SensitivitySensitive, "Sees your calendar settings, such as your time zone."),
+	// Uncertain: Google's class of this Admin SDK scope is not in the
+	// reference; only Workspace administrators can use it.
+	g(resGCal, gAuth+"admin.directory.resource.calendar.readonly", AccessRead, SensitivitySensitive, "Sees your organization's meeting rooms and other bookable things, for its administrators."),
 
 	// Contacts. Uncertain: the classes of contacts.other.readonly and
 	// directory.readonly are inferred (sensitive).

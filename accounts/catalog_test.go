@@ -162,6 +162,10 @@ func TestLookupScope(t *testing.T) {
 		{"exchange", "openid", "openid"},
 		{"google", "https://www.googleapis.com/auth/userinfo.email", "email"},
 		{"google", "https://mail.google.com/", "https://mail.google.com/"},
+		// One family: IMAP on a Graph account, Graph on an exchange one.
+		{"microsoft", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/IMAP.AccessAsUser.All"},
+		{"exchange", "Mail.Read", "Mail.Read"},
+		{"exchange", "https://mail.contoso.test/SMTP.Send", "https://outlook.office.com/SMTP.Send"},
 	} {
 		got := LookupScope(tc.provider, tc.scope)
 		if !got.Known || got.Scope != tc.want {
@@ -173,6 +177,8 @@ func TestLookupScope(t *testing.T) {
 		{"google", "https://www.googleapis.com/auth/youtube"},
 		{"google", "HTTPS://MAIL.GOOGLE.COM/"}, // Google's strings are exact
 		{"testidp", "Mail.Read"},
+		// Graph lists IMAP too, but mail servers refuse Graph tokens.
+		{"exchange", "https://graph.microsoft.com/IMAP.AccessAsUser.All"},
 	} {
 		got := LookupScope(tc[0], tc[1])
 		if got.Known || got.Scope != tc[1] || got.Purpose == "" || got.Access != AccessUnknown || got.Sensitivity != SensitivityUnknown {
@@ -304,11 +310,12 @@ func TestParseCapabilities(t *testing.T) {
 // reported when the issue closes and kept here so it cannot silently grow.
 var uncertainRows = map[string][]string{
 	"microsoft": {"Calendars.ReadBasic", "User.ReadWrite.All", "Contacts.Read.Shared", "Tasks.Read.Shared", "Tasks.ReadWrite.Shared",
-		"Notes.Create", "Notes.ReadWrite.All"},
+		"Notes.Create", "Notes.ReadWrite.All", "OnlineMeetingArtifact.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All"},
 	"exchange": {"https://outlook.office365.com/EWS.AccessAsUser.All", "https://outlook.office.com/EAS.AccessAsUser.All"},
 	"google": {"https://mail.google.com/", gAuth + "calendar.readonly", gAuth + "calendar.events.readonly", gAuth + "calendar.events.owned",
 		gAuth + "calendar.calendarlist.readonly", gAuth + "calendar.freebusy", gAuth + "calendar.events.freebusy",
-		gAuth + "calendar.app.created", gAuth + "calendar.settings.readonly", gAuth + "contacts.other.readonly", gAuth + "directory.readonly"},
+		gAuth + "calendar.app.created", gAuth + "calendar.settings.readonly", gAuth + "contacts.other.readonly", gAuth + "directory.readonly",
+		gAuth + "admin.directory.resource.calendar.readonly"},
 }
 
 func TestCatalogUncertainRows(t *testing.T) {

@@ -1,9 +1,9 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -41,18 +41,9 @@ func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
 	}
 	switch r.Family {
 	case FamilyMicrosoft:
-		// TokenURL is AUTHORITY/TENANT/oauth2/v2.0/token.
-		if u, err := url.Parse(r.TokenURL); err == nil {
-			parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-			if len(parts) >= 4 {
-				if set.Tenant == "" {
-					set.Tenant = parts[len(parts)-4]
-				}
-				if set.Authority == "" {
-					u.Path = "/" + strings.Join(parts[:len(parts)-4], "/")
-					set.Authority = strings.TrimRight(u.String(), "/")
-				}
-			}
+		if authority, tenant := authorityOf(r.TokenURL); authority != "" {
+			set.Tenant = cmp.Or(set.Tenant, tenant)
+			set.Authority = cmp.Or(set.Authority, authority)
 		}
 		if set.Cloud == "" {
 			for name, c := range microsoftClouds {
@@ -179,7 +170,7 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 		page := r.permissionsPage()
 		out := ReduceResult{Page: page}
 		if !req.NoBrowser {
-			out.PageOpened = s.openBrowser(page) == nil
+			out.PageOpened = s.openPage(page)
 		}
 		out.Explanation = "Microsoft lets you take back an app's permissions only all at once, on " + page + ". " +
 			"Remove Latchkey there, then connect again asking only for what you want to keep: " +

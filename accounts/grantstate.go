@@ -21,13 +21,14 @@ func (r *record) updateGrantState() {
 			// offline_access did. Outlook tokens never list them.
 			continue
 		}
-		res := scopeResource(sc, r.Graph)
-		if _, seen := r.Tokens[r.resourceKey(res)]; !seen {
-			r.Unconfirmed = append(r.Unconfirmed, sc)
-			continue
+		if len(notGranted([]string{sc}, r.Scopes, r.Graph)) == 0 {
+			continue // granted, by this resource's latest token or earlier
 		}
-		if len(notGranted([]string{sc}, r.Scopes, r.Graph)) > 0 {
+		res := scopeResource(sc, r.Graph)
+		if _, seen := r.Tokens[r.resourceKey(res)]; seen {
 			r.NotGranted = append(r.NotGranted, sc)
+		} else {
+			r.Unconfirmed = append(r.Unconfirmed, sc)
 		}
 	}
 }

@@ -42,6 +42,10 @@ type AccountDetail struct {
 	// PermissionsPage is where the person sees and removes Latchkey's
 	// access at the provider ("" if unknown).
 	PermissionsPage string `json:"permissions_page,omitempty"`
+	// AdminConsentURL, for a Microsoft work or school account that needs
+	// reconnecting because its organization wants an administrator to
+	// approve Latchkey, is the link to send to the IT department.
+	AdminConsentURL string `json:"admin_consent_url,omitempty"`
 }
 
 // Detail returns the account a person named, with its permissions
@@ -61,7 +65,7 @@ func (s *Service) Detail(ctx context.Context, name string) (AccountDetail, error
 func (r *record) detail() AccountDetail {
 	a := r.view()
 	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []ScopeInfo{}, Lost: []Capability{},
-		PermissionsPage: r.permissionsPage()}
+		PermissionsPage: r.permissionsPage(), AdminConsentURL: r.adminConsentURL()}
 	p := a.Provider
 	used := map[string]bool{}
 	for _, c := range CapabilitiesGiven(p, a.Scopes) {
@@ -176,6 +180,8 @@ func AdminConsentURL(authority, tenant, clientID string) string {
 
 // RevokeResult says what Revoke did, in facts and in plain words.
 type RevokeResult struct {
+	// Account is the account as it was when the revoke was asked for;
+	// after a failure, as it is now: on hold, with status revoking.
 	Account Account `json:"account"`
 	// RevokedAtProvider: the provider confirmed the grant is gone (or was
 	// already gone: AlreadyRevoked).
@@ -197,6 +203,7 @@ type RevokeResult struct {
 	ToDo string `json:"todo,omitempty"`
 
 	stillAccepted bool // the provider accepted the old refresh token after revoking
+	noToken       bool // no refresh token was left to revoke or confirm with
 }
 
 // RevokeOptions tune Revoke.

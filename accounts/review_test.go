@@ -343,7 +343,7 @@ func TestRevokeDiscardsRefreshInFlight(t *testing.T) {
 	a := connectGoogle(t, s, CapabilityReadMail)
 	expireAccess(t, store, accessKey(a.ID, defaultResource))
 	store.setCalls()
-	g.FailNext(providertest.Hang(1500 * time.Millisecond))
+	g.FailNext(providertest.Hang(3 * time.Second)) // ample time for the revoke to mark the index
 	done := make(chan error, 1)
 	go func() {
 		_, err := s.Token(context.Background(), bobID, nil)
@@ -441,6 +441,9 @@ func TestAdminConsent(t *testing.T) {
 	_, err = s.Token(context.Background(), msID, nil)
 	if !errors.As(err, &ace) || ace.Code != 65001 || ace.URL != link || !errors.Is(err, ErrNeedsReconnect) {
 		t.Errorf("Token = %v", err)
+	}
+	if d, _ := s.Detail(context.Background(), msID); d.AdminConsentURL != link {
+		t.Errorf("Detail.AdminConsentURL = %q, want %q", d.AdminConsentURL, link)
 	}
 	if got := AdminConsentURL("https://login.microsoftonline.us", "contoso.com", "abc"); got != "https://login.microsoftonline.us/contoso.com/adminconsent?client_id=abc" {
 		t.Errorf("AdminConsentURL = %s", got)
@@ -546,5 +549,55 @@ func TestRevokeNotYetEffective(t *testing.T) {
 	}
 	if len(store.keys()) != 0 {
 		t.Errorf("keys %v", store.keys())
+	}
+}
+
+// TestRevokeBrowserThatWaits: a browser command that does not return
+// (xdg-open waiting on the browser) does not hold up the revoke.
+func TestRevokeBrowserThatWaits(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	s, b := newReviewService(t, newMemStore(), microsoftConfig(m))
+	if _, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	s.openBrowser = func(u string) error { b.open(u); <-release; return nil }
+	start := time.Now()
+	res, err := s.Revoke(context.Background(), msID, RevokeOptions{})
+	if err != nil || !res.PageOpened || !res.WipedLocally {
+		t.Fatalf("Revoke = %+v, %v", res, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("revoke waited %v on the browser", d)
+	}
+}
+
+// TestRevokeWithoutRefreshToken: the saved sign-in is gone from the
+// keychain; the cached access token still revokes the grant at Google, and
+// with neither, Latchkey says it had nothing to revoke with.
+func TestRevokeWithoutRefreshToken(t *testing.T) {
+	for _, withAccess := range []bool{true, false} {
+		g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+		store := newMemStore()
+		s, _ := newReviewService(t, store, googleConfig(g))
+		a := connectGoogle(t, s, CapabilityReadMail)
+		store.Delete(context.Background(), refreshKey(a.ID))
+		if !withAccess {
+			store.Delete(context.Background(), accessKey(a.ID, defaultResource))
+		}
+		res, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.RevokedAtProvider != withAccess || res.Confirmed || !res.WipedLocally || res.ToDo == "" && !withAccess {
+			t.Errorf("withAccess=%v: %+v", withAccess, res)
+		}
+		if withAccess && g.Revokes() != 1 {
+			t.Errorf("%d revoke calls", g.Revokes())
+		}
+		if !withAccess && (g.Revokes() != 0 || !strings.Contains(res.Done, "nothing to revoke")) {
+			t.Errorf("no token: %d revoke calls, %q", g.Revokes(), res.Done)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
@@ -54,7 +55,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err != nil {
 		return RevokeResult{}, err
 	}
-	id := r.ID
+	id, before := r.ID, r.view()
 	// Marked before taking the account lock: a refresh holding the lock
 	// checks the mark before saving anything.
 	if err := s.updateIndex(ctx, func(ix *index) error {
@@ -90,10 +91,24 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err := s.wipe(ctx, r); err != nil {
 		return res, err
 	}
-	res.WipedLocally = true
-	res.Account.Status = ""
+	res.WipedLocally, res.Account = true, before
 	s.describeRevoke(r, &res, opts)
 	return res, nil
+}
+
+// checkNotRevoking fails when the account is being revoked or is gone.
+func (s *Service) checkNotRevoking(id string) error {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
+		return err
+	}
+	switch r := ix.byID(id); {
+	case r == nil:
+		return fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
+	case r.Status == StatusRevoking:
+		return &revokingError{id: id}
+	}
+	return nil
 }
 
 // revokeAtProvider revokes the saved refresh token and checks the
@@ -103,9 +118,15 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 	var reconnect *ReconnectError
 	switch {
 	case isNotFound(err) || errors.As(err, &reconnect):
-		// An earlier revoke got past the provider and crashed while
-		// wiping, or the item is gone or damaged: nothing left to revoke.
-		return nil
+		// The saved sign-in is gone or damaged. A cached access token
+		// still names the grant (Google revokes the whole grant for it).
+		t, aerr := s.readAccess(ctx, r.ID, r.resourceKey(""))
+		if aerr != nil || t == nil {
+			res.noToken = true
+			return nil
+		}
+		saved = &refreshItem{RefreshToken: t.Token}
+		res.noToken = true
 	case err != nil:
 		return err
 	}
@@ -118,7 +139,10 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 	case errors.As(err, &te) && te.Code == "invalid_token":
 		res.RevokedAtProvider, res.AlreadyRevoked = true, true
 	default:
-		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; try again)", err)
+		return providerErr("revoke Latchkey's access to "+r.ID+" (nothing was deleted; the account hands out no more tokens until revoke is run again and finishes)", err)
+	}
+	if res.noToken {
+		return nil // an access token cannot be redeemed to confirm
 	}
 	// Confirm: the old refresh token must no longer work. A network
 	// failure here leaves Confirmed false; the revoke itself stands.
@@ -153,6 +177,20 @@ func (s *Service) wipe(ctx context.Context, r *record) error {
 	return s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
 }
 
+// openPage opens a provider page in the browser and reports whether it
+// did. Some browsers make xdg-open wait until they exit: after a short
+// wait without an error, the page counts as opened.
+func (s *Service) openPage(u string) bool {
+	done := make(chan error, 1)
+	go func() { done <- s.openBrowser(u) }()
+	select {
+	case err := <-done:
+		return err == nil
+	case <-time.After(2 * time.Second):
+		return true
+	}
+}
+
 // describeRevoke fills in the page and the plain-language account of what
 // was done and what is left, and opens the page where needed.
 func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOptions) {
@@ -171,6 +209,14 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 		res.Done = "The provider says this access was already revoked. " + wiped
 	case res.RevokedAtProvider:
 		res.Done = "The provider revoked Latchkey's access. " + wiped
+	case res.noToken:
+		res.Page = r.permissionsPage()
+		res.Done = "The keychain no longer held this account's sign-in, so Latchkey had nothing to revoke at the provider with. " + wiped
+		res.ToDo = "Check that Latchkey is gone from the apps with access to your account"
+		if res.Page != "" {
+			res.ToDo += " on " + res.Page
+		}
+		res.ToDo += "."
 	default:
 		res.Page = r.permissionsPage()
 		res.Done = "This provider gives Latchkey no way to revoke its access. " + wiped
@@ -183,6 +229,8 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 	case !res.RevokedAtProvider:
 	case res.Confirmed:
 		res.Done += " Latchkey checked: the provider now refuses the old sign-in."
+	case res.noToken:
+		res.Done += " (It was revoked with the cached access token, so Latchkey could not check further.)"
 	case res.stillAccepted:
 		// Providers may take a moment to spread a revocation.
 		res.Page = r.permissionsPage()
@@ -196,6 +244,6 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 		res.Done += " Latchkey could not check that the provider refuses the old sign-in (no answer)."
 	}
 	if res.Page != "" && !opts.NoBrowser && r.Family == FamilyMicrosoft {
-		res.PageOpened = s.openBrowser(res.Page) == nil
+		res.PageOpened = s.openPage(res.Page)
 	}
 }

@@ -343,21 +343,6 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	return t, nil
 }
 
-// checkNotRevoking fails when the account is being revoked or is gone.
-func (s *Service) checkNotRevoking(id string) error {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return err
-	}
-	switch r := ix.byID(id); {
-	case r == nil:
-		return fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
-	case r.Status == StatusRevoking:
-		return &revokingError{id: id}
-	}
-	return nil
-}
-
 // refreshScopes is the scope parameter of a refresh. Microsoft needs it
 // to choose the resource; elsewhere it is sent only to narrow a token.
 func (r *record) refreshScopes(res string, scopes []string) []string {

@@ -117,7 +117,8 @@ var listCommand = command{
 Lists the connected accounts: provider, address, state and when the cached
 access token expires. With --json, prints an array of objects with id,
 provider, email, status, status_reason, scopes, requested_scopes,
-not_granted, connected_at, last_refresh and access_token_expires_at.
+not_granted, unconfirmed, capabilities, connected_at, last_refresh and
+access_token_expires_at. Status is connected, needs-reconnect or revoking.
 
 Examples:
   latchkey list

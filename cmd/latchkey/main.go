@@ -40,10 +40,17 @@ type cli struct {
 	svc            *accounts.Service
 }
 
+// commands lists every command in the order --help shows them. It is filled
+// in init because the help command reads it (a package-level initializer
+// would be an initialization cycle).
 var commands []command
 
 func init() {
-	commands = []command{connectCommand, listCommand, showCommand, tokenCommand, removeCommand, logCommand, setupCommand}
+	commands = []command{
+		connectCommand, listCommand, showCommand, tokenCommand,
+		scopesCommand, grantCommand, reduceCommand, revokeCommand, removeCommand,
+		logCommand, setupCommand,
+	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

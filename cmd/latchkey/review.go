@@ -15,12 +15,6 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 )
 
-// The review commands join the list after main.go's init, which runs
-// first (Go runs a package's files' init functions in file-name order).
-func init() {
-	commands = append(commands, scopesCommand, grantCommand, reduceCommand, revokeCommand)
-}
-
 var scopesCommand = command{
 	name:    "scopes",
 	summary: "Explain the permissions (scopes) each provider can grant",
@@ -262,6 +256,9 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 	fmt.Fprintf(w, "Connected:      %s\n", when(d.ConnectedAt))
 	fmt.Fprintf(w, "Last refreshed: %s\n", when(d.LastRefresh))
 	fmt.Fprintf(w, "Token expires:  %s\n", when(d.AccessExpiry))
+	if d.AdminConsentURL != "" {
+		fmt.Fprintf(w, "Your organization wants an administrator to approve Latchkey; send this link to your IT department:\n  %s\n", d.AdminConsentURL)
+	}
 	if d.PermissionsPage != "" {
 		fmt.Fprintf(w, "See or remove this access at the provider: %s\n", d.PermissionsPage)
 	}

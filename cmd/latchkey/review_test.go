@@ -54,7 +54,8 @@ func TestScopesGolden(t *testing.T) {
 
 // showFixture is an index with a Google account whose person unticked
 // Gmail sending, and a Microsoft account with a scope Latchkey does not
-// know and one its tenant stripped. Fixed times keep the output stable.
+// know, one its tenant stripped and one of a second resource not yet
+// confirmed. Fixed times keep the output stable.
 const showFixture = `{
   "version": 1,
   "accounts": [
@@ -74,13 +75,15 @@ const showFixture = `{
       "id": "microsoft:alice@contoso.test", "provider": "microsoft", "email": "alice@contoso.test", "name": "Alice Tester",
       "status": "needs-reconnect", "status_reason": "the saved sign-in expired because it was not used for 90 days",
       "scopes": ["openid", "profile", "email", "Mail.ReadWrite", "Mail.Send", "https://graph.microsoft.com/Sites.Read.All"],
-      "requested_scopes": ["openid", "profile", "email", "offline_access", "Mail.ReadWrite", "Mail.Send", "Contacts.Read", "https://graph.microsoft.com/Sites.Read.All"],
+      "requested_scopes": ["openid", "profile", "email", "offline_access", "Mail.ReadWrite", "Mail.Send", "Contacts.Read", "https://graph.microsoft.com/Sites.Read.All", "https://outlook.office.com/IMAP.AccessAsUser.All"],
       "not_granted": ["Contacts.Read"],
+      "unconfirmed": ["https://outlook.office.com/IMAP.AccessAsUser.All"],
       "connected_at": "2026-10-01T08:00:00Z",
       "family": "microsoft", "client_id": "ms-client", "token_url": "https://login.example.test/common/oauth2/v2.0/token",
       "issuer": "https://login.example.test/3f5e3d0a-4b1c-4f7e-9a51-2c8d6b0e7a11/v2.0", "subject": "2",
       "tenant_id": "3f5e3d0a-4b1c-4f7e-9a51-2c8d6b0e7a11",
-      "resource": "https://graph.microsoft.com", "graph": "https://graph.microsoft.com"
+      "resource": "https://graph.microsoft.com", "graph": "https://graph.microsoft.com",
+      "tokens": {"https://graph.microsoft.com": {"expires_at": "2026-10-01T09:00:00Z", "scopes": ["Mail.ReadWrite"]}}
     }
   ]
 }
@@ -97,6 +100,7 @@ func TestShowGolden(t *testing.T) {
 	golden(t, "show-google.txt", w.must("show", "bob@gmail.test"))
 	golden(t, "show-google.json", w.must("show", "bob@gmail.test", "--json"))
 	golden(t, "show-microsoft.txt", w.must("show", "microsoft:alice@contoso.test"))
+	golden(t, "show-microsoft.json", w.must("show", "microsoft:alice@contoso.test", "--json"))
 }
 
 // TestConnectAllowPartialGrant: --allow asks for the fewest scopes, says
@@ -274,6 +278,21 @@ func TestAdminConsentLink(t *testing.T) {
 	if !strings.Contains(r.stderr, link) || !strings.Contains(r.stderr, "IT department") {
 		t.Errorf("stderr = %s", r.stderr)
 	}
+
+	// Later, the organization withdraws approval: the refresh fails, and
+	// both the error and show give the link with the account's tenant.
+	w.must("connect", "microsoft", "--timeout", "60s")
+	id := "microsoft:" + ms.Email
+	ms.FailNext(providertest.InvalidGrant(90094))
+	w.expire(id, "https://graph.microsoft.com")
+	link = ms.URL + "/" + ms.TenantID + "/adminconsent?client_id=" + ms.ClientID
+	r = w.expectExit(exitNeedsReconnect, "token", id)
+	if !strings.Contains(r.stderr, link) {
+		t.Errorf("token stderr = %s", r.stderr)
+	}
+	if out := w.must("show", id); !strings.Contains(out, link) {
+		t.Errorf("show = %s", out)
+	}
 }
 
 // noItems checks that the keychain holds no item of account id at all
@@ -368,4 +387,21 @@ func TestReduceGoogle(t *testing.T) {
 		t.Errorf("after reduce: %+v", l)
 	}
 	w.expectExit(exitUsage, "reduce", "dora@gmail.test")
+}
+
+// TestReviewCommandsHelp: every review command teaches with examples and
+// refuses a wrong command line with exit code 2.
+func TestReviewCommandsHelp(t *testing.T) {
+	w := newWorld(t, "")
+	for _, c := range []string{"scopes", "grant", "reduce", "revoke"} {
+		if out := w.must(c, "--help"); !strings.Contains(out, "Examples:") {
+			t.Errorf("%s --help has no examples", c)
+		}
+	}
+	w.expectExit(exitUsage, "revoke")
+	w.expectExit(exitUsage, "grant", "a@b.test")
+	w.expectExit(exitUsage, "grant", "a@b.test", "--allow", "teleport")
+	w.expectExit(exitUnknownAccount, "grant", "nobody@b.test", "--allow", "read-mail", "--no-browser")
+	w.expectExit(exitUnknownAccount, "revoke", "nobody@b.test")
+	w.expectExit(exitUsage, "scopes", "--frobnicate")
 }
