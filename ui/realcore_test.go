@@ -481,3 +481,42 @@ func tapProvider(t *testing.T, w *wizard, title string) {
 	}
 	t.Fatalf("no provider %q in the wizard", title)
 }
+
+func TestAddPermissionsThroughWizard(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	a := connectAlice(t, core) // read-mail and send-mail
+	s, _, _ := newRealShell(t, core)
+	test.Tap(s.window.buttons["Add permissions"])
+	<-s.wizardOpened
+	w := s.wizard
+	if w.step != stepAllow || !w.addPermissions || w.reconnect.ID != a.ID {
+		t.Fatalf("Add permissions opened step %d for %q (adding: %v)", w.step, w.reconnect.ID, w.addPermissions)
+	}
+	calendar := -1
+	for i, c := range w.caps {
+		held := c.ID == "read-mail" || c.ID == "send-mail"
+		if held != (w.checks[i].Checked && w.checks[i].Disabled()) {
+			t.Errorf("%s: ticked %v, locked %v; want what the account holds ticked and locked", c.ID, w.checks[i].Checked, w.checks[i].Disabled())
+		}
+		if c.ID == "read-calendar" {
+			calendar = i
+		}
+	}
+	if !w.next.Disabled() {
+		t.Error("Next is enabled with nothing new ticked")
+	}
+	w.checks[calendar].SetChecked(true)
+	test.Tap(w.next)
+	test.Tap(w.next)
+	<-w.done
+	if w.failure != nil {
+		t.Fatalf("adding permissions failed: %v", w.failure)
+	}
+	got := w.result
+	if !slices.Contains(got.Capabilities, accounts.CapabilityReadCalendar) || !slices.Contains(got.Capabilities, accounts.CapabilityReadMail) {
+		t.Errorf("capabilities after adding = %v, want read-calendar added to what it had", got.Capabilities)
+	}
+	if !strings.Contains(visibleText(w.win.Content()), "Read your calendar") {
+		t.Errorf("result does not show the added permission: %q", visibleText(w.win.Content()))
+	}
+}

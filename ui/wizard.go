@@ -156,7 +156,7 @@ func (w *wizard) startFor(providers []ProviderInfo, a accounts.Account, caps []C
 			w.provider = p
 		}
 	}
-	w.setCapabilities(caps, a.Scopes)
+	w.setCapabilities(caps, nonNilCapabilities(a.Capabilities))
 	w.fillRegistration(reg)
 	if addPermissions {
 		w.win.SetTitle("Add permissions to " + accountAddress(a))
@@ -320,17 +320,20 @@ func (w *wizard) loadProviderSettings() {
 
 // setCapabilities makes the checkboxes: the least-privilege defaults
 // ticked, or, for an existing account, those whose scopes it holds.
-func (w *wizard) setCapabilities(caps []Capability, held []string) {
+func (w *wizard) setCapabilities(caps []Capability, held []accounts.Capability) {
 	w.caps = caps
 	w.checks = nil
 	for _, c := range caps {
 		ch := widget.NewCheck(c.Title, nil)
-		if held != nil {
-			ch.SetChecked(c.Unavailable == "" && holdsAll(held, c.Scopes))
-		} else {
+		has := slices.Contains(held, accounts.Capability(c.ID))
+		switch {
+		case held != nil:
+			ch.SetChecked(c.Unavailable == "" && has)
+		default:
 			ch.SetChecked(c.Default && c.Unavailable == "")
 		}
-		if c.Unavailable != "" {
+		if c.Unavailable != "" || (w.addPermissions && has) {
+			// Adding permissions cannot take any away: Revoke does that.
 			ch.Disable()
 		}
 		ch.OnChanged = func(bool) { w.updateAllowNext() }
@@ -338,13 +341,12 @@ func (w *wizard) setCapabilities(caps []Capability, held []string) {
 	}
 }
 
-func holdsAll(held []string, scopes []ScopeView) bool {
-	for _, s := range scopes {
-		if !slices.ContainsFunc(held, func(h string) bool { return strings.EqualFold(h, s.Scope) }) {
-			return false
-		}
+// nonNilCapabilities is caps, never nil: nil means "a new account".
+func nonNilCapabilities(caps []accounts.Capability) []accounts.Capability {
+	if caps == nil {
+		return []accounts.Capability{}
 	}
-	return len(scopes) > 0
+	return caps
 }
 
 func (w *wizard) updateAllowNext() {
@@ -364,7 +366,11 @@ func (w *wizard) allowStep() fyne.CanvasObject {
 	if w.caps == nil {
 		w.setCapabilities(w.core.Capabilities(w.provider.Name), nil)
 	}
-	box := container.NewVBox(paragraph("Tick only what your programs need. You can add more later without connecting again from scratch."))
+	intro := "Tick only what your programs need. You can add more later without connecting again from scratch."
+	if w.addPermissions {
+		intro = "Tick what to add. What " + accountAddress(w.reconnect) + " already allows stays as it is; your browser asks you to approve only the new permissions."
+	}
+	box := container.NewVBox(paragraph(intro))
 	for i, c := range w.caps {
 		rows := container.NewVBox()
 		for _, s := range c.Scopes {
@@ -416,11 +422,12 @@ func plural(n int) string {
 	return "s"
 }
 
-// chosenCapabilities are the ticked capabilities.
+// chosenCapabilities are the ticked capabilities; when adding
+// permissions, only those newly ticked.
 func (w *wizard) chosenCapabilities() []Capability {
 	var out []Capability
 	for i, c := range w.caps {
-		if i < len(w.checks) && w.checks[i].Checked {
+		if i < len(w.checks) && w.checks[i].Checked && !w.checks[i].Disabled() {
 			out = append(out, c)
 		}
 	}
