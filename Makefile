@@ -58,6 +58,11 @@ cross:
 	done
 	@! $(GO) list -deps ./cmd/latchkey | grep -q '^fyne.io/' || { echo "cmd/latchkey must not import Fyne"; exit 1; }
 	@! $(GO) list -deps ./accounts/... | grep -q '^fyne.io/' || { echo "accounts must not import Fyne"; exit 1; }
+	@# The desktop app's OS integration: per-OS code behind build tags, no Fyne, no cgo.
+	@for t in linux/amd64 windows/amd64 darwin/arm64 freebsd/amd64; do \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./session || exit 1; \
+	done
+	@! $(GO) list -deps ./session | grep -q '^fyne.io/' || { echo "session must not import Fyne"; exit 1; }
 
 # The desktop app in a real X server, with a real keyring and tray host.
 smoke: tray

@@ -105,8 +105,17 @@ func main() {
 			fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
 			stopWatch = func() {}
 		}
+		// Timers stand still while the computer sleeps: look again on wake.
+		stopResume, err := session.OnResume(func() {
+			shell.AccountsChanged()
+			sync()
+		})
+		if err != nil {
+			stopResume = func() {}
+		}
 		a.Lifecycle().SetOnStarted(func() { go sync() })
 		defer func() {
+			stopResume()
 			stopWatch()
 			renewer.Stop()
 		}()
