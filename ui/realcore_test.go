@@ -360,6 +360,9 @@ func TestCopyAccessToken(t *testing.T) {
 	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
 	connectAlice(t, core)
 	s, _, _ := newRealShell(t, core)
+	var clearAfter time.Duration
+	var clear func()
+	s.after = func(d time.Duration, f func()) { clearAfter, clear = d, f }
 	test.Tap(s.window.buttons["Copy access token"])
 	if text := visibleText(s.window.win.Canvas().Overlays().Top()); !strings.Contains(text, "clears the clipboard after 30 seconds") {
 		t.Errorf("copy warning says %q", text)
@@ -372,6 +375,23 @@ func TestCopyAccessToken(t *testing.T) {
 	}
 	if !strings.Contains(visibleText(s.window.detail), "The clipboard is cleared in 30 seconds") {
 		t.Error("no notice that the clipboard will be cleared")
+	}
+	if clearAfter != 30*time.Second || clear == nil {
+		t.Fatalf("clipboard clearing set for %s", clearAfter)
+	}
+	clear()
+	if got := s.app.Clipboard().Content(); got != "" {
+		t.Error("the token is still on the clipboard after 30 seconds")
+	}
+
+	// What the person copied since is left alone.
+	test.Tap(s.window.buttons["Copy access token"])
+	test.Tap(findButton(t, s.window.win.Canvas(), "Copy"))
+	<-s.lastAction
+	s.app.Clipboard().SetContent("a note")
+	clear()
+	if got := s.app.Clipboard().Content(); got != "a note" {
+		t.Errorf("clipboard = %q, want the person's own copy left alone", got)
 	}
 }
 

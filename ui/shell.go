@@ -61,6 +61,8 @@ type Shell struct {
 	loads int
 	// lastLoad is the channel the newest Reload returned, for tests.
 	lastLoad <-chan struct{}
+	// after runs f once after d on another goroutine (tests run it at once).
+	after func(d time.Duration, f func())
 	// wizardOpened is closed once the newest reconnect's wizard is on
 	// screen, for tests.
 	wizardOpened <-chan struct{}
@@ -89,7 +91,8 @@ func NewShell(a fyne.App, core Core, opts Options) *Shell {
 }
 
 func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
-	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}}
+	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{},
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
 		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
 		Reconnect:      func(acc accounts.Account) { s.reconnect(acc, false) },
@@ -371,7 +374,7 @@ func (s *Shell) copyToken(a accounts.Account) {
 			clip := s.app.Clipboard()
 			clip.SetContent(token)
 			s.window.setNotice("Access token copied. The clipboard is cleared in 30 seconds.")
-			time.AfterFunc(clipboardClear, func() {
+			s.after(clipboardClear, func() {
 				fyne.Do(func() {
 					// Leave alone whatever the person copied since.
 					if clip.Content() == token {
