@@ -69,7 +69,7 @@ type wizard struct {
 	cloud                          *widget.Select
 
 	// The browser step.
-	signInURL *widget.Entry
+	signInURL *widget.Label
 	copyURL   *widget.Button
 	countdown *widget.Label
 	cancel    context.CancelFunc
@@ -488,9 +488,7 @@ func (w *wizard) registration() Registration {
 // to make one.
 func (w *wizard) registrationStep() fyne.CanvasObject {
 	w.ensureRegistrationFields()
-	redirect := widget.NewEntry()
-	redirect.SetText(w.provider.RedirectURI)
-	redirect.Disable()
+	redirect := copyableText(w.provider.RedirectURI)
 	copyRedirect := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
 		w.app.Clipboard().SetContent(w.provider.RedirectURI)
 	})
@@ -535,9 +533,7 @@ func (w *wizard) registrationStep() fyne.CanvasObject {
 // browserStep waits for the browser sign-in: the URL with a copy button in
 // case the browser did not open, a countdown and a cancel button.
 func (w *wizard) browserStep() fyne.CanvasObject {
-	w.signInURL = widget.NewEntry()
-	w.signInURL.SetPlaceHolder("Preparing the sign-in…")
-	w.signInURL.Disable()
+	w.signInURL = copyableText("")
 	w.copyURL = widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
 		if w.signInURL.Text != "" {
 			w.app.Clipboard().SetContent(w.signInURL.Text)
@@ -646,6 +642,15 @@ func (w *wizard) tick(deadline time.Time) {
 	})
 }
 
+// copyableText shows a URL that people may select and copy: full contrast,
+// unlike a disabled entry, and cut short with an ellipsis.
+func copyableText(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Selectable = true
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
 // resultStep says who is connected and what was granted, or why not.
 func (w *wizard) resultStep() fyne.CanvasObject {
 	setVisible(w.back, w.failure != nil)
@@ -658,9 +663,7 @@ func (w *wizard) resultStep() fyne.CanvasObject {
 		box := container.NewVBox(warning(plainError(w.failure)))
 		var ac *accounts.AdminConsentError
 		if errors.As(w.failure, &ac) && ac.URL != "" {
-			link := widget.NewEntry()
-			link.SetText(ac.URL)
-			link.Disable()
+			link := copyableText(ac.URL)
 			copyLink := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { w.app.Clipboard().SetContent(ac.URL) })
 			box.Add(container.NewBorder(nil, nil, nil, copyLink, link))
 		}
