@@ -213,7 +213,9 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 	box.Add(caption(state))
 	if reason := accountReason(a); reason != "" {
 		box.Add(warning(reason))
-		box.Add(container.NewHBox(button("Reconnect", theme.ViewRefreshIcon(), widget.HighImportance, w.actions.Reconnect)))
+		if a.Status == accounts.StatusNeedsReconnect {
+			box.Add(container.NewHBox(button("Reconnect", theme.ViewRefreshIcon(), widget.HighImportance, w.actions.Reconnect)))
+		}
 	}
 
 	box.Add(widget.NewForm(
@@ -225,9 +227,10 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 
 	connected := a.Status == accounts.StatusConnected
 	add := button("Add permissions", theme.ContentAddIcon(), widget.MediumImportance, w.actions.AddPermissions)
-	reconnect := button("Reconnect", theme.ViewRefreshIcon(), widget.MediumImportance, w.actions.Reconnect)
-	if !connected {
-		reconnect = w.buttons["Reconnect"] // the prominent one above
+	var reconnect *widget.Button
+	if a.Status != accounts.StatusNeedsReconnect {
+		// A broken account has its Reconnect button up by the reason.
+		reconnect = button("Reconnect", theme.ViewRefreshIcon(), widget.MediumImportance, w.actions.Reconnect)
 	}
 	page := button("Open the provider's permissions page", theme.ComputerIcon(), widget.MediumImportance, w.actions.OpenPage)
 	if d.PermissionsPage == "" {
@@ -239,8 +242,14 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 	}
 	remove := button("Remove from this computer", theme.DeleteIcon(), widget.MediumImportance, w.actions.Remove)
 	revoke := button("Revoke access…", theme.CancelIcon(), widget.DangerImportance, w.actions.Revoke)
+	if a.Status == accounts.StatusRevoking {
+		// On hold until the revoke is finished: only finishing it, or
+		// forgetting the account here, makes sense.
+		add.Disable()
+		reconnect.Disable()
+	}
 	rows := []fyne.CanvasObject{add, page, copyToken, remove, revoke}
-	if connected {
+	if reconnect != nil {
 		rows = append([]fyne.CanvasObject{reconnect}, rows...)
 	}
 	box.Add(container.NewGridWithColumns(2, rows...))

@@ -162,6 +162,10 @@ func TestAccountRowLabels(t *testing.T) {
 		{alice, "Microsoft · connected", ""},
 		{bob, "Google · needs reconnect", bob.StatusReason},
 		{accounts.Account{Provider: "github", Status: accounts.StatusNeedsReconnect}, "Github · needs reconnect", "Sign in again to keep using this account."},
+		{accounts.Account{Provider: "google", Status: accounts.StatusRevoking, StatusReason: "revoking Latchkey's access started but did not finish; revoke it again to finish"},
+			"Google · revoke not finished", "Revoking Latchkey's access started but did not finish; revoke it again to finish."},
+		{accounts.Account{Provider: "microsoft", Status: accounts.StatusNeedsReconnect, StatusReason: "the saved sign-in expired because it was not used for 90 days"},
+			"Microsoft · needs reconnect", "The saved sign-in expired because it was not used for 90 days."},
 	}
 	for _, tt := range tests {
 		if got := accountDetail(tt.account); got != tt.detail {

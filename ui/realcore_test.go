@@ -539,4 +539,37 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 	if !strings.Contains(visibleText(w.win.Content()), "Read your calendar") {
 		t.Errorf("result does not show the added permission: %q", visibleText(w.win.Content()))
 	}
+	<-s.lastLoad // the reload the new permissions started
+}
+
+func TestRevokeGoogleThroughWindow(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	f, _ := os.OpenFile(filepath.Join(core.dir, accounts.ConfigFileName), os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprintf(f, "[providers.google]\nclient_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
+		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer)
+	f.Close()
+	a, err := core.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail"}, Timeout: 30 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ := newRealShell(t, core)
+	s.window.selectAccount(a.ID)
+	test.Tap(s.window.buttons["Revoke access…"])
+	text := visibleText(s.window.win.Canvas().Overlays().Top())
+	if !strings.Contains(text, "ask Google to cancel the access you gave it for "+a.Email) {
+		t.Errorf("Google's revoke confirmation says %q", text)
+	}
+	test.Tap(findButton(t, s.window.win.Canvas(), "Revoke access"))
+	<-s.lastAction
+	<-s.lastLoad
+	text = visibleText(s.window.win.Canvas().Overlays().Top())
+	for _, want := range []string{"Access revoked", "The provider revoked Latchkey's access", "the provider now refuses the old sign-in"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("after revoking the window says %q; want %q", text, want)
+		}
+	}
+	if _, err := core.store.Get(context.Background(), a.ID+"/refresh"); err == nil {
+		t.Error("the refresh token is still in the keychain")
+	}
 }

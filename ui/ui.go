@@ -74,13 +74,16 @@ type State struct {
 }
 
 // NeedsAttention reports whether the person should look at Latchkey: an
-// account must be reconnected or the accounts could not be read.
+// account must be reconnected or its revoke finished, or the accounts could
+// not be read.
 func (s State) NeedsAttention() bool {
 	if s.Err != nil {
 		return true
 	}
 	for _, a := range s.Accounts {
-		if a.Status == accounts.StatusNeedsReconnect {
+		// A revoke that could not reach the provider leaves the account on
+		// hold until the person revokes again.
+		if a.Status == accounts.StatusNeedsReconnect || a.Status == accounts.StatusRevoking {
 			return true
 		}
 	}
