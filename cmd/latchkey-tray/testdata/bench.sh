@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the desktop app against the toolkit's floor, in one run:
 # latchkey-tray and a minimal Fyne tray app (testdata/minimal, built the same
-# way) each start RUNS times on the same throwaway desktop; for each the
+# way) each start RUNS times (default 3, interleaved) on the same throwaway
+# desktop; for each the
 # script reports the time from launch to the window mapped (median), then,
 # after hiding the window, the resident memory and the CPU used over IDLE
 # seconds of idling, side by side with the ratio.
@@ -99,14 +100,18 @@ measure() {
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A result
-for who in latchkey minimal; do
-	bin=$app title=Latchkey
-	[[ $who == minimal ]] && bin=$minimal title=Minimal
-	: >"$tmp/$who.runs"
-	for i in $(seq "$runs"); do
+: >"$tmp/latchkey.runs"
+: >"$tmp/minimal.runs"
+# Interleaved, so that a change in the machine's load hits both alike.
+for i in $(seq "$runs"); do
+	for who in latchkey minimal; do
+		bin=$app title=Latchkey
+		[[ $who == minimal ]] && bin=$minimal title=Minimal
 		measure "$who" "$bin" "$title" >>"$tmp/$who.runs" || exit 1
 		echo "run $i of $who: $(tail -n 1 "$tmp/$who.runs") (map ms, RSS KiB, CPU %)" >&2
 	done
+done
+for who in latchkey minimal; do
 	result[$who.map]=$(cut -d' ' -f1 "$tmp/$who.runs" | median)
 	result[$who.rss]=$(cut -d' ' -f2 "$tmp/$who.runs" | median)
 	result[$who.cpu]=$(cut -d' ' -f3 "$tmp/$who.runs" | median)
