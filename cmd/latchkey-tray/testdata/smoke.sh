@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of the real latchkey-tray binary on a throwaway desktop: the
 # window appears and is not blank, the tray menu is on D-Bus with its items,
-# "Start at login" writes the XDG autostart entry, a second launch hands
-# over to the running app and exits, and clicking Quit in the menu ends the
-# app with status 0. Without accounts, the connect wizard opens by itself.
+# "Start at login" writes the XDG autostart entry, Escape hides the window,
+# a second launch hands over to the running app (whose window comes back)
+# and exits, and clicking Quit in the menu ends the app with status 0.
+# Without accounts, the connect wizard opens by itself.
 #
 # Run it inside its own session bus and X server:
 #
@@ -213,12 +214,29 @@ else
 	fail "clicking Start at login wrote no autostart entry"
 fi
 
-# A second launch hands over to the running app and exits at once.
+# Escape hides the accounts window to the tray; a second launch then hands
+# over to the running app, which shows its window again, and exits at once.
+visible() { xdotool search --onlyvisible --name '^Latchkey$' >/dev/null 2>&1; }
+hidden() { ! visible; }
+if [[ -n ${win:-} ]]; then
+	xdotool windowfocus --sync "$win" 2>/dev/null
+	xdotool key --window "$win" Escape
+	if wait_for 10 "the window to hide" hidden; then
+		pass "Escape hid the window to the tray"
+	else
+		fail "the window is still visible after Escape"
+	fi
+fi
 if timeout 20 "$bin" >"$tmp/second.log" 2>&1; then
 	if grep -q "already running" "$tmp/second.log" && kill -0 "$app" 2>/dev/null; then
-		pass "a second launch brought the running app forward and exited"
+		pass "a second launch handed over to the running app and exited"
 	else
 		fail "second launch: $(cat "$tmp/second.log")"
+	fi
+	if wait_for 10 "the window to come back" visible; then
+		pass "the second launch brought the running app's window forward"
+	else
+		fail "the running app's window did not come back after a second launch"
 	fi
 else
 	fail "a second launch did not exit by itself: $(cat "$tmp/second.log")"
