@@ -442,6 +442,22 @@ func TestInvalidGrantTurnsTrayToAttentionAndNotifies(t *testing.T) {
 	s.state.Accounts = []accounts.Account{withFixedTimes(list[0])}
 	s.apply()
 	test.AssertRendersToMarkup(t, "accounts_attention.xml", s.window.win.Canvas())
+
+	// Reconnecting through the wizard makes the account whole again.
+	w := s.wizard
+	test.Tap(w.next) // what to allow: as before
+	test.Tap(w.next) // the registration: as before
+	<-w.done
+	if w.failure != nil {
+		t.Fatalf("reconnect failed: %v", w.failure)
+	}
+	<-s.lastLoad
+	if host.icon != trayIconNormal {
+		t.Errorf("tray icon after reconnecting = %s", host.icon.Name())
+	}
+	if got := menuLabels(host.menu); !slices.Contains(got, "alice@contoso.test — connected") {
+		t.Errorf("tray menu after reconnecting = %q", got)
+	}
 }
 
 func TestTrayMenuModelRealCore(t *testing.T) {
