@@ -300,17 +300,13 @@ func (s *Shell) trayState() TrayState {
 // setStartAtLogin switches starting at login in a goroutine (it writes a
 // file or the registry) and shows the outcome in the tray.
 func (s *Shell) setStartAtLogin(on bool) {
-	go func() {
-		err := s.opts.Autostart.Set(on)
-		now, _ := s.opts.Autostart.Enabled()
-		fyne.Do(func() {
-			s.startAtLogin = now
-			s.applyTray()
-			if err != nil {
-				s.app.SendNotification(fyne.NewNotification("Latchkey could not change starting at login", err.Error()))
-			}
-		})
-	}()
+	s.runAction(func(context.Context) error { return s.opts.Autostart.Set(on) }, func(err error) {
+		s.startAtLogin, _ = s.opts.Autostart.Enabled()
+		s.applyTray()
+		if err != nil {
+			s.app.SendNotification(fyne.NewNotification("Latchkey could not change starting at login", err.Error()))
+		}
+	})
 }
 
 // runAction runs work in a goroutine and then done on the UI goroutine.
