@@ -107,9 +107,11 @@ bench-desktop: deps-test tray
 	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/minimal-tray ./cmd/latchkey-tray/testdata/minimal
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray
 
-## bench: compare `latchkey token` with `secret-tool lookup` side by side
+## bench: compare `latchkey token` with `secret-tool lookup` and curl side by side
+## (BENCH_BASELINE=path/to/another/latchkey times that build too, interleaved)
+BENCH_BASELINE ?=
 bench: deps-test cli
-	bash cmd/latchkey/testdata/bench.sh $(BIN)/latchkey
+	bash cmd/latchkey/testdata/bench.sh $(BIN)/latchkey $(BENCH_BASELINE)
 
 ## fuzz: run every fuzz target for FUZZTIME each (make test runs their seed corpora)
 FUZZTIME ?= 60s

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
@@ -50,7 +51,7 @@ var ErrAdminConsent = errors.New("administrator approval required")
 // Is makes an AdminConsentError match ErrAdminConsent.
 func (e *AdminConsentError) Is(target error) bool { return target == ErrAdminConsent }
 
-var aadstsCode = regexp.MustCompile(`AADSTS(\d{4,7})`)
+var aadstsCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`AADSTS(\d{4,7})`) })
 
 // consentCode finds an admin-consent AADSTS code in a sign-in or token error.
 func consentCode(err error) int {
@@ -60,12 +61,12 @@ func consentCode(err error) int {
 	switch {
 	case errors.As(err, &te):
 		codes = te.ErrorCodes
-		for _, m := range aadstsCode.FindAllStringSubmatch(te.Description, -1) {
+		for _, m := range aadstsCode().FindAllStringSubmatch(te.Description, -1) {
 			n, _ := strconv.Atoi(m[1])
 			codes = append(codes, n)
 		}
 	case errors.As(err, &ce):
-		for _, m := range aadstsCode.FindAllStringSubmatch(ce.Description, -1) {
+		for _, m := range aadstsCode().FindAllStringSubmatch(ce.Description, -1) {
 			n, _ := strconv.Atoi(m[1])
 			codes = append(codes, n)
 		}

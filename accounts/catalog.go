@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Access is what a scope lets a program do with your data, coarsely.
@@ -85,7 +86,7 @@ func Catalog(provider string) []ScopeInfo {
 	var out []ScopeInfo
 	for _, p := range catalogProviders {
 		if provider == "" || provider == p {
-			for _, e := range catalog[p] {
+			for _, e := range catalog()[p] {
 				out = append(out, e.clone())
 			}
 		}
@@ -110,7 +111,7 @@ func LookupScope(provider, scope string) ScopeInfo {
 	if e, ok := lookupScope(provider, scope); ok {
 		return e.clone()
 	}
-	if _, builtin := catalog[provider]; !builtin {
+	if _, builtin := catalog()[provider]; !builtin {
 		for _, e := range microsoftIdentityScopes() {
 			if e.Scope == scope {
 				e.Provider, e.Sensitivity = provider, SensitivityUnknown
@@ -134,7 +135,7 @@ func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 		search = append(search, "microsoft")
 	}
 	for _, p := range search {
-		if e, ok := catalogIndex[p][key]; ok {
+		if e, ok := catalogIndex()[p][key]; ok {
 			return e, true
 		}
 	}
@@ -142,16 +143,16 @@ func lookupScope(provider, scope string) (*ScopeInfo, bool) {
 }
 
 // catalogIndex maps each provider's catalog keys to their entries.
-var catalogIndex = func() map[string]map[string]*ScopeInfo {
+var catalogIndex = sync.OnceValue(func() map[string]map[string]*ScopeInfo {
 	ix := map[string]map[string]*ScopeInfo{}
-	for p, rows := range catalog {
+	for p, rows := range catalog() {
 		ix[p] = map[string]*ScopeInfo{}
 		for i := range rows {
 			ix[p][catalogKey(p, rows[i].Scope)] = &rows[i]
 		}
 	}
 	return ix
-}()
+})
 
 // catalogKey is how a scope is compared within a provider's catalog.
 func catalogKey(provider, scope string) string {

@@ -1,5 +1,7 @@
 package accounts
 
+import "sync"
+
 // The scope catalog, as data. Facts (strings, access, consent, Google's
 // classes, what includes what) come from the providers' permission
 // references as gathered in the project's reference tables; every purpose
@@ -10,13 +12,22 @@ package accounts
 // catalogProviders is the order providers are listed in.
 var catalogProviders = []string{"microsoft", "exchange", "google"}
 
-// catalog holds each provider's entries. Microsoft's sign-in scopes are
-// shared by microsoft and exchange (see init).
-var catalog = map[string][]ScopeInfo{
-	"microsoft": append(microsoftIdentityScopes(), graphScopes...),
-	"exchange":  append(microsoftIdentityScopes(), exchangeScopes...),
-	"google":    googleScopes,
-}
+// catalog holds each provider's entries, put together on first use (the
+// command's token path never needs it). Microsoft's sign-in scopes are
+// shared by microsoft and exchange.
+var catalog = sync.OnceValue(func() map[string][]ScopeInfo {
+	c := map[string][]ScopeInfo{
+		"microsoft": append(microsoftIdentityScopes(), graphScopes...),
+		"exchange":  append(microsoftIdentityScopes(), exchangeScopes...),
+		"google":    googleScopes,
+	}
+	for p, rows := range c {
+		for i := range rows {
+			rows[i].Provider = p
+		}
+	}
+	return c
+})
 
 const (
 	resSignIn   = "Sign-in"
@@ -219,12 +230,4 @@ var googleScopes = []ScopeInfo{
 	g(resDrive, gAuth+"drive", AccessFull, SensitivityRestricted, "Sees, changes, shares and deletes every file in your Google Drive.", gAuth+"drive.readonly", gAuth+"drive.file"),
 	g(resDrive, gAuth+"drive.readonly", AccessRead, SensitivityRestricted, "Sees and downloads every file in your Google Drive."),
 	g(resDrive, gAuth+"drive.file", AccessWrite, SensitivityNonSensitive, "Reaches only the Drive files you open with it or it creates."),
-}
-
-func init() {
-	for p, rows := range catalog {
-		for i := range rows {
-			rows[i].Provider = p
-		}
-	}
 }

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 )
@@ -99,7 +100,7 @@ type configFile struct {
 	Providers map[string]Settings `toml:"providers"`
 }
 
-var providerName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+var providerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`) })
 
 // LoadConfig reads config.toml from dir. A missing file is an empty
 // configuration; a malformed one is an error naming the file and line.
@@ -137,7 +138,7 @@ func LoadConfig(dir string) (*Config, error) {
 			Msg: fmt.Sprintf("unknown key %q (known keys: type, client_id, client_secret, tenant, cloud, authority, resource, authorize_url, token_url, revoke_url, issuer, scopes, all under [providers.NAME])", k.String())}
 	}
 	for name, s := range f.Providers {
-		if !providerName.MatchString(name) {
+		if !providerName().MatchString(name) {
 			return nil, &ConfigError{Path: path, Line: lineOfKey(data, name), Msg: fmt.Sprintf("provider name %q: use lower-case letters, digits and dashes", name)}
 		}
 		c.Providers[name] = s

@@ -29,7 +29,7 @@ var savedKeys = []string{"client_id", "client_secret", "tenant", "cloud"}
 // comments included, is kept; the new file is checked before it replaces
 // the old one.
 func (s *Service) SaveRegistration(provider string, set Settings) error {
-	if !providerName.MatchString(provider) {
+	if !providerName().MatchString(provider) {
 		return fmt.Errorf("%w: provider name %q", ErrUsage, provider)
 	}
 	path := filepath.Join(s.dir, ConfigFileName)
@@ -85,8 +85,6 @@ func checkConfigText(text, path string) error {
 	return nil
 }
 
-var tableHeader = regexp.MustCompile(`^\s*\[`)
-
 // setProviderKeys returns text with the keys in values set (or removed,
 // for empty values) in the [providers.NAME] table, adding the table at the
 // end if there is none.
@@ -95,6 +93,7 @@ func setProviderKeys(text, provider string, values map[string]string) string {
 	if text == "" {
 		lines = nil
 	}
+	tableHeader := regexp.MustCompile(`^\s*\[`)
 	header := regexp.MustCompile(`^\s*\[\s*providers\.("?)` + regexp.QuoteMeta(provider) + `("?)\s*\]\s*(#.*)?$`)
 	start := slices.IndexFunc(lines, header.MatchString)
 	if start < 0 {

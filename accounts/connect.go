@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
@@ -218,7 +219,9 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	return r.view(), nil
 }
 
-var tenantGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`)
+var tenantGUID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`)
+})
 
 // checkTenant holds a Microsoft sign-in to the tenant setting: the issuer
 // template accepts any tenant, the setting may not.
@@ -231,7 +234,7 @@ func checkTenant(su *Setup, tid string) error {
 		return fmt.Errorf("tenant %s is not the personal-account tenant", tid)
 	case t == "organizations" && tid == microsoftConsumerTenant:
 		return errors.New("a personal account signed in where only work or school accounts are allowed")
-	case tenantGUID.MatchString(t) && !strings.EqualFold(t, tid):
+	case tenantGUID().MatchString(t) && !strings.EqualFold(t, tid):
 		return fmt.Errorf("signed in to tenant %s, not the configured %s", tid, t)
 	}
 	return nil

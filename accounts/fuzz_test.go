@@ -47,7 +47,7 @@ func FuzzLoadConfig(f *testing.F) {
 			return
 		}
 		for name := range c.Providers {
-			if !providerName.MatchString(name) {
+			if !providerName().MatchString(name) {
 				t.Fatalf("accepted provider name %q", name)
 			}
 		}

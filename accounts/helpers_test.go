@@ -23,6 +23,7 @@ type memStore struct {
 	mu    sync.Mutex
 	items map[string][]byte
 	sets  []string
+	gets  []string // keys of Get calls, in order
 	err   error
 }
 
@@ -31,6 +32,7 @@ func newMemStore() *memStore { return &memStore{items: map[string][]byte{}} }
 func (m *memStore) Get(ctx context.Context, key string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.gets = append(m.gets, key)
 	if m.err != nil {
 		return nil, m.err
 	}
@@ -92,7 +94,7 @@ func (m *memStore) put(key string, v []byte) {
 
 // privateRuntimeDir points XDG_RUNTIME_DIR at a private temporary dir, so
 // lock files are the test's own.
-func privateRuntimeDir(t *testing.T) string {
+func privateRuntimeDir(t testing.TB) string {
 	t.Helper()
 	d := t.TempDir()
 	if err := os.Chmod(d, 0o700); err != nil {

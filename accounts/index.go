@@ -82,7 +82,15 @@ func loadIndex(dir string) (*index, error) {
 
 // save writes the index atomically: a new file beside it, synced, then
 // renamed over the old one, so a crash or a full disk leaves the old index.
-func (ix *index) save() error {
+func (ix *index) save() error { return ix.write(true) }
+
+// saveNote writes the index atomically like save, without waiting for the
+// disk: for bookkeeping (when a token was last refreshed, when it expires)
+// that a crash may lose, as the keychain holds the truth. A crash leaves
+// the old index or the new one, never a torn one.
+func (ix *index) saveNote() error { return ix.write(false) }
+
+func (ix *index) write(durable bool) error {
 	data, err := json.MarshalIndent(ix.file, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%w: encode index: %v", ErrStorage, err)
@@ -99,7 +107,7 @@ func (ix *index) save() error {
 		return fmt.Errorf("%w: write index in %s: %v", ErrStorage, dir, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err = tmp.Write(append(data, '\n')); err == nil {
+	if _, err = tmp.Write(append(data, '\n')); err == nil && durable {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
@@ -110,6 +118,9 @@ func (ix *index) save() error {
 	}
 	if err != nil {
 		return fmt.Errorf("%w: write %s (the previous index is unchanged): %v", ErrStorage, ix.path, err)
+	}
+	if !durable {
+		return nil
 	}
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()

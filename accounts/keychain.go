@@ -99,11 +99,76 @@ type AccessToken struct {
 	Resource  string    `json:"resource"`
 }
 
+// batchStore is a SecretStore that reads and writes several items in one
+// keychain operation, which saves keychain round trips on the refresh path.
+// secretstore.Keyring is one.
+type batchStore interface {
+	GetMany(ctx context.Context, keys ...string) (map[string][]byte, error)
+	SetMany(ctx context.Context, items ...secretstore.Item) error
+}
+
+// readForRefresh reads the cached access token of (id, resource), nil if
+// there is none, and the saved sign-in, together when the keychain can.
+func (s *Service) readForRefresh(ctx context.Context, id, resource string) (*AccessToken, *refreshItem, error) {
+	b, ok := s.keys.(batchStore)
+	if !ok {
+		t, err := s.readAccess(ctx, id, resource)
+		if err != nil {
+			return nil, nil, err
+		}
+		it, err := s.readRefresh(ctx, id)
+		return t, it, err
+	}
+	ak, rk := accessKey(id, resource), refreshKey(id)
+	items, err := b.GetMany(ctx, ak, rk)
+	if err != nil {
+		return nil, nil, keychainErr("read the access token and the saved sign-in", err)
+	}
+	t := parseAccess(items[ak])
+	data, ok := items[rk]
+	if !ok {
+		return t, nil, keychainErr("read the saved sign-in", fmt.Errorf("keychain read %q: %w", rk, secretstore.ErrNotFound))
+	}
+	it, err := parseRefresh(id, data)
+	return t, it, err
+}
+
+// saveRefreshed saves a rotated refresh token (when it is not nil) and then
+// the new access token, in one keychain operation when the keychain can.
+func (s *Service) saveRefreshed(ctx context.Context, id string, rotated *refreshItem, t *AccessToken) error {
+	b, ok := s.keys.(batchStore)
+	if !ok {
+		if rotated != nil {
+			if err := s.writeRefresh(ctx, id, *rotated); err != nil {
+				return err
+			}
+		}
+		return s.writeAccess(ctx, t)
+	}
+	var items []secretstore.Item
+	if rotated != nil {
+		rotated.Version = KeychainVersion
+		data, _ := json.Marshal(rotated)
+		items = append(items, secretstore.Item{Key: refreshKey(id), Secret: data})
+	}
+	t.Version = KeychainVersion
+	data, _ := json.Marshal(t)
+	items = append(items, secretstore.Item{Key: accessKey(t.Account, t.Resource), Secret: data})
+	if err := b.SetMany(ctx, items...); err != nil {
+		return keychainErr("save the new tokens in the keychain", err)
+	}
+	return nil
+}
+
 func (s *Service) readRefresh(ctx context.Context, id string) (*refreshItem, error) {
 	data, err := s.keys.Get(ctx, refreshKey(id))
 	if err != nil {
 		return nil, keychainErr("read the saved sign-in", err)
 	}
+	return parseRefresh(id, data)
+}
+
+func parseRefresh(id string, data []byte) (*refreshItem, error) {
 	var it refreshItem
 	if err := json.Unmarshal(data, &it); err != nil || it.RefreshToken == "" {
 		return nil, &ReconnectError{Account: id, Code: "damaged_item",
@@ -130,11 +195,20 @@ func (s *Service) readAccess(ctx context.Context, id, resource string) (*AccessT
 	if err != nil {
 		return nil, keychainErr("read the access token", err)
 	}
+	return parseAccess(data), nil
+}
+
+// parseAccess decodes an access item; nil if there is none or it is
+// damaged (then it is refreshed over).
+func parseAccess(data []byte) *AccessToken {
+	if data == nil {
+		return nil
+	}
 	var t AccessToken
 	if json.Unmarshal(data, &t) != nil || t.Token == "" {
-		return nil, nil // damaged: refresh over it
+		return nil
 	}
-	return &t, nil
+	return &t
 }
 
 func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {

@@ -201,12 +201,18 @@ func (s *Service) token(ctx context.Context, name string, scopes []string, mail 
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.readAccess(ctx, r.ID, res)
-	if err != nil {
-		return nil, err
-	}
-	if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
-		return t, nil
+	// When the index says the cached token is due, the keychain would only
+	// confirm it: go straight to the refresh, which reads the keychain
+	// under the lock anyway (and hands out a token another process renewed
+	// meanwhile).
+	if !r.dueAt(res, s.now()) {
+		t, err := s.readAccess(ctx, r.ID, res)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
+			return t, nil
+		}
 	}
 	key := r.ID + "\x00" + res + "\x00" + strings.Join(scopes, " ")
 	// The work outlives any one caller's cancellation (singleflight shares
@@ -236,6 +242,9 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, err
 	}
 	defer s.unlockAccount(lock)
+	// While the lock keeps other Latchkey processes from writing this
+	// account's items, what the reads learn of them serves the writes.
+	ctx = secretstore.ShareLookups(ctx)
 
 	// Another process may have refreshed, reconnected or removed the
 	// account while we waited: look again.
@@ -253,12 +262,10 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if r.Status == StatusNeedsReconnect {
 		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
-	if t, err := s.readAccess(ctx, id, res); err != nil {
-		return nil, err
-	} else if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
+	t, saved, err := s.readForRefresh(ctx, id, res)
+	if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
 		return t, nil
 	}
-	saved, err := s.readRefresh(ctx, id)
 	if isNotFound(err) {
 		return nil, s.markReconnect(ctx, id, "its saved sign-in is missing from the keychain", "")
 	}
@@ -287,60 +294,95 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err := s.checkNotRevoking(id); err != nil {
 		return nil, err
 	}
-	// A rotated refresh token is saved first, before any check: the
-	// provider has already retired the old one.
+	// A rotated refresh token is saved before anything else is, whatever
+	// the checks below find: the provider has already retired the old one.
+	var rotated *refreshItem
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
 		saved.RefreshToken = tok.RefreshToken
-		if err := s.writeRefresh(ctx, id, *saved); err != nil {
-			return nil, err
-		}
-	}
-	if tok.IDToken != "" {
-		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
-			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
-		}
+		rotated = saved
 	}
 	granted := tok.Scopes
 	if granted == nil {
 		granted = ask
 	}
-	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
-		return nil, &ReconnectError{Account: id, Code: "scope_not_granted",
-			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
+	if failed := s.checkRefreshed(r, tok, scopes, granted); failed != nil {
+		if rotated != nil {
+			if err := s.writeRefresh(ctx, id, *rotated); err != nil {
+				return nil, err
+			}
+		}
+		if failed.Code == "id_token_mismatch" {
+			return nil, s.markReconnect(ctx, id, failed.Reason, failed.Code)
+		}
+		return nil, failed
 	}
-	t := &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
-	if err := s.writeAccess(ctx, t); err != nil {
+	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	// The index note (when, until when, what was granted) goes on while the
+	// keychain saves the tokens; both finish before the lock is released.
+	// It notes what the provider answered, so it stands even if the save
+	// fails; failing to write it (a full disk, a read-only dir) must not
+	// fail the caller, as the keychain holds the truth.
+	now, expiry := s.now().UTC(), t.Expiry
+	noted := make(chan struct{})
+	go func() {
+		defer close(noted)
+		_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
+			r := ix.byID(id)
+			if r == nil {
+				return nil
+			}
+			r.LastRefresh = now
+			if r.Tokens == nil {
+				r.Tokens = map[string]tokenInfo{}
+			}
+			r.Tokens[res] = tokenInfo{Expiry: expiry, Scopes: granted}
+			// What was granted is recorded after every refresh that says
+			// (Google may have lost a scope the person removed; a tenant may
+			// strip one). Microsoft lists everything consented for the
+			// resource whatever was asked; Google lists only what was asked.
+			switch {
+			case tok.Scopes == nil:
+			case r.Family == FamilyMicrosoft:
+				r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+				r.updateGrantState()
+			case res == r.resourceKey("") && len(scopes) == 0:
+				r.Scopes = granted
+				r.updateGrantState()
+			}
+			return nil
+		})
+	}()
+	// The rotated refresh token first, then the access token.
+	err = s.saveRefreshed(ctx, id, rotated, t)
+	<-noted
+	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	// The token is saved and valid: failing to note it in the index (a full
-	// disk, a read-only dir) must not fail the caller.
-	_ = s.updateIndex(ctx, func(ix *index) error {
-		r := ix.byID(id)
-		if r == nil {
-			return nil
-		}
-		r.LastRefresh = now
-		if r.Tokens == nil {
-			r.Tokens = map[string]tokenInfo{}
-		}
-		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
-		// What was granted is recorded after every refresh that says
-		// (Google may have lost a scope the person removed; a tenant may
-		// strip one). Microsoft lists everything consented for the
-		// resource whatever was asked; Google lists only what was asked.
-		switch {
-		case tok.Scopes == nil:
-		case r.Family == FamilyMicrosoft:
-			r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
-			r.updateGrantState()
-		case res == r.resourceKey("") && len(scopes) == 0:
-			r.Scopes = granted
-			r.updateGrantState()
-		}
-		return nil
-	})
 	return t, nil
+}
+
+// checkRefreshed holds a refresh's answer to the account: the same
+// identity, and every scope asked for granted. It returns what is wrong,
+// nil if nothing is.
+func (s *Service) checkRefreshed(r *record, tok *oauthflow.Token, scopes, granted []string) *ReconnectError {
+	if tok.IDToken != "" {
+		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+			return &ReconnectError{Account: r.ID, Code: "id_token_mismatch",
+				Reason: "the provider answered for another identity than the one connected (" + err.Error() + ")"}
+		}
+	}
+	if missing := notGranted(scopes, granted, r.Graph); len(missing) > 0 {
+		return &ReconnectError{Account: r.ID, Code: "scope_not_granted",
+			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
+	}
+	return nil
+}
+
+// dueAt reports whether the index's note says the access token of res
+// needs renewing at now; false when there is no note.
+func (r *record) dueAt(res string, now time.Time) bool {
+	info, ok := r.Tokens[res]
+	return ok && !info.Expiry.IsZero() && !now.Add(refreshMargin).Before(info.Expiry)
 }
 
 // refreshScopes is the scope parameter of a refresh. Microsoft needs it
@@ -398,8 +440,15 @@ func (s *Service) markReconnect(ctx context.Context, id, reason, code string) er
 	return &ReconnectError{Account: id, Reason: reason, Code: code}
 }
 
-// updateIndex applies change to the index under the index lock.
+// updateIndex applies change to the index under the index lock, and saves
+// it durably.
 func (s *Service) updateIndex(ctx context.Context, change func(*index) error) error {
+	return s.changeIndex(ctx, (*index).save, change)
+}
+
+// changeIndex applies change to the index under the index lock, and saves
+// it with save.
+func (s *Service) changeIndex(ctx context.Context, save func(*index) error, change func(*index) error) error {
 	lock, err := lockFile(ctx, "index.lock")
 	if err != nil {
 		return err
@@ -412,7 +461,7 @@ func (s *Service) updateIndex(ctx context.Context, change func(*index) error) er
 	if err := change(ix); err != nil {
 		return err
 	}
-	return ix.save()
+	return save(ix)
 }
 
 // providerErr classifies a failed token request.

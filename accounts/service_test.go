@@ -434,3 +434,66 @@ func TestCheckTenant(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenDueInIndex: when the index's note says the cached token is
+// due, Token reads the keychain once, under the lock (not once before it
+// and again under it), and still hands out a token that another process
+// renewed without managing to note it.
+func TestTokenDueInIndex(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	store := newMemStore()
+	s := connectMicrosoft(t, m, store)
+	ctx := context.Background()
+
+	// As after the token's hour: index and keychain both say it is due.
+	expireAccess(t, store, accessKey(msID, graph))
+	noteDue(t, s)
+	store.mu.Lock()
+	store.gets = nil
+	store.mu.Unlock()
+	before := m.Refreshes()
+	if _, err := s.Token(ctx, msID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.Refreshes() - before; n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	store.mu.Lock()
+	gets := slices.Clone(store.gets)
+	store.mu.Unlock()
+	if want := []string{accessKey(msID, graph), refreshKey(msID)}; !slices.Equal(gets, want) {
+		t.Errorf("keychain reads %q, want %q (under the lock only)", gets, want)
+	}
+
+	// The note is stale: the keychain has a token the index thinks is due.
+	noteDue(t, s)
+	data, _ := store.Get(ctx, accessKey(msID, graph))
+	var fresh AccessToken
+	if err := json.Unmarshal(data, &fresh); err != nil {
+		t.Fatal(err)
+	}
+	fresh.Expiry = time.Now().Add(time.Hour)
+	b, _ := json.Marshal(fresh)
+	store.put(accessKey(msID, graph), b)
+	before = m.Refreshes()
+	tok, err := s.Token(ctx, msID, nil)
+	if err != nil || tok.Token != fresh.Token {
+		t.Fatalf("Token = %v, %v; want the keychain's fresh token", tok != nil, err)
+	}
+	if n := m.Refreshes() - before; n != 0 {
+		t.Errorf("%d refreshes of a token the keychain holds fresh, want 0", n)
+	}
+}
+
+// noteDue makes the index note say the Graph token expired an hour ago.
+func noteDue(t *testing.T, s *Service) {
+	t.Helper()
+	err := s.updateIndex(context.Background(), func(ix *index) error {
+		r := ix.byID(msID)
+		r.Tokens[graph] = tokenInfo{Expiry: time.Now().Add(-time.Hour), Scopes: r.Tokens[graph].Scopes}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -24,10 +24,10 @@ type settler interface {
 }
 
 // jobScoped is a backend that may share lookups between the calls of one
-// Keyring operation; the worker brackets each operation with beginJob and
-// endJob.
+// Keyring operation (and of several, see ShareLookups); the worker brackets
+// each operation with beginJob and endJob.
 type jobScoped interface {
-	beginJob()
+	beginJob(l *lookups)
 	endJob()
 }
 
@@ -35,6 +35,18 @@ type jobScoped interface {
 // rest of the current operation.
 type prefetcher interface {
 	prefetch(ctx context.Context, service string, users ...string) error
+}
+
+// multiGetter is a backend that can read several items at once; a user
+// without an item is missing from the result.
+type multiGetter interface {
+	getMany(ctx context.Context, service string, users ...string) (map[string]string, error)
+}
+
+// multiSetter is a backend that can write several unsplit items at once,
+// storing them in the order given and failing with the first failure.
+type multiSetter interface {
+	setMany(ctx context.Context, service string, users, secrets []string) error
 }
 
 // goKeyring is the OS keychain through github.com/zalando/go-keyring. Its

@@ -1,6 +1,8 @@
-// Package secretstore keeps Latchkey's secrets in the OS keychain (Secret
-// Service on Linux and the BSDs, Keychain on macOS, Credential Manager on
-// Windows) through github.com/zalando/go-keyring. It owns three guarantees
+// Package secretstore keeps Latchkey's secrets in the OS keychain: the
+// Secret Service on Linux and the BSDs, through its own D-Bus client (one
+// connection and session per process, calls pipelined; items exactly as
+// go-keyring writes them), and Keychain on macOS and Credential Manager on
+// Windows through github.com/zalando/go-keyring. It owns three guarantees
 // the rest of Latchkey relies on:
 //
 //   - Bounded calls. Every call returns by its context's deadline or the

@@ -19,6 +19,7 @@ type fakeStore struct {
 	// blockSet, if set, is called (without the lock) before every Set.
 	blockSet func(user, secret string)
 	sets     []string // "user=secret" for every Set, in order
+	gets     []string // user of every Get, in order
 }
 
 var errCrashed = errors.New("fake keychain: process crashed")
@@ -28,6 +29,7 @@ func newFakeStore() *fakeStore { return &fakeStore{items: map[string]string{}} }
 func (f *fakeStore) Get(_ context.Context, service, user string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.gets = append(f.gets, user)
 	if f.err != nil {
 		return "", f.err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -93,8 +94,9 @@ func New(service string, timeout time.Duration) *Keyring {
 }
 
 // Wait returns once every keychain operation started through k so far has
-// been carried out by the keychain, including those whose callers gave up
-// at their deadline, or with ctx's error when ctx ends first. A long-running
+// been carried out by the keychain (or the connection to it was lost),
+// including those whose callers gave up at their deadline, or with ctx's
+// error when ctx ends first. A long-running
 // program calls it before releasing a lock that guards the keys it wrote, so
 // that a write that timed out cannot land after another process's newer
 // one; a short-lived one need not, as its calls die with it.
@@ -131,7 +133,7 @@ func newKeyring(service string, timeout time.Duration, store backend) *Keyring {
 // ErrUnavailable or ErrLocked.
 func (k *Keyring) Get(ctx context.Context, key string) ([]byte, error) {
 	var secret []byte
-	err := k.do(ctx, "read", key, func(ctx context.Context) error {
+	err := k.do(ctx, "read", []string{key}, func(ctx context.Context) error {
 		var err error
 		secret, err = k.read(ctx, key)
 		return err
@@ -145,14 +147,119 @@ func (k *Keyring) Get(ctx context.Context, key string) ([]byte, error) {
 // Set stores secret under key, replacing any previous value.
 func (k *Keyring) Set(ctx context.Context, key string, secret []byte) error {
 	secret = append([]byte(nil), secret...) // the caller may reuse its slice
-	return k.do(ctx, "write", key, func(ctx context.Context) error {
+	return k.do(ctx, "write", []string{key}, func(ctx context.Context) error {
 		return k.write(ctx, key, secret)
 	})
 }
 
+// GetMany returns the secrets stored under keys, read in one keychain
+// operation: on the Secret Service, two round trips whatever the number of
+// keys. Under ShareLookups, a following SetMany of the same keys needs no
+// lookups of its own. A key that has no item is missing from the map; other failures fail
+// the whole call.
+func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(keys))
+	err := k.do(ctx, "read", keys, func(ctx context.Context) error {
+		// Look up, in the same round trip, what a write of these keys
+		// would: with ShareLookups, a SetMany of them then only writes.
+		if err := k.prefetchForWrite(ctx, keys...); err != nil {
+			return err
+		}
+		heads, err := k.readHeads(ctx, keys, false)
+		if err != nil {
+			return err
+		}
+		for i, key := range keys {
+			v, err := k.readValue(ctx, key, heads[i])
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[key] = v
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Item is a key and its secret, for SetMany.
+type Item struct {
+	Key    string
+	Secret []byte
+}
+
+// SetMany stores items in one keychain operation, in the order given, and
+// fails with the first that fails: a caller that must save one secret
+// before another lists it first. Where the keychain allows, unsplit values
+// are sent together (the Secret Service stores them in order); then a
+// failure of one cannot stop those after it, which only happens when the
+// keychain fails them one by one, not together (being locked, full or
+// gone fails them all).
+func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
+	keys := make([]string, len(items))
+	own := make([]Item, len(items)) // the caller may reuse its slices
+	for i, it := range items {
+		keys[i] = it.Key
+		own[i] = Item{it.Key, append([]byte(nil), it.Secret...)}
+	}
+	return k.do(ctx, "write", keys, func(ctx context.Context) error {
+		if err := k.prefetchForWrite(ctx, keys...); err != nil {
+			return err
+		}
+		heads, err := k.readHeads(ctx, keys, true)
+		if err != nil {
+			return err
+		}
+		if m, ok := k.store.(multiSetter); ok && k.allUnsplit(heads, own) {
+			return k.writeUnsplit(ctx, m, own)
+		}
+		for i, it := range own {
+			if err := k.writeOver(ctx, it.Key, heads[i], it.Secret); err != nil {
+				return fmt.Errorf("%q: %w", it.Key, err)
+			}
+		}
+		return nil
+	})
+}
+
+// allUnsplit reports whether every item is, and stays, stored unsplit.
+func (k *Keyring) allUnsplit(heads []head, items []Item) bool {
+	for i, it := range items {
+		if heads[i].chunked || len(it.Secret) > k.chunkSize || strings.HasPrefix(string(it.Secret), markerPrefix) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeUnsplit writes unsplit items in one backend call, then clears what
+// an interrupted first chunked write may have left, as write does.
+func (k *Keyring) writeUnsplit(ctx context.Context, m multiSetter, items []Item) error {
+	l := jobLookups(ctx)
+	users := make([]string, len(items))
+	secrets := make([]string, len(items))
+	for i, it := range items {
+		l.forgetHead(k.service, it.Key)
+		users[i], secrets[i] = it.Key, string(it.Secret)
+	}
+	if err := m.setMany(ctx, k.service, users, secrets); err != nil {
+		return err
+	}
+	for _, it := range items {
+		_ = k.deleteChunks(ctx, it.Key, 1, 0, 0)
+		l.setHead(k.service, it.Key, head{exists: true})
+	}
+	return nil
+}
+
 // Delete removes key and its chunks. Deleting a missing key returns nil.
 func (k *Keyring) Delete(ctx context.Context, key string) error {
-	return k.do(ctx, "delete", key, func(ctx context.Context) error {
+	return k.do(ctx, "delete", []string{key}, func(ctx context.Context) error {
 		return k.remove(ctx, key)
 	})
 }
@@ -174,10 +281,16 @@ func validKey(key string) error {
 }
 
 // do runs op on the worker and waits for it within the call's time budget.
-func (k *Keyring) do(ctx context.Context, what, key string, op func(ctx context.Context) error) error {
-	wrap := func(err error) error { return fmt.Errorf("keychain %s %q: %w", what, key, err) }
-	if err := validKey(key); err != nil {
-		return wrap(err)
+func (k *Keyring) do(ctx context.Context, what string, keys []string, op func(ctx context.Context) error) error {
+	quoted := make([]string, len(keys))
+	for i, key := range keys {
+		quoted[i] = strconv.Quote(key)
+	}
+	wrap := func(err error) error { return fmt.Errorf("keychain %s %s: %w", what, strings.Join(quoted, ", "), err) }
+	for _, key := range keys {
+		if err := validKey(key); err != nil {
+			return wrap(err)
+		}
 	}
 	if k.ready != nil {
 		if err := k.ready(); err != nil {
@@ -195,9 +308,11 @@ func (k *Keyring) do(ctx context.Context, what, key string, op func(ctx context.
 	}
 
 	done := make(chan error, 1) // buffered: a late result must not block the worker
+	// The job's lookups: its own, or those ctx shares (ShareLookups).
+	ctx = context.WithValue(ctx, lookupsKey{}, jobLookups(ctx))
 	k.queue.submit(ctx, func() {
 		if j, ok := k.store.(jobScoped); ok {
-			j.beginJob()
+			j.beginJob(jobLookups(ctx))
 			defer j.endJob()
 		}
 		done <- op(ctx)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -385,5 +386,169 @@ func TestGoKeyringMock(t *testing.T) {
 	keyring.MockInitWithError(fmt.Errorf("some D-Bus failure"))
 	if err := k.Set(ctx, "acct", []byte("SECRET")); err == nil || strings.Contains(err.Error(), "SECRET") {
 		t.Fatalf("failing backend: %v", err)
+	}
+}
+
+// TestRealSameItemsAsGoKeyring: this package's Secret Service client and
+// go-keyring read each other's items, and secret-tool reads ours, so items
+// written before the client existed keep working and direct readers too.
+func TestRealSameItemsAsGoKeyring(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := context.Background()
+	for _, key := range []string{"ours", "theirs"} {
+		cleanKey(t, k, key)
+	}
+	if err := k.Set(ctx, "ours", []byte("written by latchkey")); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := keyring.Get(testService, "ours"); err != nil || v != "written by latchkey" {
+		t.Fatalf("go-keyring Get = %q, %v", v, err)
+	}
+	if v, ok, err := session.Lookup(testService, "ours"); err != nil || !ok || v != "written by latchkey" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
+	}
+	if err := keyring.Set(testService, "theirs", "written by go-keyring"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := k.GetMany(ctx, "ours", "theirs", "nobody")
+	if err != nil || string(got["ours"]) != "written by latchkey" || string(got["theirs"]) != "written by go-keyring" || len(got) != 2 {
+		t.Fatalf("GetMany = %d values, %v", len(got), err)
+	}
+	// Overwriting go-keyring's item replaces it: still one item per key.
+	if err := k.SetMany(ctx, Item{"theirs", []byte("v2")}, Item{"ours", []byte("v3")}); err != nil {
+		t.Fatal(err)
+	}
+	if names := usernames(t); !slices.Equal(names, []string{"ours", "theirs"}) {
+		t.Fatalf("items %v, want one per key", names)
+	}
+	if v, err := keyring.Get(testService, "theirs"); err != nil || v != "v2" {
+		t.Fatalf("go-keyring Get after SetMany = %q, %v", v, err)
+	}
+}
+
+// TestRealWaitForTimedOutWrite stops gnome-keyring while a write is on its
+// way to it, so that the write times out in flight, then checks what a
+// long-running program relies on: Wait does not return until the keychain
+// has carried out everything sent, and a newer write made meanwhile lands
+// after the late one.
+func TestRealWaitForTimedOutWrite(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := context.Background()
+	cleanKey(t, k, "acct")
+	if err := k.Set(ctx, "acct", []byte("v0")); err != nil {
+		t.Fatal(err)
+	}
+	pid := session.KeyringPID()
+	stop := func(sig syscall.Signal) {
+		if err := syscall.Kill(pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			stop(syscall.SIGCONT)
+		}
+	}()
+
+	// A Keyring job whose lookup is done and whose SetSecret then waits
+	// for a keychain that does not answer: the write is in flight when
+	// its deadline comes.
+	ss := k.store.(*secretService)
+	k.queue.submit(ctx, func() {
+		ss.beginJob(newLookups())
+		defer ss.endJob()
+		if err := ss.prefetch(ctx, testService, "acct"); err != nil {
+			t.Error(err)
+			return
+		}
+		stop(syscall.SIGSTOP)
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		if err := ss.Set(short, testService, "acct", "v1"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Set with the keychain stopped: %v, want DeadlineExceeded", err)
+		}
+	})
+	newer := make(chan error, 1)
+	go func() { newer <- k.Set(ctx, "acct", []byte("v2")) }()
+	wctx, wcancel := context.WithTimeout(ctx, time.Second)
+	defer wcancel()
+	if err := k.Wait(wctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait with writes in flight: %v, want DeadlineExceeded", err)
+	}
+	stop(syscall.SIGCONT)
+	resumed = true
+	if err := <-newer; err != nil {
+		t.Fatalf("newer Set: %v", err)
+	}
+	if err := k.Wait(ctx); err != nil {
+		t.Fatalf("Wait after the keychain resumed: %v", err)
+	}
+	ss.pendingMu.Lock()
+	defer ss.pendingMu.Unlock()
+	if n := len(ss.pending); n == 0 {
+		t.Error("the timed-out write was not kept as pending")
+	}
+	for _, answered := range ss.pending {
+		if !isClosed(answered) {
+			t.Error("Wait returned with a call still unanswered")
+		}
+	}
+	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v; want the newer write v2", v, ok, err)
+	}
+}
+
+// TestRealSharedLookupsToleratesDeletedItem: an item deleted by another
+// program after a shared lookup found it is created again by the write.
+func TestRealSharedLookupsToleratesDeletedItem(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := ShareLookups(context.Background())
+	cleanKey(t, k, "acct")
+	if err := k.Set(ctx, "acct", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.GetMany(ctx, "acct"); err != nil || string(got["acct"]) != "v1" {
+		t.Fatalf("GetMany = %q, %v", got["acct"], err)
+	}
+	if err := keyring.Delete(testService, "acct"); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
+		t.Fatalf("SetMany after another program deleted the item: %v", err)
+	}
+	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
+	}
+	if names := usernames(t); !slices.Equal(names, []string{"acct"}) {
+		t.Fatalf("items %v, want one", names)
+	}
+}
+
+// TestRealKeyringRestarted: a long-running program's client survives the
+// Secret Service restarting (its session and objects gone): the next call
+// opens a new session on the same connection and works.
+func TestRealKeyringRestarted(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := context.Background()
+	cleanKey(t, k, "acct")
+	if err := k.Set(ctx, "acct", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	before := session.KeyringPID()
+	if err := session.RestartKeyring(); err != nil {
+		t.Fatal(err)
+	}
+	if session.KeyringPID() == before {
+		t.Fatal("the keyring daemon was not restarted")
+	}
+	if got, err := k.Get(ctx, "acct"); err != nil || string(got) != "v1" {
+		t.Fatalf("Get after the keyring restarted = %q, %v", got, err)
+	}
+	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
+		t.Fatalf("SetMany after the keyring restarted: %v", err)
+	}
+	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
+		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
 	}
 }

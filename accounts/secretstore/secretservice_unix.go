@@ -46,20 +46,22 @@ type secretService struct {
 	session    dbus.ObjectPath
 	collection dbus.ObjectPath
 	// pending are calls whose caller stopped waiting before their reply.
-	pending []*dbus.Call
-	// found caches, for the current Keyring job only (see beginJob), the
-	// item of each username looked up: "" when there is none. Items can
-	// change between jobs (other programs write the keychain too), never
-	// within one in a way that matters: a write that finds its item gone
-	// creates it.
-	found map[string]dbus.ObjectPath
+	// It has its own lock: settle must not wait for a running operation.
+	// Each is a channel closed once its call has been answered.
+	pendingMu sync.Mutex
+	pending   []chan struct{}
+	// found is what the current Keyring job knows of items (see
+	// beginJob). Items can change between jobs (other programs write the
+	// keychain too), not within one in a way that matters: a write that
+	// finds its item gone creates it. Outside a job it is empty.
+	found *lookups
 }
 
-// beginJob and endJob bracket one Keyring operation, whose lookups may
-// then be shared (a write reads the head, then replaces it).
-func (s *secretService) beginJob() {
+// beginJob and endJob bracket one Keyring operation, which shares the
+// lookups l.
+func (s *secretService) beginJob(l *lookups) {
 	s.mu.Lock()
-	s.found = map[string]dbus.ObjectPath{}
+	s.found = l
 	s.mu.Unlock()
 }
 
@@ -67,6 +69,27 @@ func (s *secretService) endJob() {
 	s.mu.Lock()
 	s.found = nil
 	s.mu.Unlock()
+}
+
+// known returns what the job knows of user's item.
+func (s *secretService) known(service, user string) (dbus.ObjectPath, bool) {
+	if s.found == nil {
+		return "", false
+	}
+	p, ok := s.found.item(service, user)
+	return dbus.ObjectPath(p), ok
+}
+
+func (s *secretService) remember(service, user string, p dbus.ObjectPath) {
+	if s.found != nil {
+		s.found.setItem(service, user, string(p))
+	}
+}
+
+func (s *secretService) forget(service, user string) {
+	if s.found != nil {
+		s.found.forgetItem(service, user)
+	}
 }
 
 const (
@@ -114,41 +137,129 @@ func (s *secretService) Get(ctx context.Context, service, user string) (string, 
 	return v, err
 }
 
-func (s *secretService) Set(ctx context.Context, service, user, secret string) error {
-	return s.retry(ctx, func() error {
-		item, err := s.find(ctx, service, user)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
+// getMany reads several items with one lookup and one GetSecrets call.
+func (s *secretService) getMany(ctx context.Context, service string, users ...string) (map[string]string, error) {
+	out := make(map[string]string, len(users))
+	err := s.retry(ctx, func() error {
+		clear(out)
+		var paths []dbus.ObjectPath
+		byPath := map[dbus.ObjectPath]string{}
+		var missing []string
+		for _, u := range users {
+			if p, ok := s.known(service, u); ok {
+				if p != "" {
+					paths, byPath[p] = append(paths, p), u
+				}
+				continue
+			}
+			missing = append(missing, u)
 		}
-		sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secret), ContentType: secretContentType}
-		if err == nil {
-			// The item exists: replace its secret only, one save of the
-			// keyring file, where CreateItem(replace) costs gnome-keyring
-			// two.
-			call := s.conn.Object(secretsName, item).Go(itemIface+".SetSecret", 0, nil, sec)
-			err := s.await(ctx, call)
-			if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
+		if len(missing) > 0 {
+			found, err := s.lookup(ctx, service, missing...)
+			if err != nil {
 				return err
 			}
-			// Deleted since we found it: create it.
+			for i, p := range found {
+				if p != "" {
+					paths, byPath[p] = append(paths, p), missing[i]
+				}
+			}
 		}
-		props := map[string]dbus.Variant{
-			itemIface + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
-			itemIface + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+		if len(paths) == 0 {
+			return nil
 		}
-		call := s.conn.Object(secretsName, s.collection).Go(collectionIface+".CreateItem", 0, nil, props, sec, true)
+		call := s.conn.Object(secretsName, secretsPath).Go(serviceIface+".GetSecrets", 0, nil, paths, s.session)
 		if err := s.await(ctx, call); err != nil {
 			return err
 		}
-		var created, prompt dbus.ObjectPath
-		if err := call.Store(&created, &prompt); err != nil {
+		var secrets map[dbus.ObjectPath]ssSecret
+		if err := call.Store(&secrets); err != nil {
 			return err
 		}
-		if err := s.prompt(ctx, prompt); err != nil {
+		for p, sec := range secrets {
+			if u, ok := byPath[p]; ok {
+				out[u] = string(sec.Value)
+			}
+			clear(sec.Value)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *secretService) Set(ctx context.Context, service, user, secret string) error {
+	return s.retry(ctx, func() error { return s.setOne(ctx, service, user, secret) })
+}
+
+// setOne writes one item: SetSecret when it exists, else CreateItem.
+func (s *secretService) setOne(ctx context.Context, service, user, secret string) error {
+	item, err := s.find(ctx, service, user)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secret), ContentType: secretContentType}
+	if err == nil {
+		// The item exists: replace its secret only, one save of the
+		// keyring file, where CreateItem(replace) costs gnome-keyring
+		// two.
+		call := s.conn.Object(secretsName, item).Go(itemIface+".SetSecret", 0, nil, sec)
+		err := s.await(ctx, call)
+		if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
 			return err
 		}
-		if s.found != nil && created != "/" {
-			s.found[user] = created
+		// Deleted since we found it: create it.
+	}
+	props := map[string]dbus.Variant{
+		itemIface + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
+		itemIface + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+	}
+	call := s.conn.Object(secretsName, s.collection).Go(collectionIface+".CreateItem", 0, nil, props, sec, true)
+	if err := s.await(ctx, call); err != nil {
+		return err
+	}
+	var created, prompt dbus.ObjectPath
+	if err := call.Store(&created, &prompt); err != nil {
+		return err
+	}
+	if err := s.prompt(ctx, prompt); err != nil {
+		return err
+	}
+	if created != "/" {
+		s.remember(service, user, created)
+	}
+	return nil
+}
+
+// setMany writes items with SetSecret calls sent together, which the
+// Secret Service carries out in order, as far as the job knows where the
+// items are; the rest one by one after them. It fails with the first
+// failure in users' order. An item deleted meanwhile by another program is
+// created again, after the ones sent with it.
+func (s *secretService) setMany(ctx context.Context, service string, users, secrets []string) error {
+	return s.retry(ctx, func() error {
+		var calls []*dbus.Call
+		for i, u := range users {
+			p, ok := s.known(service, u)
+			if !ok || p == "" {
+				break
+			}
+			sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secrets[i]), ContentType: secretContentType}
+			calls = append(calls, s.conn.Object(secretsName, p).Go(itemIface+".SetSecret", 0, nil, sec))
+		}
+		for i := range users {
+			if i < len(calls) {
+				err := s.await(ctx, calls[i])
+				if err == nil {
+					continue
+				}
+				if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
+					return err
+				}
+				s.forget(service, users[i]) // deleted since it was found
+			}
+			if err := s.setOne(ctx, service, users[i], secrets[i]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -168,9 +279,7 @@ func (s *secretService) Delete(ctx context.Context, service, user string) error 
 		if err := call.Store(&prompt); err != nil {
 			return err
 		}
-		if s.found != nil {
-			delete(s.found, user)
-		}
+		s.forget(service, user)
 		return s.prompt(ctx, prompt)
 	})
 }
@@ -182,6 +291,10 @@ func (s *secretService) retry(ctx context.Context, op func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := op()
+	if err != nil && !errors.Is(err, ErrNotFound) && s.found != nil {
+		// What failed may have changed what the keychain holds.
+		s.found.forgetAll()
+	}
 	switch {
 	case err == nil || ctx.Err() != nil:
 		return err
@@ -190,33 +303,39 @@ func (s *secretService) retry(ctx context.Context, op func() error) error {
 		if err := s.unlock(ctx, s.collection); err != nil {
 			return err
 		}
+	case errors.Is(err, dbus.ErrClosed) || isDBusError(err, "org.freedesktop.DBus.Error.Disconnected"):
+		s.reset() // the connection is gone: a new one
 	case s.stale(err):
-		s.reset()
+		// The Secret Service may have restarted (new session, objects):
+		// start over on the same connection, which keeps calls in order
+		// and the calls still pending tracked.
+		s.session, s.collection = "", ""
 	default:
 		return err
 	}
-	if err := op(); isDBusError(err, errIsLocked) {
+	err = op()
+	if isDBusError(err, errIsLocked) {
 		return errLockedNow
-	} else {
-		return err
 	}
+	return err
 }
 
-// stale reports errors after which the connection, session or collection
-// we hold may be what is wrong.
+// stale reports errors after which the session or collection we hold may
+// be what is wrong.
 func (s *secretService) stale(err error) bool {
-	return errors.Is(err, dbus.ErrClosed) ||
-		isDBusError(err, "org.freedesktop.Secret.Error.NoSession", errDBusUnknownObj, errDBusUnknownMeth,
-			"org.freedesktop.DBus.Error.Disconnected")
+	return isDBusError(err, "org.freedesktop.Secret.Error.NoSession", errDBusUnknownObj, errDBusUnknownMeth)
 }
 
 func (s *secretService) reset() {
 	if s.conn != nil {
 		s.conn.Close() // completes every pending call with ErrClosed
 	}
-	s.conn, s.session, s.collection, s.pending = nil, "", "", nil
+	s.conn, s.session, s.collection = nil, "", ""
+	s.pendingMu.Lock()
+	s.pending = nil
+	s.pendingMu.Unlock()
 	if s.found != nil {
-		clear(s.found)
+		s.found.forgetAll()
 	}
 }
 
@@ -224,14 +343,23 @@ func (s *secretService) reset() {
 // the current job.
 func (s *secretService) prefetch(ctx context.Context, service string, users ...string) error {
 	return s.retry(ctx, func() error {
-		_, err := s.lookup(ctx, service, users...)
+		var missing []string
+		for _, u := range users {
+			if _, ok := s.known(service, u); !ok {
+				missing = append(missing, u)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		_, err := s.lookup(ctx, service, missing...)
 		return err
 	})
 }
 
 // find returns the item of (service, user), or ErrNotFound.
 func (s *secretService) find(ctx context.Context, service, user string) (dbus.ObjectPath, error) {
-	if p, ok := s.found[user]; ok {
+	if p, ok := s.known(service, user); ok {
 		if p == "" {
 			return "", ErrNotFound
 		}
@@ -321,9 +449,7 @@ func (s *secretService) lookup(ctx context.Context, service string, users ...str
 			if len(items) > 0 {
 				out[i] = items[0]
 			}
-			if s.found != nil {
-				s.found[users[i]] = out[i]
-			}
+			s.remember(service, users[i], out[i])
 		}
 		return out, nil
 	}
@@ -388,26 +514,39 @@ func (s *secretService) await(ctx context.Context, calls ...*dbus.Call) error {
 }
 
 func (s *secretService) keepPending(calls []*dbus.Call) {
-	s.pending = slices.DeleteFunc(s.pending, func(c *dbus.Call) bool {
-		select {
-		case <-c.Done:
-			return true
-		default:
-			return false
-		}
-	})
-	s.pending = append(s.pending, calls...)
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	s.pending = slices.DeleteFunc(s.pending, isClosed)
+	for _, c := range calls {
+		answered := make(chan struct{})
+		// godbus completes every call, at the latest with ErrClosed when
+		// the connection closes, so this goroutine always ends.
+		go func() {
+			<-c.Done
+			close(answered)
+		}()
+		s.pending = append(s.pending, answered)
+	}
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // settle waits until every call sent so far, including those whose caller
 // gave up, has been answered, or until ctx ends.
 func (s *secretService) settle(ctx context.Context) error {
-	s.mu.Lock()
+	s.pendingMu.Lock()
 	pending := slices.Clone(s.pending)
-	s.mu.Unlock()
-	for _, c := range pending {
+	s.pendingMu.Unlock()
+	for _, answered := range pending {
 		select {
-		case <-c.Done:
+		case <-answered:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

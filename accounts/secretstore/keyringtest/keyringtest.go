@@ -54,8 +54,20 @@ type Session struct {
 	// Address is the private bus address.
 	Address string
 
-	mu    sync.Mutex
-	procs []*exec.Cmd
+	mu     sync.Mutex
+	procs  []*exec.Cmd
+	keyrng *exec.Cmd
+}
+
+// KeyringPID is the process id of the session's gnome-keyring-daemon, 0 if
+// it has none. Tests stop it (SIGSTOP) to play a keychain that hangs.
+func (s *Session) KeyringPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keyrng == nil {
+		return 0
+	}
+	return s.keyrng.Process.Pid
 }
 
 // Start starts a private bus and a gnome-keyring-daemon whose login keyring
@@ -192,6 +204,9 @@ func (s *Session) startKeyring() error {
 	if err := s.start(cmd); err != nil {
 		return fmt.Errorf("keyringtest: start gnome-keyring-daemon: %w", err)
 	}
+	s.mu.Lock()
+	s.keyrng = cmd
+	s.mu.Unlock()
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -207,6 +222,22 @@ func (s *Session) startKeyring() error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("keyringtest: gnome-keyring-daemon did not answer on the private bus: %v", last)
+}
+
+// RestartKeyring kills the session's gnome-keyring-daemon and starts a new
+// one on the same bus and data (its login keyring unlocked again), as
+// happens when a desktop's keyring daemon crashes and is started again:
+// sessions and objects of the old one are gone.
+func (s *Session) RestartKeyring() error {
+	s.mu.Lock()
+	old := s.keyrng
+	s.mu.Unlock()
+	if old == nil {
+		return errors.New("keyringtest: this session has no keyring")
+	}
+	_ = syscall.Kill(-old.Process.Pid, syscall.SIGKILL)
+	_ = old.Wait()
+	return s.startKeyring()
 }
 
 func (s *Session) start(cmd *exec.Cmd) error {

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# bench.sh BINARY: benchmark `latchkey token` against the tools it stands in
-# for, side by side, in a private world it builds and tears down itself.
+# bench.sh BINARY [BASELINE]: benchmark `latchkey token` against the tools it
+# stands in for, side by side, in a private world it builds and tears down
+# itself. With BASELINE (another build of the command, e.g. of an older
+# commit), it is timed too, interleaved with the others, so that a change's
+# effect is measured under the same machine load.
 #
 #   A  cached token:  BINARY token alice@example.test
 #                     vs secret-tool lookup of an item of the same size
 #   B  refresh:       BINARY token alice@example.test with the cached token
-#                     expired, vs a bare curl POST of the same refresh request
+#                     expired, vs a bare curl POST of the same refresh request.
+#                     The goal is measured with the token expired in the
+#                     keychain only (the index note still says it is valid,
+#                     so latchkey reads the keychain before taking the lock,
+#                     the slower case); the "expired by time" row also
+#                     expires the index note, as an hour passing does.
 #
 # The two sides of each benchmark run interleaved (A, B, A, B, ...) so machine
 # noise hits both alike. Times are wall clock of the whole process, taken
@@ -22,7 +30,8 @@
 #   BENCH_RUNS          runs of each side of A (default 200)
 #   BENCH_REFRESH_RUNS  runs of each side of B (default 50)
 #   BENCH_WARMUP        untimed runs of each side before each benchmark (default 5)
-#   BENCH_OUT           also write the results as JSON to this file
+#   BENCH_OUT           also write the results as JSON to this file (with
+#                       BASELINE, under "baseline")
 #
 # No token is ever printed: token output goes to /dev/null and tokens moved
 # between the keychain and curl pass through files in the 0700 dir or stdin,
@@ -33,10 +42,15 @@ umask 077
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: bench.sh BINARY"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: bench.sh BINARY [BASELINE]"
 BIN=$1
 [ -x "$BIN" ] || die "$BIN is not an executable file (build it first: make cli)"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+BASE=${2:-}
+if [ -n "$BASE" ]; then
+	[ -x "$BASE" ] || die "$BASE is not an executable file"
+	BASE=$(cd "$(dirname "$BASE")" && pwd)/$(basename "$BASE")
+fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 NODE_DIR=$ROOT/accounts/oidcprovidertest/node
 BROWSER_DIR=$ROOT/accounts/oidcprovidertest/browser
@@ -189,15 +203,23 @@ summary() {
 
 a_latchkey() { "$BIN" token "$ACCOUNT" >/dev/null || die "latchkey token failed (exit $?)"; }
 a_secret() { secret-tool lookup service latchkey username "$SAME_KEY" >/dev/null || die "secret-tool lookup failed"; }
+a_base() { "$BASE" token "$ACCOUNT" >/dev/null || die "baseline latchkey token failed (exit $?)"; }
 
-for ((i = 0; i < WARMUP; i++)); do a_latchkey; a_secret; done
+for ((i = 0; i < WARMUP; i++)); do
+	a_latchkey; a_secret
+	[ -z "$BASE" ] || a_base
+done
 stats >"$DIR/stats.before-a"
-A_L=() A_S=()
+A_L=() A_S=() A_O=()
 for ((i = 0; i < RUNS; i++)); do
 	t0=$EPOCHREALTIME; a_latchkey; t1=$EPOCHREALTIME
 	A_L+=($((${t1/./} - ${t0/./})))
 	t0=$EPOCHREALTIME; a_secret; t1=$EPOCHREALTIME
 	A_S+=($((${t1/./} - ${t0/./})))
+	if [ -n "$BASE" ]; then
+		t0=$EPOCHREALTIME; a_base; t1=$EPOCHREALTIME
+		A_O+=($((${t1/./} - ${t0/./})))
+	fi
 done
 stats >"$DIR/stats.after-a"
 cmp -s "$DIR/stats.before-a" "$DIR/stats.after-a" || die "latchkey refreshed during the cached-token benchmark"
@@ -210,9 +232,18 @@ expire() {
 		jq -c --arg t "$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%SZ)" '.expires_at = $t' |
 		store "$ACCESS_KEY"
 }
+# expire_by_time: expire also the index note, as an hour passing does.
+expire_by_time() {
+	expire
+	local t ix=$LATCHKEY_CONFIG_DIR/accounts.json
+	t=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%SZ)
+	jq --arg id "$ID" --arg t "$t" '(.accounts[] | select(.id == $id) | .tokens[]?.expires_at) = $t' "$ix" >"$ix.bench" &&
+		mv "$ix.bench" "$ix" || die "cannot expire the index note"
+}
 # The current refresh token, for curl, in a 0600 file in the 0700 dir.
 prep_curl() { lookup "$REFRESH_KEY" | jq -je .refresh_token >"$DIR/rt" || die "no refresh token in the keychain"; }
 b_latchkey() { "$BIN" token "$ACCOUNT" >/dev/null || die "latchkey token (refresh) failed (exit $?)"; }
+b_base() { "$BASE" token "$ACCOUNT" >/dev/null || die "baseline latchkey token (refresh) failed (exit $?)"; }
 b_curl() {
 	curl -s --noproxy '*' -X POST -o "$DIR/resp" -w '%{http_code}' \
 		--data-urlencode grant_type=refresh_token --data-urlencode "refresh_token@$DIR/rt" \
@@ -232,9 +263,10 @@ refreshes() { stats | jq .refresh_token; }
 for ((i = 0; i < WARMUP; i++)); do
 	expire; b_latchkey
 	prep_curl; b_curl; after_curl
+	[ -z "$BASE" ] || { expire; b_base; }
 done
 R0=$(refreshes)
-B_L=() B_C=()
+B_L=() B_C=() B_O=() B_T=()
 for ((i = 0; i < REFRESH_RUNS; i++)); do
 	expire
 	t0=$EPOCHREALTIME; b_latchkey; t1=$EPOCHREALTIME
@@ -243,10 +275,20 @@ for ((i = 0; i < REFRESH_RUNS; i++)); do
 	t0=$EPOCHREALTIME; b_curl; t1=$EPOCHREALTIME
 	B_C+=($((${t1/./} - ${t0/./})))
 	after_curl
+	if [ -n "$BASE" ]; then
+		expire
+		t0=$EPOCHREALTIME; b_base; t1=$EPOCHREALTIME
+		B_O+=($((${t1/./} - ${t0/./})))
+	fi
+	expire_by_time
+	t0=$EPOCHREALTIME; b_latchkey; t1=$EPOCHREALTIME
+	B_T+=($((${t1/./} - ${t0/./})))
 done
 R1=$(refreshes)
-((R1 - R0 == 2 * REFRESH_RUNS)) ||
-	die "the provider saw $((R1 - R0)) refreshes during the refresh benchmark, want $((2 * REFRESH_RUNS))"
+SIDES=3
+[ -z "$BASE" ] || SIDES=4
+((R1 - R0 == SIDES * REFRESH_RUNS)) ||
+	die "the provider saw $((R1 - R0)) refreshes during the refresh benchmark, want $((SIDES * REFRESH_RUNS))"
 "$BIN" token "$ACCOUNT" >/dev/null || die "the account no longer works after the benchmark"
 : >"$DIR/rt"
 
@@ -256,6 +298,12 @@ read -r AL_MED AL_P95 < <(summary A_L)
 read -r AS_MED AS_P95 < <(summary A_S)
 read -r BL_MED BL_P95 < <(summary B_L)
 read -r BC_MED BC_P95 < <(summary B_C)
+read -r BT_MED BT_P95 < <(summary B_T)
+if [ -n "$BASE" ]; then
+	read -r AO_MED AO_P95 < <(summary A_O)
+	read -r BO_MED BO_P95 < <(summary B_O)
+	BASE_SIZE=$(stat -c %s "$BASE")
+fi
 SIZE=$(stat -c %s "$BIN")
 TOTAL_S=$(awk -v a="$START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 
@@ -274,7 +322,13 @@ SIZE_MIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.2f", s / 1048576 }')
 	printf '%-40s %6d %10s %10s\n' "B latchkey token (expired: refresh)" "$REFRESH_RUNS" "$(ms "$BL_MED")" "$(ms "$BL_P95")"
 	printf '%-40s %6d %10s %10s\n' "B curl POST refresh_token" "$REFRESH_RUNS" "$(ms "$BC_MED")" "$(ms "$BC_P95")"
 	printf '%-40s %6s %10s  goal <= 1.3x: %s\n' "B ratio of medians" "" "${B_RATIO}x" "$(verdict "$B_RATIO" 1.3)"
+	printf '%-40s %6d %10s %10s  %sx of curl\n' "B latchkey token (expired by time)" "$REFRESH_RUNS" "$(ms "$BT_MED")" "$(ms "$BT_P95")" "$(ratio "$BT_MED" "$BC_MED")"
 	printf '%-40s %s bytes (%s MiB)\n' "binary $(basename "$BIN")" "$SIZE" "$SIZE_MIB"
+	if [ -n "$BASE" ]; then
+		printf '%-40s %6d %10s %10s  %sx of baseline\n' "A baseline latchkey token (cached)" "$RUNS" "$(ms "$AO_MED")" "$(ms "$AO_P95")" "$(ratio "$AL_MED" "$AO_MED")"
+		printf '%-40s %6d %10s %10s  %sx of baseline\n' "B baseline latchkey token (refresh)" "$REFRESH_RUNS" "$(ms "$BO_MED")" "$(ms "$BO_P95")" "$(ratio "$BL_MED" "$BO_MED")"
+		printf '%-40s %s bytes (%s MiB)\n' "baseline binary" "$BASE_SIZE" "$(awk -v s="$BASE_SIZE" 'BEGIN { printf "%.2f", s / 1048576 }')"
+	fi
 	printf '%-40s setup %ss, total %ss\n' "wall time" "$SETUP_S" "$TOTAL_S"
 }
 
@@ -283,6 +337,7 @@ if [ -n "${BENCH_OUT:-}" ]; then
 		--argjson size "$SIZE" --argjson runs "$RUNS" --argjson rruns "$REFRESH_RUNS" \
 		--argjson al_med "$AL_MED" --argjson al_p95 "$AL_P95" --argjson as_med "$AS_MED" --argjson as_p95 "$AS_P95" \
 		--argjson bl_med "$BL_MED" --argjson bl_p95 "$BL_P95" --argjson bc_med "$BC_MED" --argjson bc_p95 "$BC_P95" \
+		--argjson bt_med "$BT_MED" --argjson bt_p95 "$BT_P95" \
 		--argjson item_bytes "$SAME_BYTES" --argjson setup_s "$SETUP_S" --argjson total_s "$TOTAL_S" '
 		def ms: . / 1000;
 		{
@@ -298,9 +353,20 @@ if [ -n "${BENCH_OUT:-}" ]; then
 		    runs: $rruns,
 		    latchkey_ms: {median: ($bl_med | ms), p95: ($bl_p95 | ms)},
 		    curl_ms: {median: ($bc_med | ms), p95: ($bc_p95 | ms)},
+		    latchkey_expired_by_time_ms: {median: ($bt_med | ms), p95: ($bt_p95 | ms)},
 		    ratio: ($bl_med / $bc_med), goal: 1.3, ok: ($bl_med / $bc_med <= 1.3)
 		  },
 		  setup_seconds: $setup_s, total_seconds: $total_s
 		}' >"$BENCH_OUT"
+	if [ -n "$BASE" ]; then
+		jq --arg binary "$BASE" --argjson size "$BASE_SIZE" \
+			--argjson ao_med "$AO_MED" --argjson ao_p95 "$AO_P95" --argjson bo_med "$BO_MED" --argjson bo_p95 "$BO_P95" '
+			def ms: . / 1000;
+			.baseline = {
+			  binary: $binary, binary_size_bytes: $size,
+			  cached_ms: {median: ($ao_med | ms), p95: ($ao_p95 | ms)},
+			  refresh_ms: {median: ($bo_med | ms), p95: ($bo_p95 | ms)}
+			}' "$BENCH_OUT" >"$BENCH_OUT.tmp" && mv "$BENCH_OUT.tmp" "$BENCH_OUT"
+	fi
 	printf 'bench: wrote %s\n' "$BENCH_OUT"
 fi
