@@ -218,6 +218,9 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		}
 	}
 
+	if d.RenewFailure != "" && a.Status == accounts.StatusConnected {
+		box.Add(warning(d.RenewFailure))
+	}
 	box.Add(widget.NewForm(
 		widget.NewFormItem("Connected", widget.NewLabel(when(a.ConnectedAt, now))),
 		widget.NewFormItem("Last renewed", widget.NewLabel(when(a.LastRefresh, now))),

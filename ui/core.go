@@ -128,6 +128,9 @@ type Details struct {
 	// LastUsedBy that program's name ("msmtp"), "" if unknown.
 	LastUsed   time.Time
 	LastUsedBy string
+	// RenewFailure says why the app's last background renewal of the
+	// access token failed, "" if it did not (filled in by the Shell).
+	RenewFailure string
 }
 
 // RevokeOutcome is what Revoke did, in plain words.

@@ -589,3 +589,33 @@ func TestRevokeGoogleThroughWindow(t *testing.T) {
 		t.Error("the refresh token is still in the keychain")
 	}
 }
+
+func TestRenewalFailureShownUntilRenewed(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{AccessTTL: time.Minute}, nil)
+	connectAlice(t, core)
+	s, host, notes := newRealShell(t, core)
+	for range 10 { // more than the HTTP client's own retries
+		core.ms.FailNext(providertest.Status(503))
+	}
+	events := make(chan accounts.RenewEvent, 4)
+	r := core.svc.NewRenewer(func(ev accounts.RenewEvent) { events <- ev })
+	defer r.Stop()
+	r.Sync(context.Background())
+	ev := <-events
+	if ev.Err == nil {
+		t.Fatal("the renewal succeeded through the faults")
+	}
+	s.RenewalReported(ev)
+	text := visibleText(s.window.detail)
+	if !strings.Contains(text, "could not renew the access token; it tries again shortly") {
+		t.Errorf("detail pane after a failed renewal: %q", text)
+	}
+	if host.icon != trayIconNormal || len(notes.sent) != 0 {
+		t.Error("a passing failure turned the tray to attention or notified")
+	}
+	// The next renewal succeeds: the warning goes.
+	s.RenewalReported(accounts.RenewEvent{Account: ev.Account, Expiry: time.Now().Add(time.Hour)})
+	if text := visibleText(s.window.detail); strings.Contains(text, "could not renew") {
+		t.Errorf("the warning stayed after a renewal succeeded: %q", text)
+	}
+}

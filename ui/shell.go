@@ -51,6 +51,9 @@ type Shell struct {
 	state        State
 	signingIn    bool
 	startAtLogin bool
+	// renewFailures says, by account ID, why the last background renewal
+	// failed, while it keeps failing for a passing reason.
+	renewFailures map[string]string
 	// notified holds the accounts already notified as needing reconnect,
 	// so each is announced once per breakage.
 	notified map[string]bool
@@ -91,7 +94,7 @@ func NewShell(a fyne.App, core Core, opts Options) *Shell {
 }
 
 func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
-	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{},
+	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}, renewFailures: map[string]string{},
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
 		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
@@ -122,10 +125,12 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 	return s
 }
 
-// details explains a's permissions, from the last load.
+// details explains a's permissions, from the last load, with the last
+// background renewal's failure if it failed.
 func (s *Shell) details(a accounts.Account) Details {
 	d := s.state.Details[a.ID]
 	d.RevokePlan = revokePlan(a)
+	d.RenewFailure = s.renewFailures[a.ID]
 	return d
 }
 
@@ -172,10 +177,25 @@ func (s *Shell) AccountsChanged() {
 // from any goroutine: the core's Renewer calls it. A renewal that found the
 // account needs reconnecting reloads the list, which turns the tray to
 // "attention" and sends the notification.
+//
+// A renewal that failed for a passing reason (network, keychain) is shown
+// in the account's detail pane until one succeeds; the Renewer retries it.
 func (s *Shell) RenewalReported(ev accounts.RenewEvent) {
-	if errors.Is(ev.Err, accounts.ErrNeedsReconnect) {
-		fyne.Do(func() { s.Reload() })
-	}
+	fyne.Do(func() {
+		switch {
+		case ev.Err == nil:
+			delete(s.renewFailures, ev.Account)
+		case errors.Is(ev.Err, accounts.ErrNeedsReconnect):
+			delete(s.renewFailures, ev.Account)
+			s.Reload()
+			return
+		default:
+			s.renewFailures[ev.Account] = "Latchkey could not renew the access token; it tries again shortly. " + plainError(ev.Err)
+		}
+		if s.window.selected == ev.Account {
+			s.window.showDetail()
+		}
+	})
 }
 
 // Reload lists the accounts again in a goroutine. The returned channel is
