@@ -619,3 +619,41 @@ func TestRenewalFailureShownUntilRenewed(t *testing.T) {
 		t.Errorf("the warning stayed after a renewal succeeded: %q", text)
 	}
 }
+
+func TestWizardGoogleNeedsClientSecret(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	s, _, _ := newRealShell(t, core)
+	w := s.wizard
+	tapProvider(t, w, "Google (Gmail, Calendar, Contacts)")
+	<-w.settingsLoaded
+	test.Tap(w.next)
+	for i, c := range w.caps {
+		if w.checks[i].Checked != (c.ID == "read-mail") {
+			t.Errorf("Google %s ticked = %v; want only read-mail (least privilege)", c.ID, w.checks[i].Checked)
+		}
+	}
+	test.Tap(w.next)
+	if w.step != stepRegistration {
+		t.Fatalf("step %d", w.step)
+	}
+	if !w.next.Disabled() {
+		t.Error("Continue is enabled with no client ID")
+	}
+	text := visibleText(w.win.Content())
+	for _, want := range []string{"Client secret", "Desktop app", "Testing"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Google's registration step lacks %q: %q", want, text)
+		}
+	}
+	if strings.Contains(text, "Tenant") {
+		t.Error("Google's registration step asks for a Microsoft tenant")
+	}
+	test.Type(w.clientID, "123-abc.apps.googleusercontent.com")
+	if !w.next.Disabled() {
+		t.Error("Continue is enabled without the client secret Google requires")
+	}
+	test.Type(w.clientSecret, "GOCSPX-not-really-secret")
+	if w.next.Disabled() {
+		t.Error("Continue stays disabled with client ID and secret")
+	}
+}
