@@ -58,7 +58,9 @@ type ProviderInfo struct {
 
 // Capability is one thing a person may allow, with the scopes it takes.
 type Capability struct {
-	ID    string
+	// ID is the capability's name in the core (read-mail, send-mail...).
+	ID string
+	// Title is its label for people ("Read your mail").
 	Title string
 	// Description says in a sentence what programs can then do.
 	Description string
@@ -86,7 +88,10 @@ type ScopeView struct {
 
 // Registration is a person's own app registration at a provider.
 type Registration struct {
-	ClientID     string
+	// ClientID is the app registration's client (application) ID.
+	ClientID string
+	// ClientSecret is Google's desktop-client secret, which is not
+	// confidential but which Google requires.
 	ClientSecret string
 	// Tenant and Cloud apply to Microsoft only.
 	Tenant, Cloud string
@@ -94,7 +99,9 @@ type Registration struct {
 
 // ConnectPlan is what the wizard asks Connect to do.
 type ConnectPlan struct {
-	Provider     string
+	// Provider is the provider's name (microsoft, exchange, google).
+	Provider string
+	// Capabilities are the capability IDs to allow.
 	Capabilities []string
 	// Account, when set, adds Capabilities to that connected account
 	// instead of connecting a new one.
@@ -106,6 +113,7 @@ type ConnectPlan struct {
 
 // ScopeGroup is the granted scopes that serve one capability.
 type ScopeGroup struct {
+	// Title is the capability's title, or "Sign-in" or "Other permissions".
 	Title  string
 	Scopes []ScopeView
 }
