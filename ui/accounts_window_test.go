@@ -213,3 +213,14 @@ func TestKeyboard(t *testing.T) {
 	// Escape in the wizard closes it and cancels nothing that is not running.
 	s.wizard.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
 }
+
+func TestFirstStartWizard(t *testing.T) {
+	for _, atLogin := range []bool{false, true} {
+		s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{}, Options{StartedAtLogin: atLogin})
+		<-s.Reload()
+		opened := s.wizard.title.Text != "" // set when a step is shown
+		if opened == atLogin {
+			t.Errorf("started at login %v: wizard opened %v", atLogin, opened)
+		}
+	}
+}

@@ -35,6 +35,10 @@ type Options struct {
 	// offered as a "Reconnect" action and runs on any goroutine. Nil uses
 	// the app's own notifications, without actions.
 	Notify func(title, body string, reconnect func())
+	// StartedAtLogin is true when the app was started at login, into the
+	// tray: then it does not open the wizard by itself, even with no
+	// accounts, so as not to greet every login with a window.
+	StartedAtLogin bool
 }
 
 // Shell is the desktop front end: the tray, the accounts window and the
@@ -236,6 +240,9 @@ func (s *Shell) Reload() <-chan struct{} {
 			s.announceBroken()
 			if !s.prompted && err == nil {
 				s.prompted = true
+				if s.opts.StartedAtLogin {
+					return
+				}
 				if len(list) == 0 {
 					// First start: nothing to manage yet, so offer to connect.
 					s.Connect()

@@ -62,7 +62,7 @@ func main() {
 	// A binary built with plain `go build` does not carry FyneApp.toml's icon.
 	a.SetIcon(ui.AppIcon())
 
-	opts := ui.Options{}
+	opts := ui.Options{StartedAtLogin: *hidden}
 	if exe, err := os.Executable(); err == nil {
 		opts.Autostart = session.Autostart{ID: ui.AppID, Name: ui.AppName, Exec: exe, Args: []string{"--hidden"},
 			Comment: ui.AutostartComment}
