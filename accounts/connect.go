@@ -189,7 +189,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
-	defer s.unlockAccount(lock)
+	defer s.unlockAfterKeychain(ctx, lock)
 	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
 		return Account{}, err
 	}

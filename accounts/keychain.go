@@ -34,40 +34,6 @@ type SecretStore interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// pendingWaiter is a SecretStore that can wait until every call made so far
-// has been carried out, including calls whose callers gave up at their
-// deadline (secretstore.Keyring.Wait).
-type pendingWaiter interface {
-	Wait(ctx context.Context) error
-}
-
-// unlockAccount releases an account's lock once the keychain has carried
-// out every call made so far. A write that timed out for its caller may
-// still land later; released early, the lock would let another process
-// write newer tokens that the late write then overwrites. That matters in
-// the long-running desktop app (a CLI's stuck calls die with it). Usually
-// the keychain is idle and the lock is released at once; otherwise it is
-// released in the background when the pending call ends, and until then
-// other processes wait for it (and give up with ErrBusy after lockWait).
-func (s *Service) unlockAccount(l *fileLock) {
-	w, ok := s.keys.(pendingWaiter)
-	if !ok {
-		l.unlock()
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	err := w.Wait(ctx)
-	cancel()
-	if err == nil {
-		l.unlock()
-		return
-	}
-	go func() {
-		w.Wait(context.Background())
-		l.unlock()
-	}()
-}
-
 // defaultResource is the resource key of providers with one resource.
 const defaultResource = "default"
 
@@ -97,6 +63,42 @@ type AccessToken struct {
 	Expiry    time.Time `json:"expires_at"`
 	Scopes    []string  `json:"scopes"`
 	Resource  string    `json:"resource"`
+}
+
+// settlingStore is a SecretStore whose calls can outlive their callers
+// (secretstore.Keyring: a write whose caller gave up at its deadline may
+// still be carried out). Wait returns once the keychain has carried out
+// every call made so far, or when ctx ends.
+type settlingStore interface {
+	Wait(ctx context.Context) error
+}
+
+// unlockAfterKeychain releases an account lock once the keychain has
+// carried out every call made under it. Released earlier, a write that
+// timed out could land after another process's newer one (a rotated
+// refresh token over a newer one); that matters most in the long-running
+// desktop app, as a command's stuck calls die with it. Usually the keychain
+// is idle and the lock is released at once. When a call is still pending
+// after a second, the caller goes on and the lock is released in the
+// background once the call ends, never before: meanwhile other processes
+// wait for it, and give up with ErrBusy after lockWait.
+func (s *Service) unlockAfterKeychain(ctx context.Context, l *fileLock) {
+	w, ok := s.keys.(settlingStore)
+	if !ok {
+		l.unlock()
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	err := w.Wait(wctx)
+	cancel()
+	if err == nil {
+		l.unlock()
+		return
+	}
+	go func() {
+		_ = w.Wait(context.WithoutCancel(ctx))
+		l.unlock()
+	}()
 }
 
 // batchStore is a SecretStore that reads and writes several items in one

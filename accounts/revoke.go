@@ -70,7 +70,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	if err != nil {
 		return RevokeResult{}, err
 	}
-	defer s.unlockAccount(lock)
+	defer s.unlockAfterKeychain(ctx, lock)
 	if ix, err = loadIndex(s.dir); err != nil {
 		return RevokeResult{}, err
 	}

@@ -241,7 +241,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	if err != nil {
 		return nil, err
 	}
-	defer s.unlockAccount(lock)
+	defer s.unlockAfterKeychain(ctx, lock)
 	// While the lock keeps other Latchkey processes from writing this
 	// account's items, what the reads learn of them serves the writes.
 	ctx = secretstore.ShareLookups(ctx)
@@ -491,7 +491,7 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	defer s.unlockAccount(lock)
+	defer s.unlockAfterKeychain(ctx, lock)
 	// A refresh may have added a resource while we waited: look again.
 	if ix, err = loadIndex(s.dir); err != nil {
 		return Account{}, err

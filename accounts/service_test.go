@@ -497,3 +497,45 @@ func noteDue(t *testing.T, s *Service) {
 		t.Fatal(err)
 	}
 }
+
+// settleStore is a memStore whose Wait (see settlingStore) runs waited.
+type settleStore struct {
+	*memStore
+	waited func()
+}
+
+func (w settleStore) Wait(ctx context.Context) error {
+	w.waited()
+	return nil
+}
+
+// TestRefreshSettlesKeychainBeforeUnlock: a refresh waits for the keychain
+// to carry out its writes before it releases the account lock, so a write
+// that timed out cannot land after another process's newer one.
+func TestRefreshSettlesKeychainBeforeUnlock(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	store := newMemStore()
+	s := connectMicrosoft(t, m, store)
+	expireAccess(t, store, accessKey(msID, graph))
+	waits, heldDuringWait := 0, true
+	s.keys = settleStore{store, func() {
+		waits++
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if l, err := lockFile(ctx, lockName("account", msID)); err == nil {
+			heldDuringWait = false
+			l.unlock()
+		}
+	}}
+	if _, err := s.Token(context.Background(), msID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if waits != 1 || !heldDuringWait {
+		t.Fatalf("Wait called %d times, lock held during it: %v; want once, under the lock", waits, heldDuringWait)
+	}
+	l, err := lockFile(context.Background(), lockName("account", msID))
+	if err != nil {
+		t.Fatalf("lock after Token: %v", err)
+	}
+	l.unlock()
+}

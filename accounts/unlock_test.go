@@ -34,7 +34,7 @@ func TestAccountLockHeldWhileKeychainWritePending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.unlockAccount(lock)
+	s.unlockAfterKeychain(context.Background(), lock)
 
 	// Another holder must not get the lock while the write may still land.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -61,7 +61,7 @@ func TestAccountLockReleasedAtOnceWhenKeychainIdle(t *testing.T) {
 	s, _ := Open(Options{ConfigDir: t.TempDir(), Keychain: store})
 	name := lockName("account", "x")
 	lock, _ := lockFile(context.Background(), name)
-	s.unlockAccount(lock)
+	s.unlockAfterKeychain(context.Background(), lock)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	l, err := lockFile(ctx, name)
