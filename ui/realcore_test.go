@@ -542,12 +542,7 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 		t.Error("Next is enabled with nothing new ticked")
 	}
 	w.checks[calendar].SetChecked(true)
-	test.Tap(w.next)
-	test.Tap(w.next)
-	<-w.done
-	if w.failure != nil {
-		t.Fatalf("adding permissions failed: %v", w.failure)
-	}
+	signInFromAllowStep(t, w)
 	got := w.result
 	if !slices.Contains(got.Capabilities, accounts.CapabilityReadCalendar) || !slices.Contains(got.Capabilities, accounts.CapabilityReadMail) {
 		t.Errorf("capabilities after adding = %v, want read-calendar added to what it had", got.Capabilities)
@@ -560,11 +555,7 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 
 func TestRevokeGoogleThroughWindow(t *testing.T) {
 	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
-	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
-	f, _ := os.OpenFile(filepath.Join(core.dir, accounts.ConfigFileName), os.O_APPEND|os.O_WRONLY, 0)
-	fmt.Fprintf(f, "[providers.google]\nclient_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
-		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer)
-	f.Close()
+	addGoogle(t, core, providertest.GoogleOptions{})
 	a, err := core.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail"}, Timeout: 30 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -655,5 +646,67 @@ func TestWizardGoogleNeedsClientSecret(t *testing.T) {
 	test.Type(w.clientSecret, "GOCSPX-not-really-secret")
 	if w.next.Disabled() {
 		t.Error("Continue stays disabled with client ID and secret")
+	}
+}
+
+func TestWizardResultPartialGrant(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	// The person unticks the calendar on Google's consent screen.
+	addGoogle(t, core, providertest.GoogleOptions{Grant: func(requested []string) []string {
+		var kept []string
+		for _, s := range requested {
+			if !strings.Contains(s, "calendar") {
+				kept = append(kept, s)
+			}
+		}
+		return kept
+	}})
+	s, _, _ := newRealShell(t, core)
+	w := s.wizard
+	w.win.Resize(fyne.NewSize(620, 560))
+	tapProvider(t, w, "Google (Gmail, Calendar, Contacts)")
+	<-w.settingsLoaded
+	test.Tap(w.next)
+	for i, c := range w.caps {
+		if c.ID == "read-calendar" {
+			w.checks[i].SetChecked(true)
+		}
+	}
+	signInFromAllowStep(t, w)
+	text := visibleText(w.win.Content())
+	for _, want := range []string{"Connected as bob@gmail.test", "Read your mail", "Asked for but not granted",
+		"calendar.readonly", "So these will not work: read your calendar"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("result shows %q; want %q", text, want)
+		}
+	}
+	<-s.lastLoad
+}
+
+// addGoogle starts a Google emulator and sets it up in core's config.toml,
+// as a person would with their own desktop client.
+func addGoogle(t *testing.T, core *realCore, opts providertest.GoogleOptions) *providertest.Google {
+	t.Helper()
+	g := providertest.NewGoogle(t, opts)
+	f, err := os.OpenFile(filepath.Join(core.dir, accounts.ConfigFileName), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "[providers.google]\nclient_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
+		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer)
+	return g
+}
+
+// signInFromAllowStep goes on from the permissions step through the
+// registration (as filled in) to the end of the browser sign-in, which
+// must succeed.
+func signInFromAllowStep(t *testing.T, w *wizard) {
+	t.Helper()
+	test.Tap(w.next)
+	test.Tap(w.next)
+	<-w.done
+	if w.failure != nil {
+		t.Fatalf("sign-in failed: %v", w.failure)
 	}
 }

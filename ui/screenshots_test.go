@@ -90,12 +90,7 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	record, urls := browserRecorder()
 	browse := record
 	core := newRealCore(t, providertest.MicrosoftOptions{Email: "alice@contoso.com", Name: "Alice Lindqvist"}, func(u string) error { return browse(u) })
-	g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: "bob.tester@gmail.com", Name: "Bob", AccessTTL: time.Minute})
-	reg := fmt.Sprintf("[providers.google]\nclient_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
-		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer)
-	f, _ := os.OpenFile(filepath.Join(core.dir, accounts.ConfigFileName), os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(reg)
-	f.Close()
+	g := addGoogle(t, core, providertest.GoogleOptions{Email: "bob.tester@gmail.com", Name: "Bob", AccessTTL: time.Minute})
 
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
