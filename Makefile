@@ -60,9 +60,9 @@ cross:
 	@! $(GO) list -deps ./accounts/... | grep -q '^fyne.io/' || { echo "accounts must not import Fyne"; exit 1; }
 	@# The desktop app's OS integration: per-OS code behind build tags, no Fyne, no cgo.
 	@for t in linux/amd64 windows/amd64 darwin/arm64 freebsd/amd64; do \
-		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./session || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./ui/session || exit 1; \
 	done
-	@! $(GO) list -deps ./session | grep -q '^fyne.io/' || { echo "session must not import Fyne"; exit 1; }
+	@! $(GO) list -deps ./ui/session | grep -q '^fyne.io/' || { echo "ui/session must not import Fyne"; exit 1; }
 
 # The desktop app in a real X server, with a real keyring and tray host.
 smoke: tray
@@ -75,10 +75,13 @@ screenshots:
 	CGO_ENABLED=0 $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 ./ui
 
 # The fyne CLI (module fyne.io/tools), pinned. `fyne package` reads
-# FyneApp.toml from the main package's directory (cmd/latchkey-tray), builds
-# there with the migrated_fynedo tag its [Migrations] asks for, and writes
-# Latchkey.tar.xz (usr/local/{bin,share/applications,share/pixmaps} and a
-# Makefile to install it) into that directory.
+# FyneApp.toml from the main package's directory, not the repository root
+# where it lives, and rewrites it there to count builds: make package copies
+# it next to cmd/latchkey-tray (icon path made relative to that directory)
+# and removes the copy afterwards. fyne builds with the migrated_fynedo tag
+# that [Migrations] asks for and writes Latchkey.tar.xz
+# (usr/local/{bin,share/applications,share/pixmaps} and a Makefile to
+# install it), to which we add packaging/'s metainfo and autostart entry.
 FYNE_TOOLS_VERSION := v1.7.4
 FYNE := $(abspath $(BIN))/tools/fyne
 PKG_WORK := $(BIN)/package
@@ -89,9 +92,8 @@ $(FYNE):
 ## package: build the Linux bundle bin/Latchkey.tar.xz with `fyne package`, plus packaging/
 package: deps $(FYNE)
 	rm -rf $(PKG_WORK) && mkdir -p $(PKG_WORK)
-	@# fyne package bumps Build in FyneApp.toml and drops its comments: keep the tracked file as it is.
-	cp cmd/latchkey-tray/FyneApp.toml $(PKG_WORK)/FyneApp.toml.orig
-	cd cmd/latchkey-tray && { $(FYNE) package --target linux --release; status=$$?; cp $(abspath $(PKG_WORK))/FyneApp.toml.orig FyneApp.toml; exit $$status; }
+	sed 's|^Icon = "assets/|Icon = "../../assets/|' FyneApp.toml >cmd/latchkey-tray/FyneApp.toml
+	cd cmd/latchkey-tray && { $(FYNE) package --target linux --release; status=$$?; rm -f FyneApp.toml; exit $$status; }
 	mv cmd/latchkey-tray/Latchkey.tar.xz $(PKG_WORK)/fyne.tar.xz
 	tar -xJf $(PKG_WORK)/fyne.tar.xz -C $(PKG_WORK)
 	@# The entry fyne wrote from FyneApp.toml must be ours (ui/metadata_test.go checks the fields).

@@ -15,7 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/latchkey/latchkey/assets"
-	"github.com/latchkey/latchkey/session"
+	"github.com/latchkey/latchkey/ui/session"
 )
 
 // fyneApp is the part of FyneApp.toml that must agree with the code.
@@ -31,13 +31,10 @@ type fyneApp struct {
 	Migrations map[string]bool
 }
 
-// mainDir is the main package, where the fyne tool reads FyneApp.toml.
-var mainDir = filepath.Join("..", "cmd", "latchkey-tray")
-
 func readFyneApp(t *testing.T) fyneApp {
 	t.Helper()
 	var meta fyneApp
-	if _, err := toml.DecodeFile(filepath.Join(mainDir, "FyneApp.toml"), &meta); err != nil {
+	if _, err := toml.DecodeFile(filepath.Join("..", "FyneApp.toml"), &meta); err != nil {
 		t.Fatal(err)
 	}
 	return meta
@@ -55,7 +52,7 @@ func TestFyneAppTOML(t *testing.T) {
 		t.Error("FyneApp.toml does not opt into the fyneDo migration")
 	}
 
-	icon, err := os.ReadFile(filepath.Join(mainDir, meta.Details.Icon))
+	icon, err := os.ReadFile(filepath.Join("..", meta.Details.Icon))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // manage them. It keeps every account's access token fresh in the keychain
 // while it runs. It only wires things together; the screens live in package
 // ui, the accounts in package accounts, and the OS integration (start at
-// login, one running instance, notifications) in package session.
+// login, one running instance, notifications) in package ui/session.
 //
 // Build it with `fyne build` (or `go build -tags migrated_fynedo`) so that
 // Fyne runs with the fyneDo threading model that FyneApp.toml opts into.
@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/accounts"
-	"github.com/latchkey/latchkey/session"
 	"github.com/latchkey/latchkey/ui"
+	"github.com/latchkey/latchkey/ui/session"
 )
 
 func main() {
