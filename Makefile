@@ -20,7 +20,7 @@ define apt-install
 	fi
 endef
 
-.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean
+.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean screenshots package bench-desktop
 
 ## run: install build dependencies, build both programs, start the desktop app
 run: build
@@ -58,10 +58,56 @@ cross:
 	done
 	@! $(GO) list -deps ./cmd/latchkey | grep -q '^fyne.io/' || { echo "cmd/latchkey must not import Fyne"; exit 1; }
 	@! $(GO) list -deps ./accounts/... | grep -q '^fyne.io/' || { echo "accounts must not import Fyne"; exit 1; }
+	@# The desktop app's OS integration: per-OS code behind build tags, no Fyne, no cgo.
+	@for t in linux/amd64 windows/amd64 darwin/arm64 freebsd/amd64; do \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./ui/session || exit 1; \
+	done
+	@! $(GO) list -deps ./ui/session | grep -q '^fyne.io/' || { echo "ui/session must not import Fyne"; exit 1; }
 
 # The desktop app in a real X server, with a real keyring and tray host.
 smoke: tray
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+	SMOKE_ACCOUNTS=cmd/latchkey-tray/testdata/accounts.json SMOKE_SCREENSHOT=/tmp/latchkey-tray-smoke-accounts.png \
+		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+
+## screenshots: render every screen of the desktop app, light and dark, into assets/screenshots
+screenshots:
+	CGO_ENABLED=0 $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 ./ui
+
+# The fyne CLI (module fyne.io/tools), pinned. `fyne package` reads
+# FyneApp.toml from the main package's directory, not the repository root
+# where it lives, and rewrites it there to count builds: make package copies
+# it next to cmd/latchkey-tray (icon path made relative to that directory)
+# and removes the copy afterwards. fyne builds with the migrated_fynedo tag
+# that [Migrations] asks for and writes Latchkey.tar.xz
+# (usr/local/{bin,share/applications,share/pixmaps} and a Makefile to
+# install it), to which we add packaging/'s metainfo and autostart entry.
+FYNE_TOOLS_VERSION := v1.7.4
+FYNE := $(abspath $(BIN))/tools/fyne
+PKG_WORK := $(BIN)/package
+
+$(FYNE):
+	GOBIN=$(abspath $(BIN))/tools $(GO) install fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION)
+
+## package: build the Linux bundle bin/Latchkey.tar.xz with `fyne package`, plus packaging/
+package: deps $(FYNE)
+	rm -rf $(PKG_WORK) && mkdir -p $(PKG_WORK)
+	sed 's|^Icon = "assets/|Icon = "../../assets/|' FyneApp.toml >cmd/latchkey-tray/FyneApp.toml
+	cd cmd/latchkey-tray && { $(FYNE) package --target linux --release; status=$$?; rm -f FyneApp.toml; exit $$status; }
+	mv cmd/latchkey-tray/Latchkey.tar.xz $(PKG_WORK)/fyne.tar.xz
+	tar -xJf $(PKG_WORK)/fyne.tar.xz -C $(PKG_WORK)
+	@# The entry fyne wrote from FyneApp.toml must be ours (ui/metadata_test.go checks the fields).
+	diff -u packaging/io.github.latchkey.Latchkey.desktop $(PKG_WORK)/latchkey-tray/usr/local/share/applications/io.github.latchkey.Latchkey.desktop
+	install -Dm644 packaging/io.github.latchkey.Latchkey.metainfo.xml $(PKG_WORK)/latchkey-tray/usr/local/share/metainfo/io.github.latchkey.Latchkey.metainfo.xml
+	install -Dm644 packaging/autostart/io.github.latchkey.Latchkey.desktop $(PKG_WORK)/latchkey-tray/usr/local/share/latchkey/autostart/io.github.latchkey.Latchkey.desktop
+	tar -cJf $(BIN)/Latchkey.tar.xz -C $(PKG_WORK) latchkey-tray
+	rm -rf $(PKG_WORK)
+	@echo "bundle: $(BIN)/Latchkey.tar.xz"; tar -tJf $(BIN)/Latchkey.tar.xz
+
+## bench-desktop: latchkey-tray against a minimal Fyne tray app: launch time, idle RSS and CPU
+bench-desktop: deps-test tray
+	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/minimal-tray ./cmd/latchkey-tray/testdata/minimal
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray
 
 ## bench: compare `latchkey token` with `secret-tool lookup` and curl side by side
 ## (BENCH_BASELINE=path/to/another/latchkey times that build too, interleaved)

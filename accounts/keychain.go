@@ -76,14 +76,29 @@ type settlingStore interface {
 // unlockAfterKeychain releases an account lock once the keychain has
 // carried out every call made under it. Released earlier, a write that
 // timed out could land after another process's newer one (a rotated
-// refresh token over a newer one). It waits at most the keychain timeout.
+// refresh token over a newer one); that matters most in the long-running
+// desktop app, as a command's stuck calls die with it. Usually the keychain
+// is idle and the lock is released at once. When a call is still pending
+// after a second, the caller goes on and the lock is released in the
+// background once the call ends, never before: meanwhile other processes
+// wait for it, and give up with ErrBusy after lockWait.
 func (s *Service) unlockAfterKeychain(ctx context.Context, l *fileLock) {
-	if w, ok := s.keys.(settlingStore); ok {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), secretstore.DefaultTimeout())
-		_ = w.Wait(ctx)
-		cancel()
+	w, ok := s.keys.(settlingStore)
+	if !ok {
+		l.unlock()
+		return
 	}
-	l.unlock()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	err := w.Wait(wctx)
+	cancel()
+	if err == nil {
+		l.unlock()
+		return
+	}
+	go func() {
+		_ = w.Wait(context.WithoutCancel(ctx))
+		l.unlock()
+	}()
 }
 
 // batchStore is a SecretStore that reads several items in one keychain

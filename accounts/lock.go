@@ -57,6 +57,12 @@ func runtimeDir() (string, error) {
 	return dir, nil
 }
 
+// RuntimeDir is Latchkey's private runtime directory, created if missing:
+// $XDG_RUNTIME_DIR/latchkey where the OS has a runtime dir, else a private
+// latchkey-UID dir in the temp dir. Lock files and the desktop app's
+// single-instance socket live there.
+func RuntimeDir() (string, error) { return runtimeDir() }
+
 // fileLock is a cross-process lock on a file that is never deleted: deleting
 // a lock file lets two processes hold "the" lock at once.
 type fileLock struct{ fl *flock.Flock }

@@ -45,7 +45,8 @@ func newTestShell(t *testing.T, list []accounts.Account, err error) (*Shell, *fa
 	a := test.NewTempApp(t)
 	lister := &fakeLister{accounts: list, err: err}
 	host := &fakeTray{}
-	s := newShell(a, lister, host)
+	s := newShell(a, lister, host, Options{})
+	s.prompted = true // these tests are not about the first-start wizard
 	s.window.win.Resize(fyne.NewSize(480, 360))
 	<-s.Reload()
 	return s, host, lister
@@ -55,7 +56,7 @@ func TestAccountsWindowEmpty(t *testing.T) {
 	s, host, _ := newTestShell(t, nil, nil)
 
 	text := visibleText(s.window.win.Content())
-	for _, want := range []string{"No accounts yet.", "latchkey connect microsoft"} {
+	for _, want := range []string{"No accounts yet.", "Connect an account…"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("window shows %q; want it to contain %q", text, want)
 		}
@@ -78,7 +79,7 @@ func TestAccountsWindowTwoAccounts(t *testing.T) {
 	text := visibleText(s.window.win.Content())
 	for _, want := range []string{
 		"alice@contoso.com", "Microsoft · connected",
-		"bob@example.com", "Google · needs reconnect", "refused the saved sign-in",
+		"bob@example.com", "Google · needs reconnect",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("window shows %q; want it to contain %q", text, want)
@@ -90,7 +91,7 @@ func TestAccountsWindowTwoAccounts(t *testing.T) {
 	if host.icon != trayIconAttention {
 		t.Errorf("tray icon = %s, want the attention icon", host.icon.Name())
 	}
-	want := []string{"[alice@contoso.com — connected]", "[bob@example.com — needs reconnect]", "---", "Manage accounts…", "Quit"}
+	want := []string{"alice@contoso.com — connected", "Reconnect bob@example.com…", "---", "Connect account…", "Manage accounts…", "---", "Quit"}
 	if got := menuLabels(host.menu); !slices.Equal(got, want) {
 		t.Errorf("tray menu = %q, want %q", got, want)
 	}
@@ -132,7 +133,7 @@ func TestAccountsWindowError(t *testing.T) {
 }
 
 func TestUnavailable(t *testing.T) {
-	s := newShell(test.NewTempApp(t), Unavailable(errStore), &fakeTray{})
+	s := newShell(test.NewTempApp(t), Unavailable(errStore), &fakeTray{}, Options{})
 	<-s.Reload()
 	if text := visibleText(s.window.win.Content()); !strings.Contains(text, "open accounts: keychain unavailable") {
 		t.Errorf("window shows %q", text)
@@ -140,7 +141,7 @@ func TestUnavailable(t *testing.T) {
 }
 
 func TestEscapeHidesWindow(t *testing.T) {
-	s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{})
+	s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{}, Options{})
 	s.Show()
 	// The test driver's Hide records nothing, so count calls instead.
 	hidden := 0
@@ -161,6 +162,10 @@ func TestAccountRowLabels(t *testing.T) {
 		{alice, "Microsoft · connected", ""},
 		{bob, "Google · needs reconnect", bob.StatusReason},
 		{accounts.Account{Provider: "github", Status: accounts.StatusNeedsReconnect}, "Github · needs reconnect", "Sign in again to keep using this account."},
+		{accounts.Account{Provider: "google", Status: accounts.StatusRevoking, StatusReason: "revoking Latchkey's access started but did not finish; revoke it again to finish"},
+			"Google · revoke not finished", "Revoking Latchkey's access started but did not finish; revoke it again to finish."},
+		{accounts.Account{Provider: "microsoft", Status: accounts.StatusNeedsReconnect, StatusReason: "the saved sign-in expired because it was not used for 90 days"},
+			"Microsoft · needs reconnect", "The saved sign-in expired because it was not used for 90 days."},
 	}
 	for _, tt := range tests {
 		if got := accountDetail(tt.account); got != tt.detail {
@@ -168,6 +173,54 @@ func TestAccountRowLabels(t *testing.T) {
 		}
 		if got := accountReason(tt.account); got != tt.why {
 			t.Errorf("accountReason(%s) = %q, want %q", tt.account.ID, got, tt.why)
+		}
+	}
+}
+
+func TestKeyboard(t *testing.T) {
+	s, _, lister := newTestShell(t, []accounts.Account{alice}, nil)
+	hidden := 0
+	s.window.hide = func() { hidden++ }
+	c := s.window.win.Canvas()
+
+	// Escape dismisses an open dialog first, then hides the window.
+	test.Tap(s.window.buttons["Revoke access…"])
+	if s.window.dialog == nil {
+		t.Fatal("no revoke confirmation")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.window.dialog != nil || hidden != 0 {
+		t.Fatalf("after Escape: dialog %v, window hidden %d times; want the dialog gone and the window kept", s.window.dialog, hidden)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if hidden != 1 {
+		t.Errorf("second Escape hid the window %d times, want 1", hidden)
+	}
+
+	s.window.shortcuts[fyne.KeyW]()
+	if hidden != 2 {
+		t.Errorf("Ctrl+W hid the window %d times in all, want 2", hidden)
+	}
+	s.window.shortcuts[fyne.KeyR]()
+	<-s.lastLoad
+	if lister.calls != 2 {
+		t.Errorf("Ctrl+R: %d loads, want 2", lister.calls)
+	}
+	s.window.shortcuts[fyne.KeyN]()
+	if s.wizard.step != stepProvider {
+		t.Errorf("Ctrl+N: wizard at step %d", s.wizard.step)
+	}
+	// Escape in the wizard closes it and cancels nothing that is not running.
+	s.wizard.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+}
+
+func TestFirstStartWizard(t *testing.T) {
+	for _, atLogin := range []bool{false, true} {
+		s := newShell(test.NewTempApp(t), &fakeLister{}, &fakeTray{}, Options{StartedAtLogin: atLogin})
+		<-s.Reload()
+		opened := s.wizard.title.Text != "" // set when a step is shown
+		if opened == atLogin {
+			t.Errorf("started at login %v: wizard opened %v", atLogin, opened)
 		}
 	}
 }

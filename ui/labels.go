@@ -37,6 +37,8 @@ func statusText(s accounts.Status) string {
 		return "connected"
 	case accounts.StatusNeedsReconnect:
 		return "needs reconnect"
+	case accounts.StatusRevoking:
+		return "revoke not finished"
 	case "":
 		return "unknown state"
 	default:
@@ -71,13 +73,29 @@ func accountDetail(a accounts.Account) string {
 
 // accountReason explains why an account needs attention, or is empty.
 func accountReason(a accounts.Account) string {
-	if a.Status != accounts.StatusNeedsReconnect {
+	switch {
+	case a.Status == accounts.StatusConnected:
 		return ""
-	}
-	if a.StatusReason == "" {
+	case a.StatusReason != "":
+		return sentence(a.StatusReason)
+	case a.Status == accounts.StatusNeedsReconnect:
 		return "Sign in again to keep using this account."
 	}
-	return a.StatusReason
+	return ""
+}
+
+// sentence starts s with a capital letter and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	r, size := utf8.DecodeRuneInString(s)
+	if r == utf8.RuneError {
+		return s
+	}
+	s = string(unicode.ToUpper(r)) + s[size:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // describeError is the one place the desktop front end turns a load error

@@ -2,44 +2,92 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/latchkey/latchkey/accounts"
 )
 
-// listTimeout bounds one load of the accounts, so a stuck keychain or
-// store leaves the window saying so instead of loading forever.
+// listTimeout bounds one load of the account list.
 const listTimeout = 30 * time.Second
 
-// Shell is Latchkey's desktop front end: the tray and the accounts window
-// over one State. State changes only on the UI goroutine; loads run in a
-// goroutine and hand their result back with fyne.Do.
+// actionTimeout bounds remove, revoke and token requests from the window.
+const actionTimeout = 2 * time.Minute
+
+// clipboardClear is how long a copied access token stays on the clipboard.
+const clipboardClear = 30 * time.Second
+
+// Autostart is the start-at-login switch (session.Autostart satisfies it).
+type Autostart interface {
+	Enabled() (bool, error)
+	Set(on bool) error
+}
+
+// Options are the optional parts of the Shell.
+type Options struct {
+	// Autostart switches starting at login; nil leaves the item out.
+	Autostart Autostart
+	// Notify sends a desktop notification. reconnect, when not nil, is
+	// offered as a "Reconnect" action and runs on any goroutine. Nil uses
+	// the app's own notifications, without actions.
+	Notify func(title, body string, reconnect func())
+	// StartedAtLogin is true when the app was started at login, into the
+	// tray: then it does not open the wizard by itself, even with no
+	// accounts, so as not to greet every login with a window.
+	StartedAtLogin bool
+}
+
+// Shell is the desktop front end: the tray, the accounts window and the
+// connect wizard over one State. State changes only on the UI goroutine;
+// work runs in goroutines and hands results back with fyne.Do.
 type Shell struct {
 	app    fyne.App
-	lister AccountLister
+	core   Core
+	opts   Options
 	window *accountsWindow
+	wizard *wizard
 	tray   *tray // nil where the desktop has no tray
 
-	state State
+	state        State
+	signingIn    bool
+	startAtLogin bool
+	// renewFailures says, by account ID, why the last background renewal
+	// failed, while it keeps failing for a passing reason.
+	renewFailures map[string]string
+	// notified holds the accounts already notified as needing reconnect,
+	// so each is announced once per breakage.
+	notified map[string]bool
+	// prompted is set once the first load offered the wizard.
+	prompted bool
 	// loads counts loads started, so a slow load finishing after a newer
 	// one does not overwrite it.
 	loads int
-	// lastLoad is the channel the newest Reload returned, for tests that
-	// start a load by tapping Refresh.
+	// lastLoad is the channel the newest Reload returned, for tests.
 	lastLoad <-chan struct{}
+	// after runs f once after d on another goroutine (tests run it at once).
+	after func(d time.Duration, f func())
+	// wizardOpened is closed once the newest reconnect's wizard is on
+	// screen, for tests.
+	wizardOpened <-chan struct{}
+	// lastAction is closed when the newest window action's result is on
+	// screen, for tests.
+	lastAction <-chan struct{}
 }
 
 // NewShell builds the front end on a. It adds a tray when a is a
-// desktop.App; then the app lives in the tray, and closing the window or
+// desktop.App; then the app lives in the tray, and closing a window or
 // pressing Escape hides it. Call it on the UI goroutine (or before a.Run),
-// then Show and Reload.
-func NewShell(a fyne.App, lister AccountLister) *Shell {
+// then Reload.
+func NewShell(a fyne.App, core Core, opts Options) *Shell {
 	var host trayHost
 	if d, ok := a.(desktop.App); ok {
 		host = d
 	}
-	s := newShell(a, lister, host)
+	s := newShell(a, core, host, opts)
 	if d, ok := a.(desktop.App); ok {
 		// A left click on the tray icon shows the window.
 		d.SetSystemTrayWindow(s.window.win)
@@ -49,21 +97,109 @@ func NewShell(a fyne.App, lister AccountLister) *Shell {
 	return s
 }
 
-func newShell(a fyne.App, lister AccountLister, host trayHost) *Shell {
-	s := &Shell{app: a, lister: lister, state: State{Loading: true}}
-	s.window = newAccountsWindow(a, func() { s.Reload() })
+func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
+	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}, renewFailures: map[string]string{},
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
+		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
+		Reconnect:      func(acc accounts.Account) { s.reconnect(acc, false) },
+		Revoke:         s.revoke,
+		Remove:         s.remove,
+		OpenPage: func(acc accounts.Account) {
+			if page := s.details(acc).PermissionsPage; page != "" {
+				go openURLIn(a, page)
+			}
+		},
+		CopyToken: s.copyToken,
+	})
+	s.wizard = newWizard(a, core, func(acc accounts.Account) {
+		s.window.selected = acc.ID
+		s.Reload()
+	}, s.Show)
+	s.wizard.onSigningIn = s.applyTray
+	s.window.addShortcuts(s.Connect, func() { s.Reload() }, a.Quit)
 	if host != nil {
 		s.tray = newTray(host)
 		s.window.hideOnCloseAndEscape()
 	}
+	if opts.Autostart != nil {
+		s.startAtLogin, _ = opts.Autostart.Enabled()
+	}
 	s.apply()
 	return s
+}
+
+// details explains a's permissions, from the last load, with the last
+// background renewal's failure if it failed.
+func (s *Shell) details(a accounts.Account) Details {
+	d := s.state.Details[a.ID]
+	d.RevokePlan = revokePlan(a)
+	d.RenewFailure = s.renewFailures[a.ID]
+	return d
 }
 
 // Show shows the accounts window and brings it to the front.
 func (s *Shell) Show() {
 	s.window.win.Show()
 	s.window.win.RequestFocus()
+}
+
+// ShowAccount shows the accounts window on the account with id.
+func (s *Shell) ShowAccount(id string) {
+	s.window.selectAccount(id)
+	s.Show()
+}
+
+// Connect opens the connect wizard.
+func (s *Shell) Connect() {
+	s.wizard.start(s.core.Providers())
+}
+
+// reconnect opens the wizard to sign in again to acc, or to add
+// permissions to it, with its registration and permissions filled in.
+func (s *Shell) reconnect(acc accounts.Account, addPermissions bool) {
+	opened := make(chan struct{})
+	s.wizardOpened = opened
+	go func() {
+		caps := s.core.Capabilities(acc.Provider)
+		reg, _ := s.core.Registration(acc.Provider)
+		providers := s.core.Providers()
+		fyne.Do(func() {
+			defer close(opened)
+			s.wizard.startFor(providers, acc, caps, reg, addPermissions)
+		})
+	}()
+}
+
+// AccountsChanged reloads the accounts. It may be called from any
+// goroutine: the core's file watcher calls it.
+func (s *Shell) AccountsChanged() {
+	fyne.Do(func() { s.Reload() })
+}
+
+// RenewalReported takes a background renewal's result. It may be called
+// from any goroutine: the core's Renewer calls it. A renewal that found the
+// account needs reconnecting reloads the list, which turns the tray to
+// "attention" and sends the notification.
+//
+// A renewal that failed for a passing reason (network, keychain) is shown
+// in the account's detail pane until one succeeds; the Renewer retries it.
+func (s *Shell) RenewalReported(ev accounts.RenewEvent) {
+	fyne.Do(func() {
+		switch {
+		case ev.Err == nil:
+			delete(s.renewFailures, ev.Account)
+		case errors.Is(ev.Err, accounts.ErrNeedsReconnect):
+			delete(s.renewFailures, ev.Account)
+			s.Reload()
+			return
+		default:
+			s.renewFailures[ev.Account] = "Latchkey could not renew the access token; it tries again shortly. " + plainError(ev.Err)
+		}
+		if s.window.selected == ev.Account {
+			s.window.showDetail()
+		}
+	})
 }
 
 // Reload lists the accounts again in a goroutine. The returned channel is
@@ -79,7 +215,14 @@ func (s *Shell) Reload() <-chan struct{} {
 	s.lastLoad = done
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
-		list, err := s.lister.List(ctx)
+		list, err := s.core.List(ctx)
+		details := map[string]Details{}
+		for _, a := range list {
+			// Index reads only; an account removed meanwhile just has none.
+			if d, err := s.core.Details(ctx, a.ID); err == nil {
+				details[a.ID] = d
+			}
+		}
 		cancel()
 		fyne.Do(func() {
 			defer close(done)
@@ -89,20 +232,179 @@ func (s *Shell) Reload() <-chan struct{} {
 			if err != nil {
 				// Keep the accounts already shown: they are still what
 				// Latchkey last knew.
-				s.state = State{Accounts: s.state.Accounts, Err: err}
+				s.state = State{Accounts: s.state.Accounts, Details: s.state.Details, Err: err}
 			} else {
-				s.state = State{Accounts: list}
+				s.state = State{Accounts: list, Details: details}
 			}
 			s.apply()
+			s.announceBroken()
+			if !s.prompted && err == nil {
+				s.prompted = true
+				if s.opts.StartedAtLogin {
+					return
+				}
+				if len(list) == 0 {
+					// First start: nothing to manage yet, so offer to connect.
+					s.Connect()
+				}
+			}
 		})
 	}()
 	return done
 }
 
+// announceBroken notifies once about each account that newly needs
+// reconnecting: which account, why in plain words, and a Reconnect action.
+func (s *Shell) announceBroken() {
+	seen := map[string]bool{}
+	for _, a := range s.state.Accounts {
+		if a.Status != accounts.StatusNeedsReconnect {
+			continue
+		}
+		seen[a.ID] = true
+		if s.notified[a.ID] {
+			continue
+		}
+		s.notified[a.ID] = true
+		a := a
+		title, body := reconnectNotice(a)
+		reconnect := func() { fyne.Do(func() { s.reconnect(a, false) }) }
+		if s.opts.Notify != nil {
+			go s.opts.Notify(title, body, reconnect)
+		} else {
+			s.app.SendNotification(fyne.NewNotification(title, body+" Choose it in Latchkey's menu to reconnect."))
+		}
+	}
+	for id := range s.notified {
+		if !seen[id] {
+			delete(s.notified, id) // fixed: announce again if it breaks again
+		}
+	}
+}
+
+// reconnectNotice is the notification about an account that must be
+// reconnected.
+func reconnectNotice(a accounts.Account) (title, body string) {
+	title = accountAddress(a) + " needs you to sign in again"
+	body = providerName(a.Provider) + " no longer accepts Latchkey's saved sign-in"
+	if a.StatusReason != "" {
+		body += ": " + a.StatusReason
+	}
+	return title, body + ". Programs using this account stop working until you reconnect it."
+}
+
 // apply shows s.state in the window and the tray.
 func (s *Shell) apply() {
 	s.window.show(s.state)
-	if s.tray != nil {
-		s.tray.set(TrayState{State: s.state, OnManage: s.Show, OnQuit: s.app.Quit})
+	s.applyTray()
+}
+
+func (s *Shell) applyTray() {
+	if s.tray == nil {
+		return
 	}
+	s.tray.set(s.trayState())
+}
+
+func (s *Shell) trayState() TrayState {
+	return TrayState{
+		State: s.state, SigningIn: s.wizard.signingIn(),
+		HasAutostart: s.opts.Autostart != nil, StartAtLogin: s.startAtLogin,
+		OnAccount: func(a accounts.Account) {
+			if a.Status == accounts.StatusNeedsReconnect {
+				s.reconnect(a, false)
+				return
+			}
+			s.ShowAccount(a.ID)
+		},
+		OnConnect:      s.Connect,
+		OnManage:       s.Show,
+		OnStartAtLogin: s.setStartAtLogin,
+		OnQuit:         s.app.Quit,
+	}
+}
+
+// setStartAtLogin switches starting at login in a goroutine (it writes a
+// file or the registry) and shows the outcome in the tray.
+func (s *Shell) setStartAtLogin(on bool) {
+	s.runAction(func(context.Context) error { return s.opts.Autostart.Set(on) }, func(err error) {
+		s.startAtLogin, _ = s.opts.Autostart.Enabled()
+		s.applyTray()
+		if err != nil {
+			s.app.SendNotification(fyne.NewNotification("Latchkey could not change starting at login", err.Error()))
+		}
+	})
+}
+
+// runAction runs work in a goroutine and then done on the UI goroutine.
+func (s *Shell) runAction(work func(ctx context.Context) error, done func(err error)) {
+	finished := make(chan struct{})
+	s.lastAction = finished
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		err := work(ctx)
+		cancel()
+		fyne.Do(func() {
+			defer close(finished)
+			done(err)
+		})
+	}()
+}
+
+func (s *Shell) revoke(a accounts.Account) {
+	s.window.confirmRevoke(a, s.details(a).RevokePlan, func() {
+		var out RevokeOutcome
+		s.runAction(func(ctx context.Context) (err error) {
+			out, err = s.core.Revoke(ctx, a.ID)
+			return err
+		}, func(err error) {
+			if err != nil {
+				dialog.ShowInformation("Access not revoked", plainError(err), s.window.win)
+				return
+			}
+			dialog.ShowInformation("Access revoked", out.Message, s.window.win)
+			if out.OpenURL != "" {
+				go openURLIn(s.app, out.OpenURL)
+			}
+			s.Reload()
+		})
+	})
+}
+
+func (s *Shell) remove(a accounts.Account) {
+	s.window.confirmRemove(a, func() {
+		s.runAction(func(ctx context.Context) error { return s.core.Remove(ctx, a.ID) }, func(err error) {
+			if err != nil {
+				dialog.ShowInformation("Not removed", plainError(err), s.window.win)
+				return
+			}
+			s.Reload()
+		})
+	})
+}
+
+func (s *Shell) copyToken(a accounts.Account) {
+	s.window.confirmCopyToken(a, func() {
+		var token string
+		s.runAction(func(ctx context.Context) (err error) {
+			token, err = s.core.AccessToken(ctx, a.ID)
+			return err
+		}, func(err error) {
+			if err != nil {
+				s.window.setNotice("No token copied. " + plainError(err))
+				return
+			}
+			clip := s.app.Clipboard()
+			clip.SetContent(token)
+			s.window.setNotice("Access token copied. The clipboard is cleared in 30 seconds.")
+			s.after(clipboardClear, func() {
+				fyne.Do(func() {
+					// Leave alone whatever the person copied since.
+					if clip.Content() == token {
+						clip.SetContent("")
+					}
+				})
+			})
+		})
+	})
 }

@@ -2,14 +2,29 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+
+	"github.com/latchkey/latchkey/accounts"
 )
 
 // TrayState is everything the tray shows, plus what its items do. The tray
 // is rebuilt whole from it by TrayMenu and TrayIcon.
 type TrayState struct {
 	State
+	// SigningIn is true while the connect wizard waits for the browser.
+	SigningIn bool
+	// StartAtLogin is the state of the "Start at login" item; HasAutostart
+	// false leaves the item out (no way to start at login here).
+	StartAtLogin, HasAutostart bool
+
+	// OnAccount opens the accounts window on an account, or reconnects it
+	// when it needs that.
+	OnAccount func(accounts.Account)
+	// OnConnect opens the connect wizard.
+	OnConnect func()
 	// OnManage opens the accounts window.
 	OnManage func()
+	// OnStartAtLogin switches starting at login on or off.
+	OnStartAtLogin func(on bool)
 	// OnQuit ends the app.
 	OnQuit func()
 }
@@ -17,56 +32,83 @@ type TrayState struct {
 // Tray menu labels, shared with the smoke test that reads the menu over
 // D-Bus (cmd/latchkey-tray/testdata/smoke.sh).
 const (
-	trayManageLabel = "Manage accounts…"
-	trayQuitLabel   = "Quit"
+	trayConnectLabel   = "Connect account…"
+	trayManageLabel    = "Manage accounts…"
+	trayAutostartLabel = "Start at login"
+	trayQuitLabel      = "Quit"
 )
 
-// TrayMenu builds the tray menu for state: one disabled line per account
-// with its state, then "Manage accounts…" and "Quit". It is a pure function
-// of state; call it again whenever the state changes.
+// TrayMenu builds the tray menu for state: one line per account with its
+// state (choosing it opens the account, or reconnects it), then "Connect
+// account…", "Manage accounts…", "Start at login" and "Quit". It is a pure
+// function of state; call it again whenever the state changes.
 func TrayMenu(state TrayState) *fyne.Menu {
 	var items []*fyne.MenuItem
+	for _, a := range state.Accounts {
+		a := a
+		item := fyne.NewMenuItem(trayAccountLabel(a), func() {
+			if state.OnAccount != nil {
+				state.OnAccount(a)
+			}
+		})
+		if a.Status == accounts.StatusNeedsReconnect {
+			item.Label = "Reconnect " + accountAddress(a) + "…"
+		}
+		items = append(items, item)
+	}
 	for _, line := range trayStatusLines(state.State) {
 		item := fyne.NewMenuItem(line, nil)
 		item.Disabled = true
 		items = append(items, item)
 	}
+	if state.SigningIn {
+		item := fyne.NewMenuItem("Signing in…", nil)
+		item.Disabled = true
+		items = append(items, item)
+	}
 
-	manage := fyne.NewMenuItem(trayManageLabel, state.OnManage)
+	items = append(items, fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem(trayConnectLabel, state.OnConnect),
+		fyne.NewMenuItem(trayManageLabel, state.OnManage))
+	if state.HasAutostart {
+		on := state.StartAtLogin
+		autostart := fyne.NewMenuItem(trayAutostartLabel, func() {
+			if state.OnStartAtLogin != nil {
+				state.OnStartAtLogin(!on)
+			}
+		})
+		autostart.Checked = on
+		items = append(items, fyne.NewMenuItemSeparator(), autostart)
+	}
 	quit := fyne.NewMenuItem(trayQuitLabel, state.OnQuit)
 	// Marked so that Fyne does not add a Quit item of its own.
 	quit.IsQuit = true
-
-	items = append(items, fyne.NewMenuItemSeparator(), manage, quit)
+	items = append(items, fyne.NewMenuItemSeparator(), quit)
 	return fyne.NewMenu("Latchkey", items...)
 }
 
-// trayStatusLines are the disabled lines at the top of the tray menu.
+// trayStatusLines are the disabled lines that stand in for accounts.
 func trayStatusLines(s State) []string {
-	var lines []string
-	for _, a := range s.Accounts {
-		lines = append(lines, trayAccountLabel(a))
-	}
 	switch {
 	case s.Err != nil:
-		lines = append(lines, "Accounts unavailable")
+		return []string{"Accounts unavailable"}
 	case len(s.Accounts) > 0:
+		return nil
 	case s.Loading:
-		lines = append(lines, "Loading accounts…")
+		return []string{"Loading accounts…"}
 	default:
-		lines = append(lines, "No accounts connected")
+		return []string{"No accounts connected"}
 	}
-	return lines
 }
 
 // TrayIcon chooses the tray icon for state: attention when an account needs
-// reconnecting or the accounts could not be read, busy while loading,
-// normal otherwise.
+// reconnecting or the accounts could not be read, busy while signing in or
+// loading, normal otherwise.
 func TrayIcon(state TrayState) fyne.Resource {
 	switch {
 	case state.NeedsAttention():
 		return trayIconAttention
-	case state.Loading:
+	case state.SigningIn, state.Loading:
 		return trayIconBusy
 	default:
 		return trayIconNormal

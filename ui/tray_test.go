@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/latchkey/latchkey/accounts"
 )
@@ -36,41 +37,41 @@ func TestTrayMenu(t *testing.T) {
 		{
 			name:  "loading",
 			state: State{Loading: true},
-			want:  []string{"[Loading accounts…]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[Loading accounts…]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconBusy,
 		},
 		{
 			name:  "no accounts",
 			state: State{},
-			want:  []string{"[No accounts connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[No accounts connected]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconNormal,
 		},
 		{
 			name:  "one connected",
 			state: State{Accounts: []accounts.Account{alice}},
-			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"alice@contoso.com — connected", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconNormal,
 		},
 		{
 			name:  "one needs reconnect",
 			state: State{Accounts: []accounts.Account{alice, bob}},
 			want: []string{
-				"[alice@contoso.com — connected]",
-				"[bob@example.com — needs reconnect]",
-				"---", "Manage accounts…", "Quit",
+				"alice@contoso.com — connected",
+				"Reconnect bob@example.com…",
+				"---", "Connect account…", "Manage accounts…", "---", "Quit",
 			},
 			icon: trayIconAttention,
 		},
 		{
 			name:  "reloading keeps accounts",
 			state: State{Accounts: []accounts.Account{alice}, Loading: true},
-			want:  []string{"[alice@contoso.com — connected]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"alice@contoso.com — connected", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconBusy,
 		},
 		{
 			name:  "load failed",
 			state: State{Err: errors.New("boom")},
-			want:  []string{"[Accounts unavailable]", "---", "Manage accounts…", "Quit"},
+			want:  []string{"[Accounts unavailable]", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon:  trayIconAttention,
 		},
 		{
@@ -79,7 +80,7 @@ func TestTrayMenu(t *testing.T) {
 				{ID: "microsoft:x", Name: "Work", Status: accounts.StatusConnected},
 				{ID: "google:y", Status: "suspended-by-admin"},
 			}},
-			want: []string{"[Work — connected]", "[google:y — suspended by admin]", "---", "Manage accounts…", "Quit"},
+			want: []string{"Work — connected", "google:y — suspended by admin", "---", "Connect account…", "Manage accounts…", "---", "Quit"},
 			icon: trayIconNormal,
 		},
 	}
@@ -132,5 +133,57 @@ func TestTrayIconsDiffer(t *testing.T) {
 			t.Errorf("%s has the same image as another icon", r.Name())
 		}
 		seen[string(r.Content())] = true
+	}
+}
+
+// fakeAutostart is a start-at-login switch in memory.
+type fakeAutostart struct {
+	on  bool
+	err error
+}
+
+func (f *fakeAutostart) Enabled() (bool, error) { return f.on, nil }
+func (f *fakeAutostart) Set(on bool) error {
+	if f.err != nil {
+		return f.err
+	}
+	f.on = on
+	return nil
+}
+
+func TestStartAtLoginItem(t *testing.T) {
+	auto := &fakeAutostart{}
+	host := &fakeTray{}
+	s := newShell(test.NewTempApp(t), &fakeLister{}, host, Options{Autostart: auto})
+	s.prompted = true
+	<-s.Reload()
+	item := func() *fyne.MenuItem {
+		for _, it := range host.menu.Items {
+			if it.Label == "Start at login" {
+				return it
+			}
+		}
+		t.Fatalf("no Start at login in %q", menuLabels(host.menu))
+		return nil
+	}
+	if item().Checked {
+		t.Fatal("Start at login is checked while off")
+	}
+	item().Action()
+	<-s.lastAction
+	if !auto.on || !item().Checked {
+		t.Errorf("after choosing it: on %v, checked %v", auto.on, item().Checked)
+	}
+	item().Action()
+	<-s.lastAction
+	if auto.on || item().Checked {
+		t.Errorf("after choosing it again: on %v, checked %v", auto.on, item().Checked)
+	}
+	// A failure leaves the check mark telling the truth.
+	auto.err = errors.New("read-only home")
+	item().Action()
+	<-s.lastAction
+	if item().Checked {
+		t.Error("checked although enabling failed")
 	}
 }

@@ -1,7 +1,7 @@
 // Package ui is Latchkey's desktop front end, built with Fyne: the tray
-// icon and its menu, and the accounts window. It reads accounts through the
-// small AccountLister interface it declares, so it tests without a display
-// and without a keychain (CGO_ENABLED=0 go test ./ui/...). Only cmd/ creates
+// icon and its menu, the connect wizard and the accounts window. It reaches
+// accounts only through the Core interface it declares (NewCore adapts an
+// *accounts.Service), so it tests with Fyne's test driver, without a display (CGO_ENABLED=0 go test ./ui/...). Only cmd/ creates
 // the real Fyne app.
 //
 // Widgets are touched only on Fyne's UI goroutine: work runs in goroutines
@@ -23,23 +23,41 @@ const AppID = "io.github.latchkey.Latchkey"
 // AppName is Latchkey's name as people read it, FyneApp.toml's Name.
 const AppName = "Latchkey"
 
-// AccountLister lists the connected accounts. *accounts.Service satisfies
-// it. List is called from a goroutine, never from the UI goroutine.
+// AutostartComment is the Comment of the entry that starts Latchkey at
+// login (packaging/autostart holds the same entry; a test compares them).
+const AutostartComment = "Keeps your connected accounts' tokens fresh for your programs"
+
+// AccountLister lists the connected accounts; it is the part of Core the
+// tray and the list need. List is called from a goroutine, never from the
+// UI goroutine.
 type AccountLister interface {
 	List(ctx context.Context) ([]accounts.Account, error)
 }
 
-// Unavailable returns an AccountLister whose List always fails with err.
-// main uses it when the account store could not be opened, so the window
-// says why instead of the app failing to start.
-func Unavailable(err error) AccountLister {
-	return unavailable{err: err}
+// Unavailable returns a Core whose every action fails with err. main uses
+// it when the account store could not be opened, so the window says why
+// instead of the app failing to start.
+func Unavailable(err error) Core {
+	return unavailable{err: fmt.Errorf("open accounts: %w", err)}
 }
 
 type unavailable struct{ err error }
 
-func (u unavailable) List(context.Context) ([]accounts.Account, error) {
-	return nil, fmt.Errorf("open accounts: %w", u.err)
+func (u unavailable) List(context.Context) ([]accounts.Account, error) { return nil, u.err }
+func (u unavailable) Providers() []ProviderInfo                        { return nil }
+func (u unavailable) Capabilities(string) []Capability                 { return nil }
+func (u unavailable) Registration(string) (Registration, error)        { return Registration{}, u.err }
+func (u unavailable) SaveRegistration(string, Registration) error      { return u.err }
+func (u unavailable) Details(context.Context, string) (Details, error) { return Details{}, u.err }
+func (u unavailable) Remove(context.Context, string) error             { return u.err }
+func (u unavailable) AccessToken(context.Context, string) (string, error) {
+	return "", u.err
+}
+func (u unavailable) Revoke(context.Context, string) (RevokeOutcome, error) {
+	return RevokeOutcome{}, u.err
+}
+func (u unavailable) Connect(context.Context, ConnectPlan, func(string)) (accounts.Account, error) {
+	return accounts.Account{}, u.err
 }
 
 // State is what the front end shows about the accounts. It is replaced
@@ -51,16 +69,21 @@ type State struct {
 	Loading bool
 	// Err is why the last load failed, nil if it succeeded.
 	Err error
+	// Details explain each account's permissions, by account ID.
+	Details map[string]Details
 }
 
 // NeedsAttention reports whether the person should look at Latchkey: an
-// account must be reconnected or the accounts could not be read.
+// account must be reconnected or its revoke finished, or the accounts could
+// not be read.
 func (s State) NeedsAttention() bool {
 	if s.Err != nil {
 		return true
 	}
 	for _, a := range s.Accounts {
-		if a.Status == accounts.StatusNeedsReconnect {
+		// A revoke that could not reach the provider leaves the account on
+		// hold until the person revokes again.
+		if a.Status == accounts.StatusNeedsReconnect || a.Status == accounts.StatusRevoking {
 			return true
 		}
 	}

@@ -11,8 +11,10 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 )
 
-// fakeLister is a hand-written AccountLister returning fixed results.
+// fakeLister is a hand-written Core returning a fixed account list; its
+// other methods do nothing. Tests of the real core use newRealCore.
 type fakeLister struct {
+	unavailable
 	mu       sync.Mutex
 	accounts []accounts.Account
 	err      error
@@ -24,6 +26,10 @@ func (f *fakeLister) List(context.Context) ([]accounts.Account, error) {
 	defer f.mu.Unlock()
 	f.calls++
 	return append([]accounts.Account(nil), f.accounts...), f.err
+}
+
+func (f *fakeLister) Details(ctx context.Context, id string) (Details, error) {
+	return Details{}, nil
 }
 
 func (f *fakeLister) set(list []accounts.Account, err error) {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of the real latchkey-tray binary on a throwaway desktop: the
 # window appears and is not blank, the tray menu is on D-Bus with its items,
-# and clicking Quit in it ends the app with status 0.
+# "Start at login" writes the XDG autostart entry, Escape hides the window,
+# a second launch hands over to the running app (whose window comes back)
+# and exits, and clicking Quit in the menu ends the app with status 0.
+# Without accounts, the connect wizard opens by itself.
 #
 # Run it inside its own session bus and X server:
 #
@@ -17,7 +20,8 @@
 # With SMOKE_ACCOUNTS=FILE, FILE is copied in as the account index first
 # (accounts.json beside this script has two accounts, one needing
 # reconnection; it follows the accounts package's index format), and the
-# tray menu must list each of its e-mail addresses.
+# tray menu must list each of its e-mail addresses; without it the connect
+# wizard must open by itself (first start).
 set -uo pipefail
 
 bin=${1:?usage: smoke.sh PATH/TO/latchkey-tray}
@@ -59,11 +63,12 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR=$tmp/runtime XDG_DATA_HOME=$tmp/data XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
 export LATCHKEY_CONFIG_DIR=$tmp/latchkey
 mkdir -m 700 -p "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$LATCHKEY_CONFIG_DIR"
-expect_labels=("Manage accounts…" "Quit")
+expect_labels=("Connect account…" "Manage accounts…" "Start at login" "Quit")
+emails=()
 if [[ -n ${SMOKE_ACCOUNTS:-} ]]; then
 	cp "$SMOKE_ACCOUNTS" "$LATCHKEY_CONFIG_DIR/accounts.json" || die "cannot copy $SMOKE_ACCOUNTS"
 	while read -r email; do
-		expect_labels+=("$email — ")
+		emails+=("$email")
 	done < <(grep -oE '"email": *"[^"]+"' "$SMOKE_ACCOUNTS" | sed -E 's/.*"([^"]+)"$/\1/')
 fi
 
@@ -116,6 +121,15 @@ else
 	fail "no visible window named Latchkey within ${wait_secs}s"
 fi
 
+# First start without accounts: the connect wizard opens by itself.
+if ((${#emails[@]} == 0)); then
+	if timeout "$wait_secs" xdotool search --sync --onlyvisible --name "Connect an account" >/dev/null 2>&1; then
+		pass "the connect wizard opened on first start"
+	else
+		fail "no connect wizard on first start"
+	fi
+fi
+
 # The screenshot: retried until it shows something, as the first frame may
 # not be drawn yet when the window is mapped.
 shot=$tmp/shot.png
@@ -150,26 +164,90 @@ menu_ready() { layout && grep -q "'Quit'" "$tmp/layout" && ! grep -q "Loading ac
 if wait_for "$wait_secs" "the tray menu" menu_ready; then
 	echo "INFO: tray menu: $(cat "$tmp/layout")"
 	for label in "${expect_labels[@]}"; do
-		# An address is followed by its state, so match it as a prefix.
-		pattern="'$label'"
-		[[ $label == *" — " ]] && pattern="'$label"
-		if grep -qF "$pattern" "$tmp/layout"; then
+		if grep -qF "'$label'" "$tmp/layout"; then
 			pass "tray menu has '$label'"
 		else
 			fail "tray menu lacks '$label'"
+		fi
+	done
+	# An account's line is its address and its state, or "Reconnect ADDRESS…".
+	for email in "${emails[@]}"; do
+		if grep -qE "'label': <'[^']*$email[^']*'>" "$tmp/layout"; then
+			pass "tray menu has a line for $email"
+		else
+			fail "tray menu lacks a line for $email"
 		fi
 	done
 else
 	fail "could not read the tray menu: $(cat "$tmp/layout" 2>/dev/null)"
 fi
 
-# Click Quit: the item's id precedes its properties, "<(ID, {... 'label': <'Quit'> ...}";
-# systray returns every property whatever the filter, in any order.
-quit_id=$(grep -oE "<\([0-9]+, \{[^}]*'label': <'Quit'>" "$tmp/layout" 2>/dev/null | grep -oE '^<\([0-9]+' | tr -d '<(' | head -n 1)
+# item_id LABEL: the menu item's id precedes its properties,
+# "<(ID, {... 'label': <'LABEL'> ...}"; systray returns every property
+# whatever the filter, in any order.
+item_id() {
+	grep -oE "<\([0-9]+, \{[^}]*'label': <'$1'>" "$tmp/layout" 2>/dev/null | grep -oE '^<\([0-9]+' | tr -d '<(' | head -n 1
+}
+click() {
+	gdbus call --session --dest "$item" --object-path /StatusNotifierItem/menu \
+		--method com.canonical.dbusmenu.Event -- "$1" clicked '<int32 0>' "$(date +%s)" >/dev/null
+}
+
+# Start at login: clicking the check item writes the XDG autostart entry.
+entry=$XDG_CONFIG_HOME/autostart/io.github.latchkey.Latchkey.desktop
+autostart_id=$(item_id "Start at login")
+if [[ -n $autostart_id ]] && click "$autostart_id" && wait_for 10 "the autostart entry" test -f "$entry"; then
+	if grep -qx "Exec=$bin --hidden" "$entry"; then
+		pass "Start at login wrote $entry starting $bin --hidden"
+	else
+		fail "autostart entry does not start this binary: $(grep Exec "$entry")"
+	fi
+	# The menu is rebuilt whole, so the item has a new id: find it by label.
+	autostart_props() { grep -oE "\{[^{}]*'label': <'Start at login'>[^{}]*\}" "$tmp/layout"; }
+	checked() { layout && autostart_props | grep -qE "'toggle-state': <(int64 |int32 )?1>"; }
+	if wait_for 10 "the check mark" checked; then
+		pass "Start at login is checked in the menu"
+	else
+		fail "Start at login is not checked after clicking it: $(autostart_props)"
+	fi
+else
+	fail "clicking Start at login wrote no autostart entry"
+fi
+
+# Escape hides the accounts window to the tray; a second launch then hands
+# over to the running app, which shows its window again, and exits at once.
+visible() { xdotool search --onlyvisible --name '^Latchkey$' >/dev/null 2>&1; }
+hidden() { ! visible; }
+if [[ -n ${win:-} ]]; then
+	xdotool windowfocus --sync "$win" 2>/dev/null
+	xdotool key --window "$win" Escape
+	if wait_for 10 "the window to hide" hidden; then
+		pass "Escape hid the window to the tray"
+	else
+		fail "the window is still visible after Escape"
+	fi
+fi
+if timeout 20 "$bin" >"$tmp/second.log" 2>&1; then
+	if grep -q "already running" "$tmp/second.log" && kill -0 "$app" 2>/dev/null; then
+		pass "a second launch handed over to the running app and exited"
+	else
+		fail "second launch: $(cat "$tmp/second.log")"
+	fi
+	if wait_for 10 "the window to come back" visible; then
+		pass "the second launch brought the running app's window forward"
+	else
+		fail "the running app's window did not come back after a second launch"
+	fi
+else
+	fail "a second launch did not exit by itself: $(cat "$tmp/second.log")"
+fi
+
+# Click Quit.
+layout
+quit_id=$(item_id Quit)
 if [[ -n $quit_id ]]; then
 	echo "INFO: Quit is menu item $quit_id"
-	if gdbus call --session --dest "$item" --object-path /StatusNotifierItem/menu \
-		--method com.canonical.dbusmenu.Event -- "$quit_id" clicked '<int32 0>' "$(date +%s)" >/dev/null; then
+	if click "$quit_id"; then
 		pass "clicked Quit over D-Bus"
 	else
 		fail "could not click Quit over D-Bus"

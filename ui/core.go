@@ -1,0 +1,320 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// Core is what the desktop front end needs of Latchkey's accounts. NewCore
+// adapts an *accounts.Service to it. Every method may be slow and is called
+// from a goroutine, never from the UI goroutine.
+type Core interface {
+	AccountLister
+	// Providers are the providers a person may connect, in menu order.
+	Providers() []ProviderInfo
+	// Capabilities are what a person may allow for provider, least
+	// privilege first.
+	Capabilities(provider string) []Capability
+	// Registration is the app registration remembered for provider.
+	Registration(provider string) (Registration, error)
+	// SaveRegistration remembers reg for provider.
+	SaveRegistration(provider string, reg Registration) error
+	// Connect signs in through the browser; onURL gets the sign-in URL
+	// before the browser opens.
+	Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error)
+	// Details explains an account's permissions.
+	Details(ctx context.Context, id string) (Details, error)
+	// Revoke takes back the access granted to Latchkey at the provider
+	// (where the provider allows it) and forgets the account here.
+	Revoke(ctx context.Context, id string) (RevokeOutcome, error)
+	// Remove forgets the account on this computer only.
+	Remove(ctx context.Context, id string) error
+	// AccessToken returns a valid access token of the account.
+	AccessToken(ctx context.Context, id string) (string, error)
+}
+
+// ProviderInfo is one provider as the wizard offers it.
+type ProviderInfo struct {
+	// Name is the provider's ID (microsoft, exchange, google).
+	Name string
+	// Title is its name for people.
+	Title string
+	// Blurb says in a few words what connecting it gives.
+	Blurb string
+	// Microsoft is true for Microsoft's identity platform: tenant and
+	// cloud apply, no client secret.
+	Microsoft bool
+	// NeedsSecret is true where the provider requires the desktop
+	// client's (not confidential) secret.
+	NeedsSecret bool
+	// RedirectURI is what to register in the app registration.
+	RedirectURI string
+	// Console is where the app registration is made.
+	Console string
+}
+
+// Capability is one thing a person may allow, with the scopes it takes.
+type Capability struct {
+	// ID is the capability's name in the core (read-mail, send-mail...).
+	ID string
+	// Title is its label for people ("Read your mail").
+	Title string
+	// Description says in a sentence what programs can then do.
+	Description string
+	// Default marks the least-privilege choice, preselected.
+	Default bool
+	Scopes  []ScopeView
+	// Unavailable says why this provider cannot offer it, "" if it can.
+	Unavailable string
+}
+
+// ScopeView is one scope explained for people.
+type ScopeView struct {
+	// Scope is the exact string sent to the provider.
+	Scope string
+	// Purpose says what it lets a program do, in plain words.
+	Purpose string
+	// Sensitivity is the provider's classification in plain words
+	// ("sensitive", "restricted"), "" when not notable.
+	Sensitivity string
+	// NeedsAdmin is true when an administrator must approve it.
+	NeedsAdmin bool
+	// Known is false for a scope Latchkey has no description of.
+	Known bool
+}
+
+// Registration is a person's own app registration at a provider.
+type Registration struct {
+	// ClientID is the app registration's client (application) ID.
+	ClientID string
+	// ClientSecret is Google's desktop-client secret, which is not
+	// confidential but which Google requires.
+	ClientSecret string
+	// Tenant and Cloud apply to Microsoft only.
+	Tenant, Cloud string
+}
+
+// ConnectPlan is what the wizard asks Connect to do.
+type ConnectPlan struct {
+	// Provider is the provider's name (microsoft, exchange, google).
+	Provider string
+	// Capabilities are the capability IDs to allow.
+	Capabilities []string
+	// Account, when set, adds Capabilities to that connected account
+	// instead of connecting a new one.
+	Account      string
+	Registration Registration
+	// Timeout bounds the wait for the browser sign-in.
+	Timeout time.Duration
+}
+
+// ScopeGroup is the granted scopes that serve one capability.
+type ScopeGroup struct {
+	// Title is the capability's title, or "Sign-in" or "Other permissions".
+	Title  string
+	Scopes []ScopeView
+}
+
+// Details explains an account's permissions.
+type Details struct {
+	// Granted are the granted scopes grouped by capability.
+	Granted []ScopeGroup
+	// NotGranted are requested scopes the provider did not grant.
+	NotGranted []ScopeView
+	// WontWork names the capabilities that will not work for that.
+	WontWork []string
+	// RevokePlan says exactly what Revoke will do at this provider.
+	RevokePlan string
+	// PermissionsPage is where the person sees and removes Latchkey's
+	// access at the provider.
+	PermissionsPage string
+	// LastUsed is when a program last got a token of the account through
+	// Latchkey (zero if never, as far as the access log goes back), and
+	// LastUsedBy that program's name ("msmtp"), "" if unknown.
+	LastUsed   time.Time
+	LastUsedBy string
+	// RenewFailure says why the app's last background renewal of the
+	// access token failed, "" if it did not (filled in by the Shell).
+	RenewFailure string
+}
+
+// RevokeOutcome is what Revoke did, in plain words.
+type RevokeOutcome struct {
+	// Message says what was done and what, if anything, is left to do.
+	Message string
+	// OpenURL is a page the person must visit to finish, "" if none.
+	OpenURL string
+}
+
+// NewCore adapts svc to Core.
+func NewCore(svc *accounts.Service) Core { return &serviceCore{svc: svc} }
+
+type serviceCore struct{ svc *accounts.Service }
+
+func (c *serviceCore) List(ctx context.Context) ([]accounts.Account, error) { return c.svc.List(ctx) }
+
+// providerBlurbs and consoles are the wizard's words for the built-in
+// providers.
+var providerBlurbs = map[string]string{
+	"microsoft": "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
+	"exchange":  "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
+	"google":    "Gmail, Google Calendar and Google Contacts",
+}
+
+var consoles = map[accounts.Family]string{
+	accounts.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
+	accounts.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
+}
+
+func (c *serviceCore) Providers() []ProviderInfo {
+	var out []ProviderInfo
+	for _, p := range accounts.Providers() {
+		out = append(out, ProviderInfo{
+			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
+			Microsoft: p.Family == accounts.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
+			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
+		})
+	}
+	return out
+}
+
+func (c *serviceCore) Registration(provider string) (Registration, error) {
+	cfg, err := c.svc.Config()
+	if err != nil {
+		return Registration{}, err
+	}
+	s := cfg.Providers[provider]
+	return Registration{ClientID: s.ClientID, ClientSecret: s.ClientSecret, Tenant: s.Tenant, Cloud: s.Cloud}, nil
+}
+
+func (c *serviceCore) SaveRegistration(provider string, reg Registration) error {
+	return c.svc.SaveRegistration(provider, accounts.Settings{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, Tenant: reg.Tenant, Cloud: reg.Cloud})
+}
+
+func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
+	r := plan.Registration
+	var allow []accounts.Capability
+	for _, c := range plan.Capabilities {
+		allow = append(allow, accounts.Capability(c))
+	}
+	return c.svc.Connect(ctx, accounts.ConnectRequest{
+		Provider: plan.Provider,
+		Settings: accounts.Settings{ClientID: r.ClientID, ClientSecret: r.ClientSecret, Tenant: r.Tenant, Cloud: r.Cloud},
+		Allow:    allow,
+		Account:  plan.Account,
+		Timeout:  plan.Timeout,
+		OnURL:    onURL,
+	})
+}
+
+func (c *serviceCore) Remove(ctx context.Context, id string) error {
+	_, err := c.svc.Remove(ctx, id)
+	return err
+}
+
+func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error) {
+	t, err := c.svc.Token(ctx, id, nil)
+	if err != nil {
+		return "", err
+	}
+	return t.Token, nil
+}
+
+// leastPrivilege is the capability preselected for a new connection of
+// each provider: the narrowest one people connect it for.
+var leastPrivilege = map[string]accounts.Capability{
+	"microsoft": accounts.CapabilityReadMail,
+	"google":    accounts.CapabilityReadMail,
+	"exchange":  accounts.CapabilityMailClient,
+}
+
+func (c *serviceCore) Capabilities(provider string) []Capability {
+	var out []Capability
+	for _, pc := range accounts.ProviderCapabilities(provider) {
+		info, _ := accounts.CapabilityByName(string(pc.Capability))
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
+		if pc.Refused != "" {
+			cp.Unavailable = "Not offered here: " + pc.Refused
+		}
+		for _, sc := range pc.Scopes {
+			cp.Scopes = append(cp.Scopes, scopeView(accounts.LookupScope(provider, sc)))
+		}
+		out = append(out, cp)
+	}
+	return out
+}
+
+// scopeView puts a catalog entry into words for the screens.
+func scopeView(info accounts.ScopeInfo) ScopeView {
+	v := ScopeView{Scope: info.Scope, Purpose: info.Purpose, Known: info.Known}
+	switch info.Sensitivity {
+	case accounts.SensitivitySensitive:
+		v.Sensitivity = "sensitive (Google)"
+	case accounts.SensitivityRestricted:
+		v.Sensitivity = "restricted (Google's strictest class)"
+	case accounts.SensitivityAdminConsent:
+		v.NeedsAdmin = true
+	}
+	if info.WorkOrSchoolOnly {
+		v.Sensitivity = strings.TrimPrefix(v.Sensitivity+" · work or school accounts only", " · ")
+	}
+	return v
+}
+
+func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
+	det, err := c.svc.Detail(ctx, id)
+	if err != nil {
+		return Details{}, err
+	}
+	d := Details{RevokePlan: revokePlan(det.Account), PermissionsPage: det.PermissionsPage}
+	for _, g := range det.Granted {
+		sg := ScopeGroup{Title: g.Title}
+		for _, sc := range g.Scopes {
+			sg.Scopes = append(sg.Scopes, scopeView(sc))
+		}
+		d.Granted = append(d.Granted, sg)
+	}
+	for _, sc := range det.Missing {
+		d.NotGranted = append(d.NotGranted, scopeView(sc))
+	}
+	if uses, err := c.svc.LastUse(ctx); err == nil {
+		if u, ok := uses[det.ID]; ok {
+			d.LastUsed, d.LastUsedBy = u.Time, u.Program
+		}
+	}
+	for _, c := range det.Lost {
+		info, _ := accounts.CapabilityByName(string(c))
+		d.WontWork = append(d.WontWork, strings.ToLower(info.Title[:1])+info.Title[1:])
+	}
+	return d, nil
+}
+
+func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
+	// The page is opened by the app, not by the core's browser opener.
+	res, err := c.svc.Revoke(ctx, id, accounts.RevokeOptions{NoBrowser: true})
+	if err != nil {
+		return RevokeOutcome{}, err
+	}
+	return RevokeOutcome{Message: strings.TrimSpace(res.Done + " " + res.ToDo), OpenURL: res.Page}, nil
+}
+
+// revokePlan says, before anything is done, what revoking does at the
+// account's provider.
+func revokePlan(a accounts.Account) string {
+	who := accountAddress(a)
+	switch a.Provider {
+	case "google":
+		return "Latchkey will ask Google to cancel the access you gave it for " + who +
+			", check that Google refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
+			"Every program using this account through Latchkey stops working at once."
+	case "microsoft", "exchange":
+		return "Microsoft offers no way for an app to take back its own access, so Latchkey will delete " + who +
+			"'s tokens from this computer's keychain and open Microsoft's page where you remove Latchkey's access yourself. " +
+			"Until you do, the access you granted stays valid at Microsoft."
+	}
+	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. " +
+		"The access you granted stays valid at the provider until you remove it there."
+}

@@ -1,0 +1,47 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// plainError is the one place the desktop front end turns an error from the
+// core into words a person acts on: what happened, then what to do.
+func plainError(err error) string {
+	var noClient *accounts.NoClientError
+	var reconnect *accounts.ReconnectError
+	var adminConsent *accounts.AdminConsentError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled):
+		return "You cancelled the sign-in. Nothing was saved."
+	case errors.As(err, &noClient):
+		return "Latchkey needs an app registration of your own for this provider. Fill in its client ID on the previous page."
+	case errors.As(err, &adminConsent):
+		return "Your organization requires an administrator to approve Latchkey before you can use it. Send this link to your IT department; once they approve, connect again."
+	case errors.Is(err, accounts.ErrCapabilityRefused):
+		return "This provider cannot offer what you ticked: " + err.Error()
+	case errors.As(err, &reconnect):
+		return "The provider no longer accepts this account's saved sign-in: " + reconnect.Reason + ". Choose Reconnect to sign in again."
+	case errors.Is(err, accounts.ErrSignInTimeout):
+		return "Nobody finished signing in in time, so Latchkey stopped waiting. Nothing was saved. Try again when you are ready."
+	case errors.Is(err, accounts.ErrSignIn):
+		return "The sign-in did not complete: " + err.Error() + ". Nothing was saved; try again."
+	case errors.Is(err, accounts.ErrKeychain):
+		return "Latchkey could not use the keychain (" + err.Error() + "). Unlock it, for example by signing in to your desktop again, then retry."
+	case errors.Is(err, accounts.ErrProviderUnreachable):
+		return "The provider could not be reached. Check your connection and try again: " + err.Error()
+	case errors.Is(err, accounts.ErrProvider):
+		return "The provider answered something Latchkey cannot accept: " + err.Error()
+	case errors.Is(err, accounts.ErrConfig):
+		return "The settings are not right: " + err.Error()
+	case errors.Is(err, accounts.ErrBusy):
+		return "Another Latchkey program is working on this account. Wait a moment and try again."
+	case errors.Is(err, accounts.ErrUnknownAccount):
+		return "This account is no longer connected: " + err.Error()
+	}
+	return err.Error()
+}
