@@ -149,7 +149,7 @@ Examples:
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACCOUNT\tPROVIDER\tSTATE\tTOKEN EXPIRES")
 		for _, a := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Email, a.Provider, a.Status, when(a.AccessExpiry))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Email, a.Provider, a.Status, tokenExpiry(a.AccessExpiry, "none yet"))
 		}
 		return tw.Flush()
 	},
@@ -317,6 +317,16 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// tokenExpiry is when the cached access token expires, or none when there
+// is no access token yet: "never" would read as a token that does not expire.
+func tokenExpiry(t time.Time, none string) string {
+	if t.IsZero() {
+		return none
+	}
+	return when(t)
+}
+
+// when is a moment for people, or "never" for something that has not happened.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return "never"

@@ -103,6 +103,27 @@ func TestShowGolden(t *testing.T) {
 	golden(t, "show-microsoft.json", w.must("show", "microsoft:alice@contoso.test", "--json"))
 }
 
+// TestShowNoAccessTokenYet: an account with no cached access token says
+// so plainly, in show and in list, instead of "expires: never" (which
+// reads as a token that does not expire).
+func TestShowNoAccessTokenYet(t *testing.T) {
+	w := newWorld(t, "")
+	const index = `{"version": 1, "accounts": [{
+  "id": "google:carol@gmail.test", "provider": "google", "email": "carol@gmail.test",
+  "status": "connected", "scopes": ["openid"], "connected_at": "2026-11-20T09:15:00Z",
+  "family": "google", "client_id": "google-client", "token_url": "https://oauth2.example.test/token"}]}`
+	if err := os.WriteFile(filepath.Join(w.dir, "accounts.json"), []byte(index), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	show := w.must("show", "carol@gmail.test")
+	if !strings.Contains(show, "Token expires:  no access token yet") || strings.Contains(show, "Token expires:  never") {
+		t.Errorf("show does not say plainly that there is no access token yet:\n%s", show)
+	}
+	if list := w.must("list"); !strings.Contains(list, "none yet") || strings.Contains(list, "never") {
+		t.Errorf("list does not say plainly that there is no access token yet:\n%s", list)
+	}
+}
+
 // TestConnectAllowPartialGrant: --allow asks for the fewest scopes, says
 // why before the browser opens; the person unticks Gmail sending on
 // Google's consent screen, and both connect and show name the lost
