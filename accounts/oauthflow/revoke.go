@@ -3,12 +3,8 @@ package oauthflow
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
-	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,32 +27,9 @@ func (e Endpoint) Revoke(ctx context.Context, client *http.Client, revokeURL, to
 	if e.ClientSecret != "" {
 		form.Set("client_secret", e.ClientSecret)
 	}
-	var written atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
+	resp, body, _, err := postForm(ctx, client, u, form, "", "")
 	if err != nil {
-		return fmt.Errorf("revocation endpoint: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if client == nil {
-		client = defaultClient()
-	}
-	c := *client
-	c.CheckRedirect = refuseRedirect
-	resp, err := c.Do(req)
-	if err != nil {
-		if ctx.Err() == context.Canceled {
-			return err
-		}
-		return &TokenError{Transient: true, Err: err, written: written.Load()}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBody))
-	if err != nil {
-		return &TokenError{Status: resp.StatusCode, Transient: true, Err: fmt.Errorf("reading response: %w", err)}
+		return err
 	}
 	if resp.StatusCode == http.StatusOK {
 		return nil

@@ -333,13 +333,26 @@ func (e Endpoint) post(ctx context.Context, client *http.Client, form url.Values
 		secrets = append(secrets, e.ClientSecret)
 	}
 
+	resp, body, sent, err := postForm(ctx, client, u, form, user, pass)
+	if err != nil {
+		return nil, err
+	}
+	return parseTokenResponse(resp.StatusCode, resp.Header, body, sent, secrets...)
+}
+
+// postForm posts form to u (with HTTP Basic authentication when user is
+// set), without following redirects, and reads up to maxTokenBody+1 bytes
+// of the answer. A failure is the context's error when cancelled, else a
+// transient *TokenError that says whether the request went out. The token
+// and revocation requests share it.
+func postForm(ctx context.Context, client *http.Client, u *url.URL, form url.Values, user, pass string) (*http.Response, []byte, time.Time, error) {
 	var written atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("token endpoint: %w", err)
+		return nil, nil, time.Time{}, fmt.Errorf("build the request to %s: %w", u.Redacted(), err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -356,16 +369,16 @@ func (e Endpoint) post(ctx context.Context, client *http.Client, form url.Values
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() == context.Canceled {
-			return nil, err
+			return nil, nil, sent, err
 		}
-		return nil, &TokenError{Transient: true, Err: err, written: written.Load()}
+		return nil, nil, sent, &TokenError{Transient: true, Err: err, written: written.Load()}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBody+1))
 	if err != nil {
-		return nil, &TokenError{Status: resp.StatusCode, Transient: true, Err: fmt.Errorf("reading response: %w", err)}
+		return nil, nil, sent, &TokenError{Status: resp.StatusCode, Transient: true, Err: fmt.Errorf("reading response: %w", err)}
 	}
-	return parseTokenResponse(resp.StatusCode, resp.Header, body, sent, secrets...)
+	return resp, body, sent, nil
 }
 
 func cloneValues(v url.Values) url.Values {
