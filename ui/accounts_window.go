@@ -309,46 +309,32 @@ func (w *accountsWindow) setNotice(text string) {
 // confirmRevoke asks before revoking, saying exactly what will happen at
 // this provider. It returns the dialog (tests tap its buttons).
 func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke func()) *dialog.ConfirmDialog {
-	d := dialog.NewCustomConfirm("Revoke access for "+accountAddress(a)+"?", "Revoke access", "Cancel",
-		wrapped(plan, 440),
-		func(ok bool) {
-			if ok {
-				revoke()
-			}
-		}, w.win)
-	d.SetConfirmImportance(widget.DangerImportance)
-	w.showDialog(d)
-	return d
+	return w.confirm("Revoke access for "+accountAddress(a)+"?", "Revoke access", plan, widget.DangerImportance, revoke)
 }
 
 // confirmRemove asks before forgetting an account on this computer.
 func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialog.ConfirmDialog {
 	msg := "Latchkey will delete " + accountAddress(a) + "'s tokens from this computer and forget the account. " +
 		"The access you granted stays valid at " + providerName(a.Provider) + ": use Revoke access to take it back there."
-	d := dialog.NewCustomConfirm("Remove "+accountAddress(a)+" from this computer?", "Remove", "Cancel",
-		wrapped(msg, 440),
-		func(ok bool) {
-			if ok {
-				remove()
-			}
-		}, w.win)
-	d.SetConfirmImportance(widget.DangerImportance)
-	w.showDialog(d)
-	return d
+	return w.confirm("Remove "+accountAddress(a)+" from this computer?", "Remove", msg, widget.DangerImportance, remove)
 }
 
 // confirmCopyToken warns before putting a token on the clipboard.
 func (w *accountsWindow) confirmCopyToken(a accounts.Account, copyIt func()) *dialog.ConfirmDialog {
 	msg := "Anyone who has this token can use " + accountAddress(a) + " as you until it expires. " +
 		"Paste it only where you trust. Latchkey clears the clipboard after 30 seconds."
-	d := dialog.NewCustomConfirm("Copy the access token?", "Copy", "Cancel",
-		wrapped(msg, 440),
-		func(ok bool) {
-			if ok {
-				copyIt()
-			}
-		}, w.win)
-	d.SetConfirmImportance(widget.WarningImportance)
+	return w.confirm("Copy the access token?", "Copy", msg, widget.WarningImportance, copyIt)
+}
+
+// confirm shows a dialog that asks before an action: title, the action's
+// button (of importance) and what it will do; onYes runs only if confirmed.
+func (w *accountsWindow) confirm(title, action, msg string, importance widget.Importance, onYes func()) *dialog.ConfirmDialog {
+	d := dialog.NewCustomConfirm(title, action, "Cancel", wrapped(msg, 440), func(ok bool) {
+		if ok {
+			onYes()
+		}
+	}, w.win)
+	d.SetConfirmImportance(importance)
 	w.showDialog(d)
 	return d
 }
