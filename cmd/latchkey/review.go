@@ -451,13 +451,21 @@ var revokeCommand = command{
 Takes back the access you gave Latchkey, then forgets the account on this
 computer (its tokens are deleted from the keychain).
 
-  google     Latchkey revokes the grant at Google, then checks that Google
-             refuses the old sign-in, and says so.
-  microsoft  Microsoft has no way for an app to revoke its own access.
-  exchange   Latchkey deletes everything local and opens your account's
-             app page (My Apps for work or school accounts, the Microsoft
-             account consent page for personal ones), where you remove it.
-             Latchkey never signs you out of your other apps.
+  google               Latchkey revokes the grant at Google, then checks
+                       that Google refuses the old sign-in, and says so.
+  microsoft, exchange  Microsoft has no way for an app to revoke its own
+                       access. Latchkey deletes everything local and opens
+                       your account's app page (My Apps for work or school
+                       accounts, the Microsoft account consent page for
+                       personal ones), where you remove it. Latchkey never
+                       signs you out of your other apps.
+  OpenID providers     as Google when the provider has a revocation
+                       endpoint; otherwise Latchkey deletes everything
+                       local and says where to remove the access.
+
+Flags:
+  --no-browser  Microsoft: do not open the app page; only print its address
+  --json        print what was done as JSON (below)
 
 Revoking twice is harmless. If it is interrupted (no network, a crash), the
 account stops handing out tokens and running revoke again finishes the job.
