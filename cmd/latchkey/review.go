@@ -386,13 +386,14 @@ var reduceCommand = command{
 Leaves an account with only the permissions you name. Providers do not let
 an app hand back part of what you granted, so:
 
-  google     Latchkey revokes the whole grant at Google, then connects the
-             account again asking only for what you keep (your browser
-             opens to sign in).
-  microsoft  Microsoft removes an app's permissions only on your account's
-  exchange   app page. Latchkey opens it and tells you the next step:
-             remove Latchkey there, then connect again with fewer. Nothing
-             changes on this computer until then.
+  google               Latchkey revokes the whole grant at Google, then
+                       connects the account again asking only for what you
+                       keep (your browser opens to sign in).
+  microsoft, exchange  Microsoft removes an app's permissions only on your
+                       account's app page. Latchkey opens it and tells you
+                       the next step: remove Latchkey there, then connect
+                       again with fewer. Nothing changes on this computer
+                       until then.
 
 Flags:
   --allow LIST       capabilities to keep, comma-separated
