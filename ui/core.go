@@ -9,8 +9,10 @@ import (
 )
 
 // Core is what the desktop front end needs of Latchkey's accounts. NewCore
-// adapts an *accounts.Service to it. Every method may be slow and is called
-// from a goroutine, never from the UI goroutine.
+// adapts an *accounts.Service to it. Providers and Capabilities return
+// built-in data at once and may be called on the UI goroutine; every other
+// method may be slow (files, keychain, network) and is called from a
+// goroutine, never from the UI goroutine.
 type Core interface {
 	AccountLister
 	// Providers are the providers a person may connect, in menu order.
