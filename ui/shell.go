@@ -327,8 +327,14 @@ func (s *Shell) trayState() TrayState {
 // setStartAtLogin switches starting at login in a goroutine (it writes a
 // file or the registry) and shows the outcome in the tray.
 func (s *Shell) setStartAtLogin(on bool) {
-	s.runAction(func(context.Context) error { return s.opts.Autostart.Set(on) }, func(err error) {
-		s.startAtLogin, _ = s.opts.Autostart.Enabled()
+	var enabled bool
+	s.runAction(func(context.Context) error {
+		err := s.opts.Autostart.Set(on)
+		// Read back off the UI goroutine too: it is a file or the registry.
+		enabled, _ = s.opts.Autostart.Enabled()
+		return err
+	}, func(err error) {
+		s.startAtLogin = enabled
 		s.applyTray()
 		if err != nil {
 			s.app.SendNotification(fyne.NewNotification("Latchkey could not change starting at login", err.Error()))
