@@ -53,7 +53,6 @@ type Shell struct {
 	tray   *tray // nil where the desktop has no tray
 
 	state        State
-	signingIn    bool
 	startAtLogin bool
 	// renewFailures says, by account ID, why the last background renewal
 	// failed, while it keeps failing for a passing reason.
