@@ -21,9 +21,11 @@ when, the program that asked for it (and the program that started that
 one), the account, the format and the token's permissions. The token
 itself is never recorded.
 
-The log lives in the state dir ($LATCHKEY_STATE_DIR, else
-$XDG_STATE_HOME/latchkey, else ~/.local/state/latchkey) as access.log, one
-JSON object per line; it rotates at 1 MiB into access.log.1.
+The log lives in the state dir as access.log, one JSON object per line;
+it rotates at 1 MiB into access.log.1. The state dir is
+$LATCHKEY_STATE_DIR, else $LATCHKEY_CONFIG_DIR when that is set, else
+$XDG_STATE_HOME/latchkey (default ~/.local/state/latchkey); on macOS and
+Windows, the config dir.
 
 Flags:
   --limit N   show the newest N entries (default 50; 0 shows all)
