@@ -289,26 +289,25 @@ Examples:
 		if len(pos) != 1 {
 			return usagef(c.name, "remove takes one account, e.g. `latchkey remove alice@contoso.com`")
 		}
+		// Where to remove the grant depends on the account (a personal or a
+		// work Microsoft account), which the index forgets with it.
+		page := ""
+		if d, err := env.svc.Detail(ctx, pos[0]); err == nil {
+			page = d.PermissionsPage
+		}
 		a, err := env.svc.Remove(ctx, pos[0])
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "Removed %s from this computer: its tokens are deleted from the keychain.\n", a.ID)
-		fmt.Fprintf(env.stdout, "The permission you gave still exists at the provider: %s\n", grantPage(a.Provider))
+		where := "remove it in your account settings at the provider."
+		if page != "" {
+			where = "remove it at " + page + "."
+		}
+		fmt.Fprintf(env.stdout, "The permission you gave still exists at the provider: %s\n", where)
 		fmt.Fprintf(env.stdout, "(`latchkey revoke` takes it back where the provider allows, and forgets the account, in one step.)\n")
 		return nil
 	},
-}
-
-// grantPage says where a person removes Latchkey's access at a provider.
-func grantPage(provider string) string {
-	switch provider {
-	case "microsoft", "exchange":
-		return "remove it at https://myapps.microsoft.com (work or school) or https://account.live.com/consent/Manage (personal)."
-	case "google":
-		return "remove it at https://myaccount.google.com/connections."
-	}
-	return "remove it in your account settings at the provider."
 }
 
 func writeJSON(w io.Writer, v any) error {

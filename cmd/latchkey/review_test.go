@@ -5,6 +5,7 @@ package main
 // real keychain, read back with secret-tool.
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -280,10 +281,17 @@ func TestRevokeMicrosoft(t *testing.T) {
 		t.Error("revoke called Microsoft")
 	}
 
-	// remove says the grant stays.
+	// remove says the grant stays, and where to remove it: the account's
+	// own permissions page, as show names it.
 	w.must("connect", "microsoft", "--timeout", "60s")
+	var shown struct {
+		PermissionsPage string `json:"permissions_page"`
+	}
+	if err := json.Unmarshal([]byte(w.must("show", id, "--json")), &shown); err != nil || shown.PermissionsPage == "" {
+		t.Fatalf("show --json: no permissions_page (%v)", err)
+	}
 	out = w.must("remove", id)
-	if !strings.Contains(out, "still exists at the provider") {
+	if !strings.Contains(out, "still exists at the provider") || !strings.Contains(out, "remove it at "+shown.PermissionsPage+".") {
 		t.Errorf("remove: %s", out)
 	}
 }
