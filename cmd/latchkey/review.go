@@ -309,10 +309,12 @@ type connectFlags struct {
 	noBrowser bool
 	asJSON    bool
 	timeout   time.Duration
+	command   string // grant or reduce, for the usage hint
 }
 
 func (f *connectFlags) register(c *command) func(args []string, out io.Writer) ([]string, error) {
 	fs := newFlags(c)
+	f.command = c.name
 	f.timeout = 5 * time.Minute
 	fs.StringVar(&f.allow, "allow", "", "")
 	fs.Var(&f.scopes, "scope", "")
@@ -330,7 +332,7 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 		return accounts.ConnectRequest{}, err
 	}
 	if f.timeout <= 0 {
-		return accounts.ConnectRequest{}, fmt.Errorf("%w: --timeout must be positive, e.g. 5m", accounts.ErrUsage)
+		return accounts.ConnectRequest{}, usagef(f.command, "--timeout must be positive, e.g. 5m")
 	}
 	return accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,

@@ -433,4 +433,10 @@ func TestReviewCommandsHelp(t *testing.T) {
 	w.expectExit(exitUnknownAccount, "grant", "nobody@b.test", "--allow", "read-mail", "--no-browser")
 	w.expectExit(exitUnknownAccount, "revoke", "nobody@b.test")
 	w.expectExit(exitUsage, "scopes", "--frobnicate")
+	// A bad flag value points at the command's own help, as connect does.
+	for _, c := range []string{"grant", "reduce"} {
+		if r := w.expectExit(exitUsage, c, "a@b.test", "--allow", "read-mail", "--timeout", "0"); !strings.Contains(r.stderr, "latchkey help "+c) {
+			t.Errorf("%s --timeout 0: %s", c, r.stderr)
+		}
+	}
 }
