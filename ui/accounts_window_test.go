@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -129,6 +130,21 @@ func TestAccountsWindowError(t *testing.T) {
 	}
 	if host.icon != trayIconAttention {
 		t.Errorf("tray icon = %s, want the attention icon", host.icon.Name())
+	}
+}
+
+// TestAccountsWindowErrorAdvice: a load that fails for a known reason (the
+// keychain is locked) says what to do, through plainError, not only the
+// raw error.
+func TestAccountsWindowErrorAdvice(t *testing.T) {
+	s, _, lister := newTestShell(t, nil, nil)
+	lister.set(nil, fmt.Errorf("list accounts: %w: the collection is locked", accounts.ErrKeychain))
+	<-s.Reload()
+	text := visibleText(s.window.win.Content())
+	for _, want := range []string{"could not read your accounts", "Unlock it", "Press Refresh"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("window shows %q; want it to contain %q", text, want)
+		}
 	}
 }
 

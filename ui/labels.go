@@ -98,8 +98,8 @@ func sentence(s string) string {
 	return s
 }
 
-// describeError is the one place the desktop front end turns a load error
-// into words.
+// describeError is a failed load of the account list in words: plainError
+// says what happened and what to do.
 func describeError(err error) string {
-	return "Latchkey could not read your accounts: " + err.Error() + "\nPress Refresh to try again."
+	return "Latchkey could not read your accounts: " + plainError(err) + "\nPress Refresh to try again."
 }
