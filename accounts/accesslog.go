@@ -135,10 +135,8 @@ func (s *Service) AccessLog(ctx context.Context, account string, limit int) ([]U
 	}
 	if account != "" {
 		id := account
-		if ix, err := loadIndex(s.dir); err == nil {
-			if r, err := ix.find(account); err == nil {
-				id = r.ID
-			}
+		if r, err := findRecord(s.dir, account); err == nil {
+			id = r.ID
 		}
 		all = slices.DeleteFunc(all, func(a Use) bool { return a.Account != id && accountEmail(a.Account) != id })
 		if len(all) == 0 {

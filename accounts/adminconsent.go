@@ -138,11 +138,7 @@ func (r *record) adminConsentURL() string {
 // administrator approves Latchkey for the organization. It is an ErrUsage
 // error for accounts of other providers.
 func (s *Service) AdminConsentLink(name string) (string, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return "", err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return "", err
 	}

@@ -14,11 +14,7 @@ func (s *Service) accountToExtend(ctx context.Context, req *ConnectRequest) (*re
 	if req.Account == "" {
 		return nil, nil
 	}
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return nil, err
-	}
-	r, err := ix.find(req.Account)
+	r, err := findRecord(s.dir, req.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +146,7 @@ type ReduceResult struct {
 //     Latchkey there, then connect again with fewer permissions. Nothing
 //     local changes, so the account keeps working until then.
 func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return ReduceResult{}, err
-	}
-	r, err := ix.find(req.Account)
+	r, err := findRecord(s.dir, req.Account)
 	if err != nil {
 		return ReduceResult{}, err
 	}

@@ -200,3 +200,13 @@ func checkAccountName(name string) error {
 
 // accountID is the index key and keychain prefix of an account.
 func accountID(provider, email string) string { return provider + ":" + strings.ToLower(email) }
+
+// findRecord reads the index in dir and returns the account a person named
+// (email or provider:email), or an ErrUnknownAccount error.
+func findRecord(dir, name string) (*record, error) {
+	ix, err := loadIndex(dir)
+	if err != nil {
+		return nil, err
+	}
+	return ix.find(name)
+}

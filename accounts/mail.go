@@ -98,11 +98,7 @@ var ErrNoMailServers = errors.New("mail servers unknown")
 // know them (a generic OpenID provider, Exchange Server on premises) and
 // they are not given, the hosts are empty: see Need.
 func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) (*MailSettings, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return nil, err
-	}
-	r, err := ix.find(account)
+	r, err := findRecord(s.dir, account)
 	if err != nil {
 		return nil, err
 	}

@@ -51,11 +51,7 @@ type AccountDetail struct {
 // Detail returns the account a person named, with its permissions
 // explained (see AccountDetail). It does no network or keychain I/O.
 func (s *Service) Detail(ctx context.Context, name string) (AccountDetail, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return AccountDetail{}, err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return AccountDetail{}, err
 	}

@@ -48,11 +48,7 @@ const revokingReason = "revoking Latchkey's access started but did not finish; r
 // provider cannot be reached nothing is deleted and the error wraps
 // ErrProviderUnreachable.
 func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (RevokeResult, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return RevokeResult{}, err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return RevokeResult{}, err
 	}
@@ -72,7 +68,8 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 		return RevokeResult{}, err
 	}
 	defer s.unlockAfterKeychain(ctx, lock)
-	if ix, err = loadIndex(s.dir); err != nil {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
 		return RevokeResult{}, err
 	}
 	if r = ix.byID(id); r == nil {
