@@ -34,8 +34,9 @@ var (
 	ErrSignInTimeout = errors.New("sign-in timed out")
 	// ErrBusy: another Latchkey process holds this account's lock and does not let go.
 	ErrBusy = errors.New("account busy")
-	// ErrStorage: the account index in the config dir could not be read or written.
-	ErrStorage = errors.New("account index problem")
+	// ErrStorage: one of Latchkey's files (the account index, config.toml,
+	// the access log) could not be read or written.
+	ErrStorage = errors.New("could not read or write a file")
 )
 
 // ConfigError is a problem in config.toml, with the line where known.

@@ -276,3 +276,18 @@ func TestSetupRunByMsmtp(t *testing.T) {
 	w.expectExit(exitUsage, "log", "--limit", "-1")
 	w.noLeaks(srv.IssuedTokens(t))
 }
+
+// TestLogUnreadable: an access log that cannot be read is a file error
+// (exit code 11) that names the access log and where it lives, not the
+// account index.
+func TestLogUnreadable(t *testing.T) {
+	w := newWorld(t, "")
+	if err := os.Mkdir(filepath.Join(w.dir, accounts.AccessLogFileName), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r := w.expectExit(exitStorage, "log")
+	if !strings.Contains(r.stderr, "read the access log") || !strings.Contains(r.stderr, "latchkey help log") ||
+		strings.Contains(r.stderr, "account index problem") {
+		t.Errorf("latchkey log with an unreadable log said:\n%s", r.stderr)
+	}
+}

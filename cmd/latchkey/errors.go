@@ -22,7 +22,7 @@ const (
 	exitConfig         = 8  // config.toml or the app registration is missing or wrong
 	exitSignInTimeout  = 9  // nobody finished signing in before the deadline
 	exitBusy           = 10 // another latchkey process holds the account and does not finish
-	exitStorage        = 11 // the account index could not be read or written
+	exitStorage        = 11 // the account index, config.toml or access log could not be read or written
 	exitProvider       = 12 // the provider answered with something unusable
 	exitUnknownClient  = 13 // setup has no configuration for that client
 	exitNoMailServers  = 14 // setup does not know the account's mail servers
@@ -32,7 +32,7 @@ const (
 const exitCodesHelp = `
 Exit codes:
   0 success            5 keychain unavailable   10 account busy (lock held)
-  1 unexpected error   6 provider unreachable   11 account index problem
+  1 unexpected error   6 provider unreachable   11 file read/write error
   2 usage error        7 sign-in failed         12 unusable provider answer
   3 unknown account    8 configuration problem  13 unknown setup client
   4 needs reconnect    9 sign-in timed out      14 mail servers unknown
@@ -113,7 +113,8 @@ func classify(err error) (int, string) {
 	case errors.Is(err, accounts.ErrBusy):
 		return exitBusy, "Another latchkey process is renewing this account. Try again in a moment."
 	case errors.Is(err, accounts.ErrStorage):
-		return exitStorage, "Check that the config dir (LATCHKEY_CONFIG_DIR, else ~/.config/latchkey) is yours, writable and not full, then try again."
+		return exitStorage, "Check that the file or folder named above is yours, writable and not full, then try again\n" +
+			"(the account index is in the config dir: LATCHKEY_CONFIG_DIR, else ~/.config/latchkey; the access log in the state dir: see `latchkey help log`)."
 	case errors.Is(err, accounts.ErrProvider):
 		return exitProvider, "The saved sign-in is unchanged. If this persists, the provider may be having trouble."
 	}
