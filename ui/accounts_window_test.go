@@ -240,3 +240,17 @@ func TestFirstStartWizard(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownScopeWords: a scope outside the catalog reads as the catalog
+// words it, the same in the app as in `latchkey show`.
+func TestUnknownScopeWords(t *testing.T) {
+	test.NewTempApp(t)
+	info := accounts.LookupScope("google", "https://www.googleapis.com/auth/not-a-real-scope")
+	if info.Known {
+		t.Fatal("the made-up scope is in the catalog")
+	}
+	text := visibleText(scopeRow(scopeView(info), nil))
+	if !strings.Contains(text, info.Purpose) || !strings.Contains(text, info.Scope) {
+		t.Errorf("unknown scope shows %q, want the catalog's %q", text, info.Purpose)
+	}
+}

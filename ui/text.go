@@ -66,16 +66,12 @@ func notGrantedMark() fyne.Resource { return theme.NewWarningThemedResource(them
 // sensitivity and whether an administrator must approve it. mark, when not
 // nil, is shown in front.
 func scopeRow(s ScopeView, mark fyne.Resource) fyne.CanvasObject {
-	purpose := s.Purpose
-	if !s.Known {
-		purpose = "Not known to Latchkey: the provider decides what it allows"
-	}
 	marks := []string{s.Scope}
 	if s.Sensitivity != "" {
 		marks = append(marks, s.Sensitivity)
 	}
 	segs := []widget.RichTextSegment{
-		&widget.TextSegment{Style: widget.RichTextStyleInline, Text: purpose + "\n"},
+		&widget.TextSegment{Style: widget.RichTextStyleInline, Text: s.Purpose + "\n"},
 		&widget.TextSegment{Style: widget.RichTextStyle{Inline: true, ColorName: theme.ColorNamePlaceHolder, SizeName: theme.SizeNameCaptionText}, Text: strings.Join(marks, " · ")},
 	}
 	if s.NeedsAdmin {

@@ -267,7 +267,8 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 
 func printScope(w io.Writer, sc accounts.ScopeInfo) {
 	if !sc.Known {
-		fmt.Fprintf(w, "    %s\n        Not known to Latchkey: it cannot say what this permission allows.\n", sc.Scope)
+		// The catalog's own words for a scope it does not know.
+		fmt.Fprintf(w, "    %s\n        %s\n", sc.Scope, sc.Purpose)
 		return
 	}
 	fmt.Fprintf(w, "    %s  (%s, %s)\n        %s\n", sc.Scope, sc.Access, sc.Sensitivity, purposeLine(sc))
