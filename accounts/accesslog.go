@@ -60,7 +60,8 @@ type Use struct {
 	Scopes   []string `json:"scopes"`
 	Resource string   `json:"resource,omitempty"`
 	// Format is how the token was handed over: raw, json, header, xoauth2,
-	// oauthbearer for the command, "go" for a Go program calling Token.
+	// oauthbearer for the command, clipboard for the desktop app's Copy
+	// access token, "go" for a Go program calling Token.
 	Format string `json:"format"`
 	Requester
 }

@@ -38,7 +38,8 @@ type TokenRequest struct {
 	// rather than the default resource. It changes nothing elsewhere.
 	Mail bool
 	// Format is how the token is handed over, for the log: raw, json,
-	// header, xoauth2, oauthbearer; "go" when empty.
+	// header, xoauth2, oauthbearer (the command), clipboard (the desktop
+	// app's Copy access token); "go" when empty.
 	Format string
 	// Requester is the program the token is for; nil means this process.
 	Requester *Requester

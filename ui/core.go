@@ -218,7 +218,9 @@ func (c *serviceCore) Remove(ctx context.Context, id string) error {
 }
 
 func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error) {
-	t, err := c.svc.Token(ctx, id, nil)
+	// A token put on the clipboard is handed out like any other: the
+	// access log records it, with this app as the program.
+	t, err := c.svc.TokenFor(ctx, id, accounts.TokenRequest{Format: "clipboard"})
 	if err != nil {
 		return "", err
 	}

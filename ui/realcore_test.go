@@ -376,6 +376,10 @@ func TestCopyAccessToken(t *testing.T) {
 	if !strings.Contains(visibleText(s.window.detail), "The clipboard is cleared in 30 seconds") {
 		t.Error("no notice that the clipboard will be cleared")
 	}
+	// The copy is in the access log, like any token handed out.
+	if uses, err := core.svc.AccessLog(context.Background(), "alice@contoso.test", 0); err != nil || len(uses) != 1 || uses[0].Format != "clipboard" {
+		t.Errorf("access log after copying = %+v, %v; want one clipboard entry", uses, err)
+	}
 	if clearAfter != 30*time.Second || clear == nil {
 		t.Fatalf("clipboard clearing set for %s", clearAfter)
 	}
