@@ -129,8 +129,9 @@ type ReduceResult struct {
 	// when the person must first remove permissions on Page.
 	Account *Account `json:"account,omitempty"`
 	// Page is where the person removes permissions themselves (Microsoft).
-	Page       string `json:"page,omitempty"`
-	PageOpened bool   `json:"page_opened"`
+	Page string `json:"page,omitempty"`
+	// PageOpened is true when Reduce opened Page in the browser.
+	PageOpened bool `json:"page_opened"`
 	// Explanation says in plain words what was done and what is left.
 	Explanation string `json:"explanation"`
 }
@@ -186,7 +187,7 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 			r.ID, r.Provider, allowArgs(req), err)
 	}
 	out.Account = &a
-	out.Explanation = "The old permissions were revoked at " + r.Provider + " and the account was connected again with only the ones you chose."
+	out.Explanation = "The old permissions were revoked at the provider and the account was connected again with only the ones you chose."
 	return out, nil
 }
 
