@@ -271,7 +271,7 @@ func (s *Shell) announceBroken() {
 		if s.opts.Notify != nil {
 			go s.opts.Notify(title, body, reconnect)
 		} else {
-			s.app.SendNotification(fyne.NewNotification(title, body+" Choose it in Latchkey's menu to reconnect."))
+			s.sendNotification(title, body+" Choose it in Latchkey's menu to reconnect.")
 		}
 	}
 	for id := range s.notified {
@@ -279,6 +279,12 @@ func (s *Shell) announceBroken() {
 			delete(s.notified, id) // fixed: announce again if it breaks again
 		}
 	}
+}
+
+// sendNotification sends a notification through the app, off the UI
+// goroutine: on Linux it is a blocking D-Bus call (and an icon file write).
+func (s *Shell) sendNotification(title, body string) {
+	go s.app.SendNotification(fyne.NewNotification(title, body))
 }
 
 // reconnectNotice is the notification about an account that must be
@@ -336,7 +342,7 @@ func (s *Shell) setStartAtLogin(on bool) {
 		s.startAtLogin = enabled
 		s.applyTray()
 		if err != nil {
-			s.app.SendNotification(fyne.NewNotification("Latchkey could not change starting at login", err.Error()))
+			s.sendNotification("Latchkey could not change starting at login", plainError(err))
 		}
 	})
 }
