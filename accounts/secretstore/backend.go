@@ -43,12 +43,6 @@ type multiGetter interface {
 	getMany(ctx context.Context, service string, users ...string) (map[string]string, error)
 }
 
-// multiSetter is a backend that can write several unsplit items at once,
-// storing them in the order given and failing with the first failure.
-type multiSetter interface {
-	setMany(ctx context.Context, service string, users, secrets []string) error
-}
-
 // goKeyring is the OS keychain through github.com/zalando/go-keyring. Its
 // calls cannot be cancelled; the serial worker bounds how long callers wait.
 type goKeyring struct{}

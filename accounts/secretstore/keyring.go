@@ -154,14 +154,14 @@ func (k *Keyring) Set(ctx context.Context, key string, secret []byte) error {
 
 // GetMany returns the secrets stored under keys, read in one keychain
 // operation: on the Secret Service, two round trips whatever the number of
-// keys. Under ShareLookups, a following SetMany of the same keys needs no
-// lookups of its own. A key that has no item is missing from the map; other failures fail
+// keys. Under ShareLookups, following writes of the same keys need no
+// lookups of their own. A key that has no item is missing from the map; other failures fail
 // the whole call.
 func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	err := k.do(ctx, "read", keys, func(ctx context.Context) error {
 		// Look up, in the same round trip, what a write of these keys
-		// would: with ShareLookups, a SetMany of them then only writes.
+		// would: with ShareLookups, writes of them then only write.
 		if err := k.prefetchForWrite(ctx, keys...); err != nil {
 			return err
 		}
@@ -185,76 +185,6 @@ func (k *Keyring) GetMany(ctx context.Context, keys ...string) (map[string][]byt
 		return nil, err
 	}
 	return out, nil
-}
-
-// Item is a key and its secret, for SetMany.
-type Item struct {
-	Key    string
-	Secret []byte
-}
-
-// SetMany stores items in one keychain operation, in the order given, and
-// fails with the first that fails: a caller that must save one secret
-// before another lists it first. Where the keychain allows, unsplit values
-// are sent together (the Secret Service stores them in order); then a
-// failure of one cannot stop those after it, which only happens when the
-// keychain fails them one by one, not together (being locked, full or
-// gone fails them all).
-func (k *Keyring) SetMany(ctx context.Context, items ...Item) error {
-	keys := make([]string, len(items))
-	own := make([]Item, len(items)) // the caller may reuse its slices
-	for i, it := range items {
-		keys[i] = it.Key
-		own[i] = Item{it.Key, append([]byte(nil), it.Secret...)}
-	}
-	return k.do(ctx, "write", keys, func(ctx context.Context) error {
-		if err := k.prefetchForWrite(ctx, keys...); err != nil {
-			return err
-		}
-		heads, err := k.readHeads(ctx, keys, true)
-		if err != nil {
-			return err
-		}
-		if m, ok := k.store.(multiSetter); ok && k.allUnsplit(heads, own) {
-			return k.writeUnsplit(ctx, m, own)
-		}
-		for i, it := range own {
-			if err := k.writeOver(ctx, it.Key, heads[i], it.Secret); err != nil {
-				return fmt.Errorf("%q: %w", it.Key, err)
-			}
-		}
-		return nil
-	})
-}
-
-// allUnsplit reports whether every item is, and stays, stored unsplit.
-func (k *Keyring) allUnsplit(heads []head, items []Item) bool {
-	for i, it := range items {
-		if heads[i].chunked || len(it.Secret) > k.chunkSize || strings.HasPrefix(string(it.Secret), markerPrefix) {
-			return false
-		}
-	}
-	return true
-}
-
-// writeUnsplit writes unsplit items in one backend call, then clears what
-// an interrupted first chunked write may have left, as write does.
-func (k *Keyring) writeUnsplit(ctx context.Context, m multiSetter, items []Item) error {
-	l := jobLookups(ctx)
-	users := make([]string, len(items))
-	secrets := make([]string, len(items))
-	for i, it := range items {
-		l.forgetHead(k.service, it.Key)
-		users[i], secrets[i] = it.Key, string(it.Secret)
-	}
-	if err := m.setMany(ctx, k.service, users, secrets); err != nil {
-		return err
-	}
-	for _, it := range items {
-		_ = k.deleteChunks(ctx, it.Key, 1, 0, 0)
-		l.setHead(k.service, it.Key, head{exists: true})
-	}
-	return nil
 }
 
 // Delete removes key and its chunks. Deleting a missing key returns nil.

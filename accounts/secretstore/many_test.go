@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"strings"
 	"testing"
 )
 
-// TestManyRoundTrip writes raw and chunked values in one SetMany, over
-// values of every kind, and reads them back with one GetMany.
+// TestManyRoundTrip writes raw and chunked values over values of every
+// kind and reads them back with one GetMany.
 func TestManyRoundTrip(t *testing.T) {
 	const size = 10
 	k, f := newFake(t, size)
@@ -21,13 +20,18 @@ func TestManyRoundTrip(t *testing.T) {
 	if err := k.Set(ctx, "raw", []byte("old")); err != nil {
 		t.Fatal(err)
 	}
-	items := []Item{
+	items := []struct {
+		Key    string
+		Secret []byte
+	}{
 		{"raw", []byte("new")},
 		{"chunked", []byte("small now")}, // stays chunked: generation 2
 		{"fresh", randomBytes(t, 25)},    // new, chunked: generation 1
 	}
-	if err := k.SetMany(ctx, items...); err != nil {
-		t.Fatal(err)
+	for _, it := range items {
+		if err := k.Set(ctx, it.Key, it.Secret); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := slices.Concat([]string{"raw"}, chunkNames("chunked", 2, 9, size), chunkNames("fresh", 1, 25, size))
 	slices.Sort(want)
@@ -48,26 +52,11 @@ func TestManyRoundTrip(t *testing.T) {
 	}
 }
 
-// TestSetManyStopsAtFirstFailure: a caller lists first what must be saved
-// before the rest; when it cannot be, nothing after it is written.
-func TestSetManyStopsAtFirstFailure(t *testing.T) {
-	k, f := newFake(t, 100)
-	ctx := context.Background()
-	f.crashAt = 1
-	err := k.SetMany(ctx, Item{"first", []byte("1")}, Item{"second", []byte("2")})
-	if err == nil || !strings.Contains(err.Error(), errCrashed.Error()) {
-		t.Fatalf("SetMany: %v, want the first write's failure", err)
-	}
-	if n := f.names(); len(n) != 0 {
-		t.Fatalf("items after a failed first write: %v, want none", n)
-	}
-}
-
 func TestManyInvalidKey(t *testing.T) {
 	k, f := newFake(t, 100)
 	ctx := context.Background()
-	if err := k.SetMany(ctx, Item{"good", []byte("1")}, Item{"bad#key", []byte("2")}); err == nil {
-		t.Fatal("SetMany accepted a key with '#'")
+	if err := k.Set(ctx, "bad#key", []byte("2")); err == nil {
+		t.Fatal("Set accepted a key with '#'")
 	}
 	if _, err := k.GetMany(ctx, "good", ""); err == nil {
 		t.Fatal("GetMany accepted an empty key")
@@ -77,7 +66,7 @@ func TestManyInvalidKey(t *testing.T) {
 	}
 }
 
-// TestShareLookups: under ShareLookups, a SetMany after a GetMany of the
+// TestShareLookups: under ShareLookups, writes after a GetMany of the
 // same keys does not read their heads again, and still keeps a chunked key
 // chunked; without it, every operation reads what it writes over.
 func TestShareLookups(t *testing.T) {
@@ -100,7 +89,10 @@ func TestShareLookups(t *testing.T) {
 		f.mu.Lock()
 		f.gets = nil
 		f.mu.Unlock()
-		if err := k.SetMany(ctx, Item{"raw", []byte("new")}, Item{"chunked", []byte("tiny")}); err != nil {
+		if err := k.Set(ctx, "raw", []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Set(ctx, "chunked", []byte("tiny")); err != nil {
 			t.Fatal(err)
 		}
 		f.mu.Lock()
@@ -108,7 +100,7 @@ func TestShareLookups(t *testing.T) {
 		f.mu.Unlock()
 		readHeads := slices.Contains(gets, "raw") || slices.Contains(gets, "chunked")
 		if readHeads == shared {
-			t.Errorf("shared=%v: SetMany read %v", shared, gets)
+			t.Errorf("shared=%v: the writes read %v", shared, gets)
 		}
 		want := slices.Concat([]string{"raw"}, chunkNames("chunked", 2, 4, size))
 		slices.Sort(want)

@@ -419,14 +419,16 @@ func TestRealSameItemsAsGoKeyring(t *testing.T) {
 		t.Fatalf("GetMany = %d values, %v", len(got), err)
 	}
 	// Overwriting go-keyring's item replaces it: still one item per key.
-	if err := k.SetMany(ctx, Item{"theirs", []byte("v2")}, Item{"ours", []byte("v3")}); err != nil {
-		t.Fatal(err)
+	for key, v := range map[string]string{"theirs": "v2", "ours": "v3"} {
+		if err := k.Set(ctx, key, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if names := usernames(t); !slices.Equal(names, []string{"ours", "theirs"}) {
 		t.Fatalf("items %v, want one per key", names)
 	}
 	if v, err := keyring.Get(testService, "theirs"); err != nil || v != "v2" {
-		t.Fatalf("go-keyring Get after SetMany = %q, %v", v, err)
+		t.Fatalf("go-keyring Get after Set = %q, %v", v, err)
 	}
 }
 
@@ -518,8 +520,8 @@ func TestRealSharedLookupsToleratesDeletedItem(t *testing.T) {
 	if err := keyring.Delete(testService, "acct"); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
-		t.Fatalf("SetMany after another program deleted the item: %v", err)
+	if err := k.Set(ctx, "acct", []byte("v2")); err != nil {
+		t.Fatalf("Set after another program deleted the item: %v", err)
 	}
 	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
 		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
@@ -549,8 +551,8 @@ func TestRealKeyringRestarted(t *testing.T) {
 	if got, err := k.Get(ctx, "acct"); err != nil || string(got) != "v1" {
 		t.Fatalf("Get after the keyring restarted = %q, %v", got, err)
 	}
-	if err := k.SetMany(ctx, Item{"acct", []byte("v2")}); err != nil {
-		t.Fatalf("SetMany after the keyring restarted: %v", err)
+	if err := k.Set(ctx, "acct", []byte("v2")); err != nil {
+		t.Fatalf("Set after the keyring restarted: %v", err)
 	}
 	if v, ok, err := session.Lookup(testService, "acct"); err != nil || !ok || v != "v2" {
 		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)

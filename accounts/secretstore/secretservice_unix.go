@@ -230,41 +230,6 @@ func (s *secretService) setOne(ctx context.Context, service, user, secret string
 	return nil
 }
 
-// setMany writes items with SetSecret calls sent together, which the
-// Secret Service carries out in order, as far as the job knows where the
-// items are; the rest one by one after them. It fails with the first
-// failure in users' order. An item deleted meanwhile by another program is
-// created again, after the ones sent with it.
-func (s *secretService) setMany(ctx context.Context, service string, users, secrets []string) error {
-	return s.retry(ctx, func() error {
-		var calls []*dbus.Call
-		for i, u := range users {
-			p, ok := s.known(service, u)
-			if !ok || p == "" {
-				break
-			}
-			sec := ssSecret{Session: s.session, Parameters: []byte{}, Value: []byte(secrets[i]), ContentType: secretContentType}
-			calls = append(calls, s.conn.Object(secretsName, p).Go(itemIface+".SetSecret", 0, nil, sec))
-		}
-		for i := range users {
-			if i < len(calls) {
-				err := s.await(ctx, calls[i])
-				if err == nil {
-					continue
-				}
-				if !isDBusError(err, errNoSuchObject, errDBusUnknownObj, errDBusUnknownMeth) {
-					return err
-				}
-				s.forget(service, users[i]) // deleted since it was found
-			}
-			if err := s.setOne(ctx, service, users[i], secrets[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func (s *secretService) Delete(ctx context.Context, service, user string) error {
 	return s.retry(ctx, func() error {
 		item, err := s.find(ctx, service, user)
