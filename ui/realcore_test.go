@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,11 +19,12 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
+	"github.com/zalando/go-keyring"
 )
 
 // These tests drive the screens with Fyne's test driver against the real
-// core: accounts.Open over a temporary config dir, a hand-written in-memory
-// keychain (memKeychain), and the Microsoft emulator from
+// core: accounts.Open over a temporary config dir, go-keyring's mock
+// keychain (mockKeychain), and the Microsoft emulator from
 // accounts/providertest with its stand-in browser.
 
 // fixedNow is the clock of every golden, so dates and countdowns in the
@@ -35,38 +37,53 @@ type realCore struct {
 	Core
 	svc   *accounts.Service
 	ms    *providertest.Microsoft
-	store *memKeychain
+	store *mockKeychain
 	dir   string
 }
 
-// memKeychain is an in-memory accounts.SecretStore that behaves like the
-// OS keychain as the core sees it: missing items are secretstore.ErrNotFound.
-type memKeychain struct {
-	mu    sync.Mutex
-	items map[string][]byte
+// mockKeychain is an accounts.SecretStore over go-keyring's mock provider
+// (keyring.MockInit), which behaves like the OS keychain as the core sees
+// it: missing items are secretstore.ErrNotFound. Each core has its own
+// service name, so tests running in parallel never share items. The mock
+// is not safe for concurrent use, so calls go one at a time, as they do
+// through secretstore's serial worker.
+type mockKeychain struct{ service string }
+
+var (
+	mockKeyringOnce sync.Once
+	mockKeyringMu   sync.Mutex
+)
+
+func newMockKeychain(t *testing.T) *mockKeychain {
+	mockKeyringOnce.Do(keyring.MockInit)
+	return &mockKeychain{service: "latchkey-ui-test/" + t.Name()}
 }
 
-func (m *memKeychain) Get(ctx context.Context, key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.items[key]
-	if !ok {
+func (m *mockKeychain) Get(ctx context.Context, key string) ([]byte, error) {
+	mockKeyringMu.Lock()
+	defer mockKeyringMu.Unlock()
+	v, err := keyring.Get(m.service, key)
+	if errors.Is(err, keyring.ErrNotFound) {
 		return nil, fmt.Errorf("keychain read %q: %w", key, secretstore.ErrNotFound)
 	}
-	return slices.Clone(v), nil
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
 }
 
-func (m *memKeychain) Set(ctx context.Context, key string, secret []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[key] = slices.Clone(secret)
-	return nil
+func (m *mockKeychain) Set(ctx context.Context, key string, secret []byte) error {
+	mockKeyringMu.Lock()
+	defer mockKeyringMu.Unlock()
+	return keyring.Set(m.service, key, string(secret))
 }
 
-func (m *memKeychain) Delete(ctx context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, key)
+func (m *mockKeychain) Delete(ctx context.Context, key string) error {
+	mockKeyringMu.Lock()
+	defer mockKeyringMu.Unlock()
+	if err := keyring.Delete(m.service, key); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
 	return nil
 }
 
@@ -89,7 +106,7 @@ func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(
 	if browser == nil {
 		browser = providertest.Browser(t)
 	}
-	store := &memKeychain{items: map[string][]byte{}}
+	store := newMockKeychain(t)
 	svc, err := accounts.Open(accounts.Options{ConfigDir: dir, Keychain: store, OpenBrowser: browser})
 	if err != nil {
 		t.Fatal(err)
