@@ -440,7 +440,7 @@ func (s *secretService) connect(ctx context.Context) error {
 	}
 	done := make(chan result, 1)
 	go func() {
-		c, err := dbus.Connect(strings.Join(addrs, ";"))
+		c, err := dialBus(strings.Join(addrs, ";"))
 		done <- result{c, err}
 	}()
 	select {
