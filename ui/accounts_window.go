@@ -315,7 +315,7 @@ func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke f
 // confirmRemove asks before forgetting an account on this computer.
 func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialog.ConfirmDialog {
 	msg := "Latchkey will delete " + accountAddress(a) + "'s tokens from this computer and forget the account. " +
-		"The access you granted stays valid at " + providerName(a.Provider) + ": use Revoke access to take it back there."
+		"The access you granted stays valid at " + signInCompany(a.Provider) + ": use Revoke access to take it back there."
 	return w.confirm("Remove "+accountAddress(a)+" from this computer?", "Remove", msg, widget.DangerImportance, remove)
 }
 
