@@ -412,11 +412,15 @@ func lastUse(d Details, now time.Time) string {
 	return by + ago(now.Sub(d.LastUsed))
 }
 
+// noAccessTokenYet is what the detail pane, like `latchkey show`, says
+// before any program has asked for a token.
+const noAccessTokenYet = "no access token yet (Latchkey gets one when a program asks)"
+
 // expiry is when an access token expires, for people.
 func expiry(t, now time.Time) string {
 	switch {
 	case t.IsZero():
-		return "none cached"
+		return noAccessTokenYet
 	case !t.After(now):
 		return "expired " + ago(now.Sub(t)) + "; Latchkey renews it when asked"
 	}
