@@ -269,7 +269,8 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 
 // permissionSections explain granted scopes grouped by capability, the
 // sign-in scopes folded away, then what was not granted and what will
-// therefore not work. The detail pane and the wizard's result use them.
+// therefore not work, then what the provider has not confirmed yet. The
+// detail pane and the wizard's result use them.
 func permissionSections(d Details) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	if len(d.Granted) == 0 {
@@ -295,6 +296,13 @@ func permissionSections(d Details) []fyne.CanvasObject {
 		}
 		if len(d.WontWork) > 0 {
 			out = append(out, warning("So these will not work: "+joinList(d.WontWork)+". Use Add permissions to ask again."))
+		}
+	}
+	if len(d.Unconfirmed) > 0 {
+		out = append(out, subheading("Not confirmed yet"),
+			caption("Latchkey asked for these too. The provider says whether it allows them the first time a program uses them."))
+		for _, s := range d.Unconfirmed {
+			out = append(out, scopeRow(s, unconfirmedMark()))
 		}
 	}
 	return out

@@ -128,6 +128,10 @@ type Details struct {
 	NotGranted []ScopeView
 	// WontWork names the capabilities that will not work for that.
 	WontWork []string
+	// Unconfirmed are requested scopes the provider has neither granted
+	// nor refused yet: Microsoft answers for another service's scopes
+	// only when a program first asks for a token for that service.
+	Unconfirmed []ScopeView
 	// RevokePlan says exactly what Revoke will do at this provider.
 	RevokePlan string
 	// PermissionsPage is where the person sees and removes Latchkey's
@@ -283,6 +287,9 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 	}
 	for _, sc := range det.Missing {
 		d.NotGranted = append(d.NotGranted, scopeView(sc))
+	}
+	for _, sc := range det.Pending {
+		d.Unconfirmed = append(d.Unconfirmed, scopeView(sc))
 	}
 	if uses, err := c.svc.LastUse(ctx); err == nil {
 		if u, ok := uses[det.ID]; ok {
