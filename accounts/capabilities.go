@@ -305,7 +305,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 				info, _ := CapabilityByName(string(c))
 				names[k] = strings.ToLower(info.Title[:1]) + info.Title[1:]
 			}
-			r.Why = "needed to " + joinAnd(names)
+			r.Why = "needed to " + JoinAnd(names)
 		}
 	}
 	return plan, nil
@@ -346,8 +346,9 @@ func appendNew[T comparable](s []T, items ...T) []T {
 	return s
 }
 
-// joinAnd joins words as "a, b and c".
-func joinAnd(words []string) string {
+// JoinAnd joins words for an English sentence, as "a, b and c"; the
+// front ends use it for the lists they write in their own sentences.
+func JoinAnd(words []string) string {
 	switch len(words) {
 	case 0:
 		return ""

@@ -295,7 +295,7 @@ func permissionSections(d Details) []fyne.CanvasObject {
 			out = append(out, scopeRow(s, notGrantedMark()))
 		}
 		if len(d.WontWork) > 0 {
-			out = append(out, warning("So these will not work: "+joinList(d.WontWork)+". Use Add permissions to ask again."))
+			out = append(out, warning("So these will not work: "+accounts.JoinAnd(d.WontWork)+". Use Add permissions to ask again."))
 		}
 	}
 	if len(d.Unconfirmed) > 0 {
@@ -455,25 +455,4 @@ func duration(d time.Duration) string {
 	}
 	n := int(d.Hours() / 24)
 	return fmt.Sprintf("%d days", n)
-}
-
-func joinList(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	out := ""
-	for i, it := range items {
-		switch {
-		case i == 0:
-			out = it
-		case i == len(items)-1:
-			out += " and " + it
-		default:
-			out += ", " + it
-		}
-	}
-	return out
 }
