@@ -68,7 +68,8 @@ type Capability struct {
 	Description string
 	// Default marks the least-privilege choice, preselected.
 	Default bool
-	Scopes  []ScopeView
+	// Scopes are the scopes that give it, explained.
+	Scopes []ScopeView
 	// Unavailable says why this provider cannot offer it, "" if it can.
 	Unavailable string
 }
@@ -107,7 +108,8 @@ type ConnectPlan struct {
 	Capabilities []string
 	// Account, when set, adds Capabilities to that connected account
 	// instead of connecting a new one.
-	Account      string
+	Account string
+	// Registration is the person's app registration to sign in with.
 	Registration Registration
 	// Timeout bounds the wait for the browser sign-in.
 	Timeout time.Duration
@@ -116,7 +118,8 @@ type ConnectPlan struct {
 // ScopeGroup is the granted scopes that serve one capability.
 type ScopeGroup struct {
 	// Title is the capability's title, or "Sign-in" or "Other permissions".
-	Title  string
+	Title string
+	// Scopes are those granted scopes, explained.
 	Scopes []ScopeView
 }
 
