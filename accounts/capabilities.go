@@ -38,6 +38,7 @@ const (
 
 // CapabilityInfo describes a capability for people.
 type CapabilityInfo struct {
+	// Name is what people type: `--allow read-mail`.
 	Name Capability `json:"name"`
 	// Title is a short label ("Read your mail").
 	Title string `json:"title"`
@@ -93,7 +94,9 @@ func ParseCapabilities(list string) ([]Capability, error) {
 
 // ProviderCapability is how one provider offers one capability.
 type ProviderCapability struct {
-	Provider   string     `json:"provider"`
+	// Provider is the provider's name.
+	Provider string `json:"provider"`
+	// Capability is the capability it offers (or refuses).
 	Capability Capability `json:"capability"`
 	// Scopes is the smallest set of scopes that gives the capability,
 	// besides the sign-in scopes (global cloud spelling). Empty when Refused.
@@ -112,9 +115,12 @@ var ErrCapabilityRefused = errors.New("capability not offered by this provider")
 
 // RefusedError says that a provider cannot offer a capability, and why.
 type RefusedError struct {
-	Provider   string
+	// Provider is the provider's name.
+	Provider string
+	// Capability is the capability it cannot offer.
 	Capability Capability
-	Reason     string
+	// Reason says why, in plain words, and what to use instead.
+	Reason string
 }
 
 func (e *RefusedError) Error() string {
@@ -231,9 +237,12 @@ type ScopeRequest struct {
 // ScopePlan is what a connection will ask for: the fewest scopes that give
 // the chosen capabilities, plus any asked for by name.
 type ScopePlan struct {
-	Provider     string         `json:"provider"`
-	Capabilities []Capability   `json:"capabilities"`
-	Requests     []ScopeRequest `json:"requests"`
+	// Provider is the provider's name.
+	Provider string `json:"provider"`
+	// Capabilities are the capabilities chosen.
+	Capabilities []Capability `json:"capabilities"`
+	// Requests are the scopes to ask for, each with why.
+	Requests []ScopeRequest `json:"requests"`
 	// Notes are the capabilities' caveats, one sentence each.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -305,7 +314,7 @@ func PlanScopes(provider string, caps []Capability, extra []string) (ScopePlan, 
 				info, _ := CapabilityByName(string(c))
 				names[k] = strings.ToLower(info.Title[:1]) + info.Title[1:]
 			}
-			r.Why = "needed to " + joinAnd(names)
+			r.Why = "needed to " + JoinAnd(names)
 		}
 	}
 	return plan, nil
@@ -346,8 +355,9 @@ func appendNew[T comparable](s []T, items ...T) []T {
 	return s
 }
 
-// joinAnd joins words as "a, b and c".
-func joinAnd(words []string) string {
+// JoinAnd joins words for an English sentence, as "a, b and c"; the
+// front ends use it for the lists they write in their own sentences.
+func JoinAnd(words []string) string {
 	switch len(words) {
 	case 0:
 		return ""

@@ -337,3 +337,20 @@ func TestCatalogUncertainRows(t *testing.T) {
 	}
 	t.Logf("%d uncertain rows", n)
 }
+
+func TestJoinAnd(t *testing.T) {
+	tests := []struct {
+		words []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"read your mail"}, "read your mail"},
+		{[]string{"read your mail", "send mail"}, "read your mail and send mail"},
+		{[]string{"a", "b", "c"}, "a, b and c"},
+	}
+	for _, tt := range tests {
+		if got := JoinAnd(tt.words); got != tt.want {
+			t.Errorf("JoinAnd(%q) = %q, want %q", tt.words, got, tt.want)
+		}
+	}
+}

@@ -12,7 +12,9 @@ import (
 
 // MailServer is one server a mail program talks to.
 type MailServer struct {
+	// Host is the server's DNS name.
 	Host string
+	// Port is its TCP port.
 	Port int
 	// StartTLS is true where the connection starts in plain text and is
 	// upgraded (SMTP submission on 587); false means TLS from the start.
@@ -25,12 +27,17 @@ func (m MailServer) String() string { return net.JoinHostPort(m.Host, strconv.It
 // MailSettings are what a mail program needs to use an account over IMAP
 // and SMTP with OAuth: the servers, and the scope to ask for each.
 type MailSettings struct {
-	Account  string // provider:email
-	Email    string
+	// Account is the account's ID, provider:email.
+	Account string
+	// Email is the address a mail program logs in as.
+	Email string
+	// Provider is the provider's name (microsoft, exchange, google...).
 	Provider string
-	Family   Family
+	// Family is the provider's kind, which decides the servers.
+	Family Family
 	// Cloud is the Microsoft cloud (global, usgov, usgov-dod, china), "" elsewhere.
-	Cloud      string
+	Cloud string
+	// IMAP and SMTP are the servers to read and to send mail through.
 	IMAP, SMTP MailServer
 	// IMAPScope and SMTPScope are the scopes of a token the servers
 	// accept ("" where the account's default token does).

@@ -23,7 +23,8 @@ type Provider struct {
 	// Name is what the person types: `latchkey connect NAME`.
 	Name string
 	// Title is the name shown to people.
-	Title  string
+	Title string
+	// Family is the set of quirks it follows (endpoints, issuer, errors).
 	Family Family
 	// Scopes are requested when the person names none.
 	Scopes []string

@@ -111,6 +111,32 @@ func TestRenewerRetriesPassingFailures(t *testing.T) {
 	}
 }
 
+// TestRenewerStopDoesNotWaitForTheProvider: quitting the app stops the
+// Renewer, which must not wait for a renewal stuck at a provider that does
+// not answer. Stop returns while the provider still holds the request, and
+// no event is reported after it.
+func TestRenewerStopDoesNotWaitForTheProvider(t *testing.T) {
+	s, _, m := connectShortLived(t)
+	const hang = 3 * time.Second
+	m.FailNext(providertest.Hang(hang))
+	events := make(chan RenewEvent, 4)
+	r := s.NewRenewer(func(ev RenewEvent) { events <- ev })
+	r.Sync(context.Background())
+	for m.Refreshes() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	asked := time.Now()
+	r.Stop()
+	if held := time.Since(asked); held >= hang {
+		t.Errorf("Stop waited %s, until the provider answered", held)
+	}
+	select {
+	case ev := <-events:
+		t.Errorf("a renewal was reported after Stop: %+v", ev)
+	default:
+	}
+}
+
 func TestRetryDelay(t *testing.T) {
 	for n, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 6: renewRetryMax, 40: renewRetryMax} {
 		if got := retryDelay(n); got != want {

@@ -12,10 +12,12 @@ import (
 type Requester struct {
 	// Program is the requesting program's name, e.g. "msmtp".
 	Program string `json:"program,omitempty"`
-	PID     int    `json:"pid,omitempty"`
+	// PID is its process ID, 0 where unknown.
+	PID int `json:"pid,omitempty"`
 	// Parent is the name of the program that started it, e.g. "neomutt".
-	Parent    string `json:"parent,omitempty"`
-	ParentPID int    `json:"parent_pid,omitempty"`
+	Parent string `json:"parent,omitempty"`
+	// ParentPID is the parent's process ID, 0 where unknown.
+	ParentPID int `json:"parent_pid,omitempty"`
 }
 
 // CurrentProcess is this process as a requester: what a Go program that

@@ -269,7 +269,8 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 
 // permissionSections explain granted scopes grouped by capability, the
 // sign-in scopes folded away, then what was not granted and what will
-// therefore not work. The detail pane and the wizard's result use them.
+// therefore not work, then what the provider has not confirmed yet. The
+// detail pane and the wizard's result use them.
 func permissionSections(d Details) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	if len(d.Granted) == 0 {
@@ -294,7 +295,14 @@ func permissionSections(d Details) []fyne.CanvasObject {
 			out = append(out, scopeRow(s, notGrantedMark()))
 		}
 		if len(d.WontWork) > 0 {
-			out = append(out, warning("So these will not work: "+joinList(d.WontWork)+". Use Add permissions to ask again."))
+			out = append(out, warning("So these will not work: "+accounts.JoinAnd(d.WontWork)+". Use Add permissions to ask again."))
+		}
+	}
+	if len(d.Unconfirmed) > 0 {
+		out = append(out, subheading("Not confirmed yet"),
+			caption("Latchkey asked for these too. The provider says whether it allows them the first time a program uses them."))
+		for _, s := range d.Unconfirmed {
+			out = append(out, scopeRow(s, unconfirmedMark()))
 		}
 	}
 	return out
@@ -315,7 +323,7 @@ func (w *accountsWindow) confirmRevoke(a accounts.Account, plan string, revoke f
 // confirmRemove asks before forgetting an account on this computer.
 func (w *accountsWindow) confirmRemove(a accounts.Account, remove func()) *dialog.ConfirmDialog {
 	msg := "Latchkey will delete " + accountAddress(a) + "'s tokens from this computer and forget the account. " +
-		"The access you granted stays valid at " + providerName(a.Provider) + ": use Revoke access to take it back there."
+		"The access you granted stays valid at " + signInCompany(a.Provider) + ": use Revoke access to take it back there."
 	return w.confirm("Remove "+accountAddress(a)+" from this computer?", "Remove", msg, widget.DangerImportance, remove)
 }
 
@@ -412,11 +420,15 @@ func lastUse(d Details, now time.Time) string {
 	return by + ago(now.Sub(d.LastUsed))
 }
 
+// noAccessTokenYet is what the detail pane, like `latchkey show`, says
+// before any program has asked for a token.
+const noAccessTokenYet = "no access token yet (Latchkey gets one when a program asks)"
+
 // expiry is when an access token expires, for people.
 func expiry(t, now time.Time) string {
 	switch {
 	case t.IsZero():
-		return "none cached"
+		return noAccessTokenYet
 	case !t.After(now):
 		return "expired " + ago(now.Sub(t)) + "; Latchkey renews it when asked"
 	}
@@ -443,25 +455,4 @@ func duration(d time.Duration) string {
 	}
 	n := int(d.Hours() / 24)
 	return fmt.Sprintf("%d days", n)
-}
-
-func joinList(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	out := ""
-	for i, it := range items {
-		switch {
-		case i == 0:
-			out = it
-		case i == len(items)-1:
-			out += " and " + it
-		default:
-			out += ", " + it
-		}
-	}
-	return out
 }

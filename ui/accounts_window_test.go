@@ -193,6 +193,37 @@ func TestAccountRowLabels(t *testing.T) {
 	}
 }
 
+// TestProviderWords walks every built-in provider: each has a proper
+// name, and the sentences that say where a grant lives name the company
+// the person signed in at.
+func TestProviderWords(t *testing.T) {
+	want := map[string]struct{ name, company string }{
+		"microsoft": {"Microsoft", "Microsoft"},
+		"exchange":  {"Exchange Online", "Microsoft"},
+		"google":    {"Google", "Google"},
+	}
+	for _, p := range accounts.Providers() {
+		w, ok := want[p.Name]
+		if !ok {
+			t.Errorf("provider %q has no expected words in this test", p.Name)
+			continue
+		}
+		if got := providerName(p.Name); got != w.name {
+			t.Errorf("providerName(%q) = %q, want %q", p.Name, got, w.name)
+		}
+		if got := signInCompany(p.Name); got != w.company {
+			t.Errorf("signInCompany(%q) = %q, want %q", p.Name, got, w.company)
+		}
+		a := accounts.Account{ID: "x", Email: "carol@contoso.com", Provider: p.Name, Status: accounts.StatusNeedsReconnect}
+		if _, body := reconnectNotice(a); !strings.HasPrefix(body, w.company+" no longer accepts") {
+			t.Errorf("reconnectNotice for %q: %q", p.Name, body)
+		}
+	}
+	if got := signInCompany("github"); got != "Github" {
+		t.Errorf("signInCompany(github) = %q, want the provider name", got)
+	}
+}
+
 func TestKeyboard(t *testing.T) {
 	s, _, lister := newTestShell(t, []accounts.Account{alice}, nil)
 	hidden := 0

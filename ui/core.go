@@ -68,7 +68,8 @@ type Capability struct {
 	Description string
 	// Default marks the least-privilege choice, preselected.
 	Default bool
-	Scopes  []ScopeView
+	// Scopes are the scopes that give it, explained.
+	Scopes []ScopeView
 	// Unavailable says why this provider cannot offer it, "" if it can.
 	Unavailable string
 }
@@ -107,7 +108,8 @@ type ConnectPlan struct {
 	Capabilities []string
 	// Account, when set, adds Capabilities to that connected account
 	// instead of connecting a new one.
-	Account      string
+	Account string
+	// Registration is the person's app registration to sign in with.
 	Registration Registration
 	// Timeout bounds the wait for the browser sign-in.
 	Timeout time.Duration
@@ -116,7 +118,8 @@ type ConnectPlan struct {
 // ScopeGroup is the granted scopes that serve one capability.
 type ScopeGroup struct {
 	// Title is the capability's title, or "Sign-in" or "Other permissions".
-	Title  string
+	Title string
+	// Scopes are those granted scopes, explained.
 	Scopes []ScopeView
 }
 
@@ -128,6 +131,10 @@ type Details struct {
 	NotGranted []ScopeView
 	// WontWork names the capabilities that will not work for that.
 	WontWork []string
+	// Unconfirmed are requested scopes the provider has neither granted
+	// nor refused yet: Microsoft answers for another service's scopes
+	// only when a program first asks for a token for that service.
+	Unconfirmed []ScopeView
 	// RevokePlan says exactly what Revoke will do at this provider.
 	RevokePlan string
 	// PermissionsPage is where the person sees and removes Latchkey's
@@ -283,6 +290,9 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 	}
 	for _, sc := range det.Missing {
 		d.NotGranted = append(d.NotGranted, scopeView(sc))
+	}
+	for _, sc := range det.Pending {
+		d.Unconfirmed = append(d.Unconfirmed, scopeView(sc))
 	}
 	if uses, err := c.svc.LastUse(ctx); err == nil {
 		if u, ok := uses[det.ID]; ok {

@@ -15,7 +15,15 @@ import (
 // back to their ID with a capital letter.
 var providerNames = map[string]string{
 	"microsoft": "Microsoft",
+	"exchange":  "Exchange Online",
 	"google":    "Google",
+}
+
+// signInCompanies names, where it differs from the provider's name, the
+// company whose sign-in page a provider uses: it keeps the access a person
+// granted and is the one that can refuse Latchkey's saved sign-in.
+var signInCompanies = map[string]string{
+	"exchange": "Microsoft",
 }
 
 // providerName is how the person reads a provider ID.
@@ -28,6 +36,15 @@ func providerName(id string) string {
 		return id
 	}
 	return string(unicode.ToUpper(r)) + id[size:]
+}
+
+// signInCompany is who the person signed in at for a provider, as it reads
+// in "stays valid at …".
+func signInCompany(id string) string {
+	if company, ok := signInCompanies[id]; ok {
+		return company
+	}
+	return providerName(id)
 }
 
 // statusText is an account's state in lower case, as it reads after a dash.

@@ -309,6 +309,45 @@ func connectAlice(t *testing.T, core *realCore) accounts.Account {
 	return a
 }
 
+// TestDetailPaneUnconfirmed connects an account that asked for mail
+// through Microsoft Graph and for IMAP at Outlook: Microsoft answers for
+// IMAP only when a program first asks for an IMAP token, so the pane lists
+// it, with a word on why, under "Not confirmed yet", as latchkey show does;
+// once a program has that token, the section is gone.
+func TestDetailPaneUnconfirmed(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	const imap = "https://outlook.office.com/IMAP.AccessAsUser.All"
+	ctx := context.Background()
+	if _, err := core.svc.Connect(ctx, accounts.ConnectRequest{Provider: "microsoft", Allow: []accounts.Capability{accounts.CapabilityReadMail},
+		Scopes: []string{imap}, Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ := newRealShell(t, core)
+	w := s.window
+	w.win.Resize(fyne.NewSize(860, 640))
+	<-s.Reload()
+	list, _ := core.List(ctx)
+	a := withFixedTimes(list[0])
+	s.state.Accounts = []accounts.Account{a}
+	s.apply()
+	text := visibleText(w.detail)
+	for _, want := range []string{"Read your mail", "Not confirmed yet",
+		"The provider says whether it allows them the first time a program uses them", "IMAP.AccessAsUser.All"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("detail pane shows %q; want %q", text, want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "accounts_detail_unconfirmed.xml", w.win.Canvas())
+
+	if _, err := core.svc.Token(ctx, a.ID, []string{imap}); err != nil {
+		t.Fatal(err)
+	}
+	<-s.Reload()
+	if text := visibleText(w.detail); strings.Contains(text, "Not confirmed yet") {
+		t.Errorf("after a program got the IMAP token the pane still shows %q", text)
+	}
+}
+
 // withFixedTimes gives a's dates fixed values, for goldens.
 func withFixedTimes(a accounts.Account) accounts.Account {
 	a.ConnectedAt = fixedNow.Add(-26 * time.Hour)

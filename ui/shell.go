@@ -291,7 +291,7 @@ func (s *Shell) sendNotification(title, body string) {
 // reconnected.
 func reconnectNotice(a accounts.Account) (title, body string) {
 	title = accountAddress(a) + " needs you to sign in again"
-	body = providerName(a.Provider) + " no longer accepts Latchkey's saved sign-in"
+	body = signInCompany(a.Provider) + " no longer accepts Latchkey's saved sign-in"
 	if a.StatusReason != "" {
 		body += ": " + a.StatusReason
 	}

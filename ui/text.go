@@ -61,6 +61,9 @@ func subheading(text string) fyne.CanvasObject {
 // the app, which does not exist yet when package variables are set.
 func grantedMark() fyne.Resource    { return theme.NewSuccessThemedResource(theme.ConfirmIcon()) }
 func notGrantedMark() fyne.Resource { return theme.NewWarningThemedResource(theme.CancelIcon()) }
+func unconfirmedMark() fyne.Resource {
+	return theme.NewColoredResource(theme.HistoryIcon(), theme.ColorNamePlaceHolder)
+}
 
 // scopeRow explains one scope: its purpose, then the exact string, its
 // sensitivity and whether an administrator must approve it. mark, when not

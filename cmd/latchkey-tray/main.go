@@ -114,6 +114,13 @@ func main() {
 			stopResume = func() {}
 		}
 		a.Lifecycle().SetOnStarted(func() { go sync() })
+		// Between Quit and exit nothing waits on the network or the
+		// keychain: the resume watch's one bus call is bounded (1s), the
+		// file watch only closes, and Stop cancels a renewal under way
+		// without waiting for the provider or the keychain to answer (a
+		// refresh still running ends with the process, and the OS releases
+		// the account's lock). The notifier and the single-instance socket
+		// only close (a half-open activation is cut off by its 5s deadline).
 		defer func() {
 			stopResume()
 			stopWatch()

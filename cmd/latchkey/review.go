@@ -254,7 +254,7 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 		fmt.Fprintf(w, "Why:            %s\n", d.StatusReason)
 	}
 	fmt.Fprintf(w, "Connected:      %s\n", when(d.ConnectedAt))
-	fmt.Fprintf(w, "Last refreshed: %s\n", when(d.LastRefresh))
+	fmt.Fprintf(w, "Last renewed:   %s\n", when(d.LastRefresh))
 	fmt.Fprintf(w, "Token expires:  %s\n", tokenExpiry(d.AccessExpiry, "no access token yet (Latchkey gets one when a program asks)"))
 	if d.AdminConsentURL != "" {
 		fmt.Fprintf(w, "Your organization wants an administrator to approve Latchkey; send this link to your IT department:\n  %s\n", d.AdminConsentURL)

@@ -3,10 +3,16 @@
 package session
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
+
+// busCallTimeout bounds a D-Bus call made while stopping, which must not
+// hold up quitting.
+const busCallTimeout = time.Second
 
 const (
 	login1Path  = "/org/freedesktop/login1"
@@ -51,7 +57,12 @@ func watchResume(conn *dbus.Conn, onResume func()) (stop func(), err error) {
 		}
 	}()
 	return func() {
-		conn.RemoveMatchSignal(match...)
+		// A bus call: bounded, so that quitting the app never waits on a
+		// slow or stuck system bus (closing the connection drops the
+		// match anyway).
+		ctx, cancel := context.WithTimeout(context.Background(), busCallTimeout)
+		defer cancel()
+		conn.RemoveMatchSignalContext(ctx, match...)
 		conn.RemoveSignal(signals)
 		close(signals)
 		<-done
