@@ -19,6 +19,7 @@ import (
 var version = "dev"
 
 func main() {
+	oneShotRuntime(os.Args[1:])
 	accounts.HardenProcess()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
