@@ -54,10 +54,10 @@ func dialBus(address string) (*dbus.Conn, error) {
 		c.Close()
 		return dbus.Connect(address)
 	}
-	conn, err := dbus.NewConn(&authReplay{conn: c, in: bufio.NewReader(c), guid: guid},
-		dbus.WithAuth(dbus.AuthExternal(strconv.Itoa(os.Getuid()))))
+	conn, err := dbus.NewConn(&authReplay{conn: c, in: bufio.NewReader(c), guid: guid})
 	if err == nil {
-		err = conn.Auth(nil) // replayed: no round trip
+		// Replayed by authReplay: no round trip.
+		err = conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))})
 	}
 	if err != nil {
 		c.Close()
