@@ -161,7 +161,7 @@ var showCommand = command{
 	usage: `Usage: latchkey show ACCOUNT [--json]
 
 Shows what Latchkey knows of an account: its state (and, if it needs a
-reconnect, why), when it was connected and last refreshed, when the cached
+reconnect, why), when it was connected and last renewed, when the cached
 access token expires, then each permission granted, in plain words, grouped
 by what it lets programs do (read mail, send mail...), what was asked for
 but not granted and which capabilities therefore will not work. ACCOUNT is
