@@ -109,11 +109,7 @@ func (s *Service) List(ctx context.Context) ([]Account, error) {
 
 // Show returns the account a person named (email or provider:email).
 func (s *Service) Show(ctx context.Context, name string) (Account, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return Account{}, err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return Account{}, err
 	}
@@ -181,11 +177,7 @@ func (s *Service) Token(ctx context.Context, name string, scopes []string) (*Acc
 // token is Token; mail asks for the account's mail-server resource when
 // scopes name none (see TokenRequest.Mail).
 func (s *Service) token(ctx context.Context, name string, scopes []string, mail bool) (*AccessToken, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return nil, err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return nil, err
 	}
@@ -458,11 +450,7 @@ func providerErr(what string, err error) error {
 // Remove forgets an account on this computer: its keychain items, then its
 // index entry. The grant at the provider is untouched.
 func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return Account{}, err
-	}
-	r, err := ix.find(name)
+	r, err := findRecord(s.dir, name)
 	if err != nil {
 		return Account{}, err
 	}
@@ -472,7 +460,8 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	}
 	defer s.unlockAfterKeychain(ctx, lock)
 	// A refresh may have added a resource while we waited: look again.
-	if ix, err = loadIndex(s.dir); err != nil {
+	ix, err := loadIndex(s.dir)
+	if err != nil {
 		return Account{}, err
 	}
 	if r = ix.byID(r.ID); r == nil {
