@@ -83,7 +83,7 @@ func (s *Service) recordAccess(ctx context.Context, a Use) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: open the access log: %v", ErrStorage, err)
+		return storageErr("open the access log", err)
 	}
 	_, err = f.Write(line)
 	fi, statErr := f.Stat()
@@ -121,7 +121,7 @@ func rotateAccessLog(ctx context.Context, path string) error {
 		return nil
 	}
 	if err := os.Rename(path, path+".1"); err != nil {
-		return fmt.Errorf("%w: rotate the access log: %v", ErrStorage, err)
+		return storageErr("rotate the access log", err)
 	}
 	return nil
 }
@@ -183,7 +183,7 @@ func readAccessLog(dir string) ([]Use, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: read the access log: %v", ErrStorage, err)
+			return nil, storageErr("read the access log", err)
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -196,7 +196,7 @@ func readAccessLog(dir string) ([]Use, error) {
 		err = sc.Err()
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%w: read the access log: %v", ErrStorage, err)
+			return nil, storageErr("read the access log", err)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Use) int { return a.Time.Compare(b.Time) })

@@ -161,3 +161,9 @@ func needsReconnect(te *oauthflow.TokenError) bool {
 func needsConsent(te *oauthflow.TokenError) bool {
 	return slices.Contains(te.ErrorCodes, 65001) || te.Code == "consent_required" || te.Suberror == "consent_required"
 }
+
+// storageErr reports a file Latchkey could not read or write: what it was
+// doing, and the OS error (which names paths, never secrets).
+func storageErr(what string, err error) error {
+	return fmt.Errorf("%w: %s: %v", ErrStorage, what, err)
+}

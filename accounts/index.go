@@ -93,7 +93,7 @@ func (ix *index) saveNote() error { return ix.write(false) }
 func (ix *index) write(durable bool) error {
 	data, err := json.MarshalIndent(ix.file, "", "  ")
 	if err != nil {
-		return fmt.Errorf("%w: encode index: %v", ErrStorage, err)
+		return storageErr("encode index", err)
 	}
 	dir := filepath.Dir(ix.path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

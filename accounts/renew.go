@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -235,8 +234,4 @@ func (s *Service) WatchAccounts(onChange func()) (stop func(), err error) {
 		}
 	}()
 	return func() { w.Close(); <-done }, nil
-}
-
-func storageErr(what string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrStorage, what, err)
 }
