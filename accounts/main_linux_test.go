@@ -78,7 +78,7 @@ func startExampleWorld() (stop func(), err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, err := s.Connect(ctx, ConnectRequest{Provider: "testidp", Timeout: time.Minute}); err != nil {
-		return nil, fmt.Errorf("connect the examples' account: %w", err)
+		return nil, fmt.Errorf("connect the examples' account: %w%s", err, keyringSession.Problems())
 	}
 	return stop, nil
 }

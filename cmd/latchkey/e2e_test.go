@@ -70,6 +70,9 @@ func newWorld(t *testing.T, config string) *world {
 	if binary == "" {
 		t.Skip("end-to-end tests run on Linux")
 	}
+	if err := keyring.Ready(); err != nil {
+		t.Fatal(err)
+	}
 	w := &world{t: t, dir: t.TempDir()}
 	if err := os.WriteFile(filepath.Join(w.dir, "config.toml"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -126,7 +129,7 @@ func (w *world) must(args ...string) string {
 	w.t.Helper()
 	r := w.run(args...)
 	if r.code != 0 {
-		w.t.Fatalf("latchkey %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+		w.t.Fatalf("latchkey %s: exit %d\nstdout: %s\nstderr: %s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, keyring.Problems())
 	}
 	return r.stdout
 }

@@ -11,6 +11,11 @@
 // directories, so it activates nothing on its own (no gcr prompter, no second
 // keyring daemon), and every environment it hands out names its bus
 // explicitly, so dbus-launch autolaunch can never happen.
+//
+// A keyring daemon that ends without being told to (Close, RestartKeyring)
+// is reported on standard error with its exit status and output, and
+// started again on the same bus and data, so that one lost daemon shows up
+// as a message, not as every later test failing with "no Secret Service".
 package keyringtest
 
 import (
@@ -22,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -42,6 +48,9 @@ const (
 	itemIface          = "org.freedesktop.Secret.Item"
 	gnomeInternalIface = "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
 	startTimeout       = 15 * time.Second
+	// maxRestarts bounds how often a keyring daemon that keeps dying is
+	// started again.
+	maxRestarts = 5
 )
 
 // Session is a private D-Bus session bus, with or without a Secret Service.
@@ -54,9 +63,44 @@ type Session struct {
 	// Address is the private bus address.
 	Address string
 
-	mu     sync.Mutex
-	procs  []*exec.Cmd
-	keyrng *exec.Cmd
+	mu       sync.Mutex
+	procs    []*daemon
+	keyrng   *daemon
+	closing  bool
+	restarts int
+	problems []string // daemons that ended unexpectedly, and what came of it
+	// restarting is held while a keyring daemon is being started again.
+	restarting sync.Mutex
+}
+
+// daemon is a process the session started and watches.
+type daemon struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer   // its output, when the session collects it
+	done chan struct{} // closed once it has ended and been waited for
+	err  error         // what Wait returned, once done is closed
+	// killed is set before the session ends it on purpose.
+	killed bool
+}
+
+func (d *daemon) pid() int { return d.cmd.Process.Pid }
+
+// syncBuffer is a bytes.Buffer safe for a process's writes and our reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // KeyringPID is the process id of the session's gnome-keyring-daemon, 0 if
@@ -67,7 +111,30 @@ func (s *Session) KeyringPID() int {
 	if s.keyrng == nil {
 		return 0
 	}
-	return s.keyrng.Process.Pid
+	return s.keyrng.pid()
+}
+
+// Ready waits for a keyring daemon being started again, then checks that
+// the Secret Service answers on the bus. Tests call it before they rely
+// on the keychain; its error says what became of the daemon.
+func (s *Session) Ready() error {
+	s.restarting.Lock()
+	s.restarting.Unlock()
+	if _, err := s.Locked(); err != nil {
+		return fmt.Errorf("keyringtest: the Secret Service does not answer: %v%s", err, s.Problems())
+	}
+	return nil
+}
+
+// Problems describes the daemons that ended unexpectedly ("" if none), for
+// a test's failure message.
+func (s *Session) Problems() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.problems) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(s.problems, "\n")
 }
 
 // Start starts a private bus and a gnome-keyring-daemon whose login keyring
@@ -158,9 +225,9 @@ func startBus() (*Session, error) {
 	if err != nil {
 		return fail(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := s.start(cmd); err != nil {
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if _, err := s.start(cmd, stderr); err != nil {
 		return fail(fmt.Errorf("start dbus-daemon: %w", err))
 	}
 	line := make(chan string, 1)
@@ -198,15 +265,17 @@ func (s *Session) startKeyring() error {
 	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
 	cmd.Env = s.Environ()
 	cmd.Stdin = strings.NewReader(Password)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	if err := s.start(cmd); err != nil {
+	out := &syncBuffer{}
+	cmd.Stdout = out
+	cmd.Stderr = out
+	d, err := s.start(cmd, out)
+	if err != nil {
 		return fmt.Errorf("keyringtest: start gnome-keyring-daemon: %w", err)
 	}
 	s.mu.Lock()
-	s.keyrng = cmd
+	s.keyrng = d
 	s.mu.Unlock()
+	go s.watchKeyring(d)
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -221,7 +290,31 @@ func (s *Session) startKeyring() error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("keyringtest: gnome-keyring-daemon did not answer on the private bus: %v", last)
+	return fmt.Errorf("keyringtest: gnome-keyring-daemon did not answer on the private bus: %v; its output: %s", last, out.String())
+}
+
+// watchKeyring waits for the keyring daemon d to end and, unless the
+// session ended it, starts a new one on the same bus and data (at most
+// maxRestarts times); start has already reported the end.
+func (s *Session) watchKeyring(d *daemon) {
+	<-d.done
+	s.restarting.Lock()
+	defer s.restarting.Unlock()
+	s.mu.Lock()
+	if d.killed || s.closing || s.keyrng != d || s.restarts >= maxRestarts {
+		s.mu.Unlock()
+		return
+	}
+	s.restarts++
+	s.mu.Unlock()
+	msg := "keyringtest: gnome-keyring-daemon started again"
+	if err := s.startKeyring(); err != nil {
+		msg = "keyringtest: starting gnome-keyring-daemon again failed: " + err.Error()
+	}
+	fmt.Fprintln(os.Stderr, msg)
+	s.mu.Lock()
+	s.problems = append(s.problems, msg)
+	s.mu.Unlock()
 }
 
 // RestartKeyring kills the session's gnome-keyring-daemon and starts a new
@@ -229,39 +322,88 @@ func (s *Session) startKeyring() error {
 // happens when a desktop's keyring daemon crashes and is started again:
 // sessions and objects of the old one are gone.
 func (s *Session) RestartKeyring() error {
+	s.restarting.Lock()
+	defer s.restarting.Unlock()
 	s.mu.Lock()
 	old := s.keyrng
+	if old != nil {
+		old.killed = true
+	}
 	s.mu.Unlock()
 	if old == nil {
 		return errors.New("keyringtest: this session has no keyring")
 	}
-	_ = syscall.Kill(-old.Process.Pid, syscall.SIGKILL)
-	_ = old.Wait()
+	_ = syscall.Kill(-old.pid(), syscall.SIGKILL)
+	<-old.done
 	return s.startKeyring()
 }
 
-func (s *Session) start(cmd *exec.Cmd) error {
+// start starts cmd in its own process group, with SIGKILL as its parent-death
+// signal, and waits for it in the background; out is where its output goes.
+//
+// The kernel sends the parent-death signal when the thread that forked the
+// child ends, not the process (prctl(2), PR_SET_PDEATHSIG), and the Go
+// runtime ends a thread whenever a goroutine locked to it returns. So the
+// daemon is forked from a goroutine locked to its thread that then blocks
+// in Wait for the daemon's whole life: no other goroutine runs on that
+// thread, and it ends only after the daemon has.
+func (s *Session) start(cmd *exec.Cmd, out *syncBuffer) (*daemon, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return err
+	d := &daemon{cmd: cmd, out: out, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// Never unlocked: the thread ends with this goroutine.
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		d.err = cmd.Wait()
+		s.mu.Lock()
+		unexpected := !d.killed && !s.closing
+		msg := fmt.Sprintf("keyringtest: %s (pid %d) ended unexpectedly: %v; its output: %q",
+			filepath.Base(cmd.Path), d.pid(), d.err, out.String())
+		if unexpected {
+			s.problems = append(s.problems, msg)
+		}
+		s.mu.Unlock()
+		if unexpected {
+			fmt.Fprintln(os.Stderr, msg)
+		}
+		close(d.done)
+	}()
+	if err := <-started; err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
-	s.procs = append(s.procs, cmd)
+	if s.closing { // closed meanwhile (a restart racing Close)
+		d.killed = true
+		s.mu.Unlock()
+		_ = syscall.Kill(-d.pid(), syscall.SIGKILL)
+		<-d.done
+		return nil, errors.New("keyringtest: the session was closed")
+	}
+	s.procs = append(s.procs, d)
 	s.mu.Unlock()
-	return nil
+	return d, nil
 }
 
 // Close kills every process the session started (their whole process
 // groups) and removes Dir. It is safe to call more than once.
 func (s *Session) Close() {
 	s.mu.Lock()
+	s.closing = true
 	procs := s.procs
 	s.procs = nil
+	for _, p := range procs {
+		p.killed = true
+	}
 	s.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		p := procs[i]
-		_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
-		_ = p.Wait()
+		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+		<-p.done
 	}
 	if s.Dir != "" {
 		_ = os.RemoveAll(s.Dir)

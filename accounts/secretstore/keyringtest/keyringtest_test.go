@@ -5,10 +5,12 @@ package keyringtest
 import (
 	"errors"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestSession(t *testing.T) {
@@ -93,7 +95,84 @@ func (s *Session) pids() []int {
 	defer s.mu.Unlock()
 	var out []int
 	for _, p := range s.procs {
-		out = append(out, p.Process.Pid)
+		out = append(out, p.pid())
 	}
 	return out
+}
+
+// TestDaemonsOutliveTheStartingThread: the parent-death signal follows the
+// thread that forked a daemon, and the Go runtime ends a thread when a
+// goroutine locked to it returns. A session started from such a goroutine
+// must keep its daemons once that goroutine, and its thread, are gone.
+func TestDaemonsOutliveTheStartingThread(t *testing.T) {
+	var s *Session
+	onThreadThatEnds(func() {
+		var err error
+		if s, err = Start(); err != nil {
+			t.Error(err)
+		}
+	})
+	if s == nil {
+		t.FailNow()
+	}
+	defer s.Close()
+	time.Sleep(300 * time.Millisecond) // for the thread to end, and a signal to land
+	if p := s.Problems(); p != "" {
+		t.Fatalf("a daemon died with the thread that started it:%s", p)
+	}
+	if _, err := s.Locked(); err != nil {
+		t.Fatalf("the Secret Service is gone: %v", err)
+	}
+}
+
+// onThreadThatEnds runs f on an OS thread that ends when f returns: a
+// goroutine locked to its thread returns without unlocking. The main
+// thread is never ended (the runtime parks it instead), so a goroutine
+// that lands there holds it and tries again on another.
+func onThreadThatEnds(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		if syscall.Gettid() == os.Getpid() {
+			onThreadThatEnds(f)
+			runtime.UnlockOSThread()
+			return
+		}
+		f()
+	}()
+	<-done
+}
+
+// TestKeyringKilledIsStartedAgain: a keyring daemon killed from outside is
+// reported and started again on the same data, and Ready waits for it.
+func TestKeyringKilledIsStartedAgain(t *testing.T) {
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Store("kt", "kept", "across a restart"); err != nil {
+		t.Fatal(err)
+	}
+	before := s.KeyringPID()
+	if err := syscall.Kill(before, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(startTimeout)
+	for s.KeyringPID() == before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Ready(); err != nil {
+		t.Fatal(err)
+	}
+	if s.KeyringPID() == before {
+		t.Fatal("the killed daemon was not replaced")
+	}
+	if p := s.Problems(); !strings.Contains(p, "ended unexpectedly") || !strings.Contains(p, "started again") {
+		t.Errorf("Problems() = %q, want the end reported and the restart", p)
+	}
+	if v, ok, err := s.Lookup("kt", "kept"); err != nil || !ok || v != "across a restart" {
+		t.Fatalf("item after the restart: %q, %v, %v", v, ok, err)
+	}
 }

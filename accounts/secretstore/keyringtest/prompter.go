@@ -5,8 +5,6 @@ package keyringtest
 import (
 	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -98,19 +96,12 @@ func (m silentPrompterMethods) StopPrompting(callback dbus.ObjectPath) *dbus.Err
 // call then waits, as with a keychain too slow or too busy to answer.
 // resume lets it go on (SIGCONT).
 func (s *Session) Stall() (resume func(), err error) {
-	s.mu.Lock()
-	var daemon *exec.Cmd
-	for _, p := range s.procs {
-		if filepath.Base(p.Path) == "gnome-keyring-daemon" {
-			daemon = p
-		}
-	}
-	s.mu.Unlock()
-	if daemon == nil {
+	pid := s.KeyringPID()
+	if pid == 0 {
 		return nil, errors.New("keyringtest: no gnome-keyring-daemon in this session")
 	}
-	if err := daemon.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return nil, fmt.Errorf("keyringtest: stall: %w", err)
 	}
-	return func() { _ = daemon.Process.Signal(syscall.SIGCONT) }, nil
+	return func() { _ = syscall.Kill(pid, syscall.SIGCONT) }, nil
 }
