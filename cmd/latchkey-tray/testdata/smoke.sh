@@ -22,6 +22,11 @@
 # reconnection; it follows the accounts package's index format), and the
 # tray menu must list each of its e-mail addresses; without it the connect
 # wizard must open by itself (first start).
+#
+# It cannot hang: an app still running 15 s after Quit, or 10 s after the
+# SIGTERM of the final cleanup, fails the run, and gets SIGQUIT (the Go
+# runtime then writes every goroutine's stack into the app's log, which is
+# printed) and then SIGKILL.
 set -uo pipefail
 
 bin=${1:?usage: smoke.sh PATH/TO/latchkey-tray}
@@ -48,15 +53,54 @@ tmp=$(mktemp -d)
 chmod 700 "$tmp"
 started=() # PIDs of what this script started, killed on exit
 
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# gone_within SECONDS PID: waits up to SECONDS for PID to end.
+gone_within() {
+	local deadline=$((SECONDS + $1))
+	while alive "$2"; do
+		((SECONDS >= deadline)) && return 1
+		sleep 0.2
+	done
+}
+
+# kill_hung PID: ends a hung latchkey-tray so that nothing waits on it
+# forever: SIGQUIT makes the Go runtime write every goroutine's stack into
+# the app's log (and exit), SIGKILL follows if even that does not end it.
+kill_hung() {
+	echo "INFO: sending SIGQUIT to $1 for a goroutine dump"
+	kill -QUIT "$1" 2>/dev/null
+	if ! gone_within 5 "$1"; then
+		echo "INFO: $1 still running after SIGQUIT: sending SIGKILL"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+}
+
+# cleanup ends what this script started: SIGTERM, then (after 10 s) the
+# app's goroutine dump and SIGKILL, so that it cannot hang. An app that
+# ignored SIGTERM fails the run.
 cleanup() {
-	local pid
+	local status=$? pid
 	for pid in "${started[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${started[@]}"; do
+		if ! gone_within 10 "$pid"; then
+			if [[ $pid == "${app:-}" ]]; then
+				echo "FAIL: latchkey-tray still running 10s after SIGTERM"
+				kill_hung "$pid"
+				echo "--- latchkey-tray output ---"
+				cat "$tmp/app.log"
+				status=1
+			else
+				kill -KILL "$pid" 2>/dev/null
+			fi
+		fi
 		wait "$pid" 2>/dev/null
 	done
 	rm -rf "$tmp"
+	exit "$status"
 }
 trap cleanup EXIT
 
@@ -227,7 +271,7 @@ if [[ -n ${win:-} ]]; then
 		fail "the window is still visible after Escape"
 	fi
 fi
-if timeout 20 "$bin" >"$tmp/second.log" 2>&1; then
+if timeout -k 5 20 "$bin" >"$tmp/second.log" 2>&1; then
 	if grep -q "already running" "$tmp/second.log" && kill -0 "$app" 2>/dev/null; then
 		pass "a second launch handed over to the running app and exited"
 	else
@@ -267,6 +311,8 @@ if wait_for 15 "the app to exit" exited; then
 	fi
 else
 	fail "latchkey-tray still running 15s after Quit"
+	# Its goroutine dump goes into the log printed below.
+	kill_hung "$app"
 fi
 
 if ((failures > 0)); then
