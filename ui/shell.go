@@ -39,6 +39,10 @@ type Options struct {
 	// tray: then it does not open the wizard by itself, even with no
 	// accounts, so as not to greet every login with a window.
 	StartedAtLogin bool
+	// Quit ends the app, for the tray's Quit item and the Q shortcut; it
+	// runs on the UI goroutine. Nil uses fyne.App.Quit, whose shutdown
+	// can hang (see session.Quit).
+	Quit func()
 }
 
 // Shell is the desktop front end: the tray, the accounts window and the
@@ -116,7 +120,7 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		s.Reload()
 	}, s.Show)
 	s.wizard.onSigningIn = s.applyTray
-	s.window.addShortcuts(s.Connect, func() { s.Reload() }, a.Quit)
+	s.window.addShortcuts(s.Connect, func() { s.Reload() }, s.quit)
 	if host != nil {
 		s.tray = newTray(host)
 		s.window.hideOnCloseAndEscape()
@@ -126,6 +130,15 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 	}
 	s.apply()
 	return s
+}
+
+// quit ends the app through Options.Quit, or Fyne's Quit without one.
+func (s *Shell) quit() {
+	if s.opts.Quit != nil {
+		s.opts.Quit()
+		return
+	}
+	s.app.Quit()
 }
 
 // details explains a's permissions, from the last load, with the last
@@ -325,7 +338,7 @@ func (s *Shell) trayState() TrayState {
 		OnConnect:      s.Connect,
 		OnManage:       s.Show,
 		OnStartAtLogin: s.setStartAtLogin,
-		OnQuit:         s.app.Quit,
+		OnQuit:         s.quit,
 	}
 }
 

@@ -52,7 +52,16 @@ func main() {
 		fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
 	}
 
+	// Every way out (the Quit item, the Q shortcut, SIGTERM, SIGINT, Fyne
+	// stopping by itself) goes through quit: it runs the stops added below,
+	// the last added first, and exits, within session.QuitDeadline. Fyne's
+	// own shutdown is never waited for (see session.Quit).
+	quit := session.NewQuit()
+	quit.OnSignals()
+
 	a := app.NewWithID(ui.AppID)
+	// For when Fyne shuts down by itself all the same.
+	ui.DropStoppedEvent(a)
 	if meta := a.Metadata(); meta.Name == "" {
 		// Built with plain `go build`, away from FyneApp.toml: name the app
 		// ourselves, or the tray's title would be its ID.
@@ -62,13 +71,13 @@ func main() {
 	// A binary built with plain `go build` does not carry FyneApp.toml's icon.
 	a.SetIcon(ui.AppIcon())
 
-	opts := ui.Options{StartedAtLogin: *hidden}
+	opts := ui.Options{StartedAtLogin: *hidden, Quit: quit.Now}
 	if exe, err := os.Executable(); err == nil {
 		opts.Autostart = session.Autostart{ID: ui.AppID, Name: ui.AppName, Exec: exe, Args: []string{"--hidden"},
 			Comment: ui.AutostartComment}
 	}
 	if n, err := session.NewNotifier(); err == nil {
-		defer n.Close()
+		quit.OnQuit(func() { n.Close() })
 		opts.Notify = func(title, body string, reconnect func()) {
 			nt := session.Notification{AppName: ui.AppName, Icon: ui.AppID, Title: title, Body: body}
 			if reconnect != nil {
@@ -114,18 +123,22 @@ func main() {
 			stopResume = func() {}
 		}
 		a.Lifecycle().SetOnStarted(func() { go sync() })
-		// Between Quit and exit nothing waits on the network or the
-		// keychain: the resume watch's one bus call is bounded (1s), the
-		// file watch only closes, and Stop cancels a renewal under way
-		// without waiting for the provider or the keychain to answer (a
-		// refresh still running ends with the process, and the OS releases
-		// the account's lock). The notifier and the single-instance socket
-		// only close (a half-open activation is cut off by its 5s deadline).
-		defer func() {
+		// Between Quit and exit nothing waits on the network, the
+		// keychain or the UI goroutine (quit may run on it): the resume
+		// watch's one bus call is bounded (1s), the file watch only
+		// closes, and Stop cancels a renewal under way without waiting for
+		// the provider or the keychain to answer (a refresh still running
+		// ends with the process, and the OS releases the account's lock).
+		// The notifier and the single-instance socket only close (a
+		// half-open activation is cut off by its 5s deadline).
+		quit.OnQuit(func() {
 			stopResume()
 			stopWatch()
 			renewer.Stop()
-		}()
+		})
+	}
+	if instance != nil {
+		quit.OnQuit(func() { instance.Close() })
 	}
 
 	if !*hidden {
@@ -133,7 +146,7 @@ func main() {
 	}
 	shell.Reload()
 	a.Run()
-	if instance != nil {
-		instance.Close()
-	}
+	// Fyne stopped by itself (its own SIGTERM handler, its last window
+	// closed): quit the same way.
+	quit.Now()
 }
