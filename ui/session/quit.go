@@ -12,10 +12,12 @@ import (
 	"time"
 )
 
-// QuitDeadline bounds how long quitting may take: the stop functions are
-// all meant to return in well under a second, so one that takes longer is
+// QuitDeadline bounds how long quitting may take. The app's stops are
+// bounded by less: the longest, closing the single-instance socket while a
+// second launch is half-way through its activation, by claimWait (5s),
+// plus the resume watch's one bus call (1s). A stop that takes longer is
 // stuck, and the app exits anyway.
-const QuitDeadline = 5 * time.Second
+const QuitDeadline = claimWait + 3*time.Second
 
 // Quit ends the app exactly once, whoever asks first (the Quit menu item, a
 // shortcut, SIGTERM or SIGINT, or the GUI toolkit stopping by itself): it
