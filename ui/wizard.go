@@ -104,7 +104,6 @@ func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onMana
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.title.SizeName = theme.SizeNameSubHeadingText
 	w.counter = widget.NewLabel("")
-	w.counter.Importance = widget.LowImportance
 	w.body = container.NewVScroll(widget.NewLabel(""))
 	w.back = widget.NewButtonWithIcon("Back", theme.NavigateBackIcon(), w.goBack)
 	w.next = widget.NewButtonWithIcon("Next", theme.NavigateNextIcon(), w.goNext)

@@ -114,16 +114,24 @@ func (s *Session) KeyringPID() int {
 	return s.keyrng.pid()
 }
 
-// Ready waits for a keyring daemon being started again, then checks that
-// the Secret Service answers on the bus. Tests call it before they rely
-// on the keychain; its error says what became of the daemon.
+// Ready waits until the Secret Service answers on the bus, through a
+// keyring daemon being started again, for up to startTimeout. Tests call
+// it before they rely on the keychain; its error says what became of the
+// daemon.
 func (s *Session) Ready() error {
-	s.restarting.Lock()
-	s.restarting.Unlock()
-	if _, err := s.Locked(); err != nil {
-		return fmt.Errorf("keyringtest: the Secret Service does not answer: %v%s", err, s.Problems())
+	deadline := time.Now().Add(startTimeout)
+	for {
+		s.restarting.Lock()
+		s.restarting.Unlock()
+		_, err := s.Locked()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("keyringtest: the Secret Service does not answer: %v%s", err, s.Problems())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return nil
 }
 
 // Problems describes the daemons that ended unexpectedly ("" if none), for
