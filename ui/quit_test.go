@@ -49,11 +49,21 @@ type quitCountingApp struct {
 
 func (a *quitCountingApp) Quit() { a.quits++ }
 
-// Fyne's lifecycle (the same internal type in the test driver) still has
-// the methods DropStoppedEvent uses; cmd/latchkey-tray tests it on the
-// real driver, where Fyne sets the hook.
+// DropStoppedEvent relies on methods of Fyne's internal lifecycle type
+// (the test driver's is the same type): a Fyne upgrade that changes them
+// fails here rather than bringing the hang back unseen. The real driver
+// sets the hook itself (its preference save); here the test sets one.
 func TestDropStoppedEvent(t *testing.T) {
-	if !DropStoppedEvent(test.NewTempApp(t)) {
-		t.Fatal("DropStoppedEvent found no hook to clear or left a stopped event")
+	a := test.NewTempApp(t)
+	l, ok := a.Lifecycle().(fyneStoppedHook)
+	if !ok {
+		t.Fatalf("Fyne's lifecycle (%T) lacks SetOnStoppedHookExecuted or OnStopped", a.Lifecycle())
+	}
+	l.SetOnStoppedHookExecuted(func() {})
+	if l.OnStopped() == nil {
+		t.Fatal("a stopped hook brings no stopped event: DropStoppedEvent can go")
+	}
+	if !DropStoppedEvent(a) || l.OnStopped() != nil {
+		t.Fatal("DropStoppedEvent left a stopped event")
 	}
 }
