@@ -61,7 +61,8 @@ type world struct {
 	t      *testing.T
 	dir    string
 	env    []string
-	output bytes.Buffer // every stderr, and every stdout but token's, for leak scans
+	ks     *keyringtest.Session // the Secret Service its commands use
+	output bytes.Buffer         // every stderr, and every stdout but token's, for leak scans
 	mu     sync.Mutex
 }
 
@@ -73,7 +74,7 @@ func newWorld(t *testing.T, config string) *world {
 	if err := keyring.Ready(); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, dir: t.TempDir()}
+	w := &world{t: t, dir: t.TempDir(), ks: keyring}
 	if err := os.WriteFile(filepath.Join(w.dir, "config.toml"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func (w *world) must(args ...string) string {
 	w.t.Helper()
 	r := w.run(args...)
 	if r.code != 0 {
-		w.t.Fatalf("latchkey %s: exit %d\nstdout: %s\nstderr: %s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, keyring.Problems())
+		w.t.Fatalf("latchkey %s: exit %d\nstdout: %s\nstderr: %s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr, w.ks.Problems())
 	}
 	return r.stdout
 }

@@ -189,6 +189,7 @@ func keyringWorld(t *testing.T, email string) (*providertest.Microsoft, *world, 
 	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: email})
 	w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
 	w.env = mergeEnv(w.env, append(slices.Clone(ks.Env), "LATCHKEY_KEYCHAIN_TIMEOUT=2s"))
+	w.ks = ks
 	w.must("connect", "microsoft", "--timeout", "60s")
 	return ms, w, ks, "microsoft:" + email
 }

@@ -65,6 +65,7 @@ type Session struct {
 
 	mu       sync.Mutex
 	procs    []*daemon
+	bus      *daemon
 	keyrng   *daemon
 	closing  bool
 	restarts int
@@ -76,14 +77,21 @@ type Session struct {
 // daemon is a process the session started and watches.
 type daemon struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer   // its output, when the session collects it
 	done chan struct{} // closed once it has ended and been waited for
-	err  error         // what Wait returned, once done is closed
 	// killed is set before the session ends it on purpose.
 	killed bool
 }
 
 func (d *daemon) pid() int { return d.cmd.Process.Pid }
+
+func (d *daemon) ended() bool {
+	select {
+	case <-d.done:
+		return true
+	default:
+		return false
+	}
+}
 
 // syncBuffer is a bytes.Buffer safe for a process's writes and our reads.
 type syncBuffer struct {
@@ -114,10 +122,11 @@ func (s *Session) KeyringPID() int {
 	return s.keyrng.pid()
 }
 
-// Ready waits until the Secret Service answers on the bus, through a
-// keyring daemon being started again, for up to startTimeout. Tests call
-// it before they rely on the keychain; its error says what became of the
-// daemon.
+// Ready waits until the Secret Service answers on the bus: for a keyring
+// daemon being started again (which answers on the bus before its login
+// keyring is unlocked, hence the wait for the restart itself), then for up
+// to startTimeout more. Tests call it before they rely on the keychain; its
+// error says what became of the daemon.
 func (s *Session) Ready() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -235,9 +244,11 @@ func startBus() (*Session, error) {
 	}
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
-	if _, err := s.start(cmd, stderr); err != nil {
+	bus, err := s.start(cmd, stderr)
+	if err != nil {
 		return fail(fmt.Errorf("start dbus-daemon: %w", err))
 	}
+	s.bus = bus
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -287,6 +298,9 @@ func (s *Session) startKeyring() error {
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
+		if d.ended() {
+			return fmt.Errorf("keyringtest: gnome-keyring-daemon ended while starting; its output: %s", out.String())
+		}
 		locked, err := s.Locked()
 		if err == nil && !locked {
 			return nil
@@ -309,7 +323,9 @@ func (s *Session) watchKeyring(d *daemon) {
 	s.restarting.Lock()
 	defer s.restarting.Unlock()
 	s.mu.Lock()
-	if d.killed || s.closing || s.keyrng != d || s.restarts >= maxRestarts {
+	if d.killed || s.closing || s.keyrng != d || s.restarts >= maxRestarts || s.bus.ended() {
+		// Ended on purpose, superseded, given up on, or its bus is gone
+		// (a keyring without its bus cannot work).
 		s.mu.Unlock()
 		return
 	}
@@ -319,10 +335,15 @@ func (s *Session) watchKeyring(d *daemon) {
 	if err := s.startKeyring(); err != nil {
 		msg = "keyringtest: starting gnome-keyring-daemon again failed: " + err.Error()
 	}
-	fmt.Fprintln(os.Stderr, msg)
 	s.mu.Lock()
-	s.problems = append(s.problems, msg)
+	closing := s.closing // then the failure is Close's doing
+	if !closing {
+		s.problems = append(s.problems, msg)
+	}
 	s.mu.Unlock()
+	if !closing {
+		fmt.Fprintln(os.Stderr, msg)
+	}
 }
 
 // RestartKeyring kills the session's gnome-keyring-daemon and starts a new
@@ -357,21 +378,25 @@ func (s *Session) RestartKeyring() error {
 // thread, and it ends only after the daemon has.
 func (s *Session) start(cmd *exec.Cmd, out *syncBuffer) (*daemon, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	d := &daemon{cmd: cmd, out: out, done: make(chan struct{})}
+	d := &daemon{cmd: cmd, done: make(chan struct{})}
 	started := make(chan error, 1)
 	go func() {
+		// Locked only for the daemon's life: a goroutine that returned
+		// locked would end its thread, and with it, through their own
+		// parent-death signals, any processes that other code had
+		// forked from that thread before.
 		runtime.LockOSThread()
-		// Never unlocked: the thread ends with this goroutine.
+		defer runtime.UnlockOSThread()
 		if err := cmd.Start(); err != nil {
 			started <- err
 			return
 		}
 		started <- nil
-		d.err = cmd.Wait()
+		err := cmd.Wait()
 		s.mu.Lock()
 		unexpected := !d.killed && !s.closing
 		msg := fmt.Sprintf("keyringtest: %s (pid %d) ended unexpectedly: %v; its output: %q",
-			filepath.Base(cmd.Path), d.pid(), d.err, out.String())
+			filepath.Base(cmd.Path), d.pid(), err, out.String())
 		if unexpected {
 			s.problems = append(s.problems, msg)
 		}
@@ -410,9 +435,15 @@ func (s *Session) Close() {
 	s.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		p := procs[i]
-		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+		if !p.ended() { // an ended one's pid may belong to another process now
+			_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
+		}
 		<-p.done
 	}
+	// A restart under way sees closing and gives up; wait for it, so that
+	// nothing writes into Dir after it is removed.
+	s.restarting.Lock()
+	s.restarting.Unlock()
 	if s.Dir != "" {
 		_ = os.RemoveAll(s.Dir)
 	}

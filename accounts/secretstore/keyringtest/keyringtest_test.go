@@ -4,7 +4,9 @@ package keyringtest
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -106,7 +108,9 @@ func (s *Session) pids() []int {
 // must keep its daemons once that goroutine, and its thread, are gone.
 func TestDaemonsOutliveTheStartingThread(t *testing.T) {
 	var s *Session
+	var tid int
 	onThreadThatEnds(func() {
+		tid = syscall.Gettid()
 		var err error
 		if s, err = Start(); err != nil {
 			t.Error(err)
@@ -116,12 +120,44 @@ func TestDaemonsOutliveTheStartingThread(t *testing.T) {
 		t.FailNow()
 	}
 	defer s.Close()
-	time.Sleep(300 * time.Millisecond) // for the thread to end, and a signal to land
+	task := fmt.Sprintf("/proc/self/task/%d", tid)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(task); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d did not end: this test cannot check anything here", tid)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // for a signal to land and be reported
 	if p := s.Problems(); p != "" {
 		t.Fatalf("a daemon died with the thread that started it:%s", p)
 	}
 	if _, err := s.Locked(); err != nil {
 		t.Fatalf("the Secret Service is gone: %v", err)
+	}
+}
+
+// TestCloseSparesOtherChildren: ending a session ends no thread, so a
+// process that other code started with a parent-death signal lives on.
+func TestCloseSparesOtherChildren(t *testing.T) {
+	child := exec.Command("sleep", "60")
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	for range 3 {
+		s, err := Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
+	var ws syscall.WaitStatus
+	if pid, err := syscall.Wait4(child.Process.Pid, &ws, syscall.WNOHANG, nil); pid != 0 || err != nil {
+		t.Fatalf("a child of the test process ended (%v, %v) when sessions closed", ws, err)
 	}
 }
 
