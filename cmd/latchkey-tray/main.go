@@ -61,7 +61,9 @@ func main() {
 
 	a := app.NewWithID(ui.AppID)
 	// For when Fyne shuts down by itself all the same.
-	ui.DropStoppedEvent(a)
+	if !ui.DropStoppedEvent(a) {
+		fmt.Fprintln(os.Stderr, "latchkey-tray: warning: Fyne's shutdown may hang if it runs (see ui.DropStoppedEvent)")
+	}
 	if meta := a.Metadata(); meta.Name == "" {
 		// Built with plain `go build`, away from FyneApp.toml: name the app
 		// ourselves, or the tray's title would be its ID.

@@ -12,11 +12,12 @@ import (
 	"time"
 )
 
-// QuitDeadline bounds how long quitting may take. The app's stops are
-// bounded by less: the longest, closing the single-instance socket while a
-// second launch is half-way through its activation, by claimWait (5s),
-// plus the resume watch's one bus call (1s). A stop that takes longer is
-// stuck, and the app exits anyway.
+// QuitDeadline bounds how long quitting may take. The app's stops run one
+// after another and together are bounded by less: closing the
+// single-instance socket while a second launch is half-way through its
+// activation by claimWait (5s), the resume watch's one bus call by 1s, and
+// the others only close or cancel. Stops that take longer are stuck, and
+// the app exits anyway.
 const QuitDeadline = claimWait + 3*time.Second
 
 // Quit ends the app exactly once, whoever asks first (the Quit menu item, a

@@ -53,15 +53,16 @@ tmp=$(mktemp -d)
 chmod 700 "$tmp"
 started=() # PIDs of what this script started, killed on exit
 
-alive() { kill -0 "$1" 2>/dev/null; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# gone_within SECONDS PID: waits up to SECONDS for PID to end.
-gone_within() {
-	local deadline=$((SECONDS + $1))
-	while alive "$2"; do
-		((SECONDS >= deadline)) && return 1
-		sleep 0.2
+# forget PID: takes PID, which has been waited for, out of started, so that
+# cleanup signals no other process that may have its number by then.
+forget() {
+	local keep=() pid
+	for pid in "${started[@]}"; do
+		[[ $pid == "$1" ]] || keep+=("$pid")
 	done
+	started=("${keep[@]}")
 }
 
 # kill_hung PID: ends a hung latchkey-tray so that nothing waits on it
@@ -70,7 +71,7 @@ gone_within() {
 kill_hung() {
 	echo "INFO: sending SIGQUIT to $1 for a goroutine dump"
 	kill -QUIT "$1" 2>/dev/null
-	if ! gone_within 5 "$1"; then
+	if ! wait_for 5 "$1 to end after SIGQUIT" gone "$1"; then
 		echo "INFO: $1 still running after SIGQUIT: sending SIGKILL"
 		kill -KILL "$1" 2>/dev/null
 	fi
@@ -86,7 +87,7 @@ cleanup() {
 		kill "$pid" 2>/dev/null
 	done
 	for pid in "${started[@]}"; do
-		if ! gone_within 10 "$pid"; then
+		if ! wait_for 10 "$pid to end after SIGTERM" gone "$pid"; then
 			if [[ $pid == "${app:-}" ]]; then
 				echo "FAIL: latchkey-tray still running 10s after SIGTERM"
 				kill_hung "$pid"
@@ -300,10 +301,10 @@ else
 	fail "no Quit item id in the tray menu"
 fi
 
-exited() { ! kill -0 "$app" 2>/dev/null; }
-if wait_for 15 "the app to exit" exited; then
+if wait_for 15 "the app to exit" gone "$app"; then
 	wait "$app"
 	status=$?
+	forget "$app"
 	if ((status == 0)); then
 		pass "latchkey-tray exited with status 0"
 	else
@@ -313,6 +314,7 @@ else
 	fail "latchkey-tray still running 15s after Quit"
 	# Its goroutine dump goes into the log printed below.
 	kill_hung "$app"
+	forget "$app"
 fi
 
 if ((failures > 0)); then
