@@ -23,8 +23,11 @@
 # tray menu must list each of its e-mail addresses; without it the connect
 # wizard must open by itself (first start).
 #
-# It cannot hang: an app still running 15 s after Quit, or 10 s after the
-# SIGTERM of the final cleanup, fails the run, and gets SIGQUIT (the Go
+# Last, the app is started again (--hidden) and SIGTERM must end it with
+# status 0.
+#
+# It cannot hang: an app still running 15 s after Quit, or 10 s after a
+# SIGTERM, fails the run, and gets SIGQUIT (the Go
 # runtime then writes every goroutine's stack into the app's log, which is
 # printed) and then SIGKILL.
 set -uo pipefail
@@ -315,6 +318,31 @@ else
 	# Its goroutine dump goes into the log printed below.
 	kill_hung "$app"
 	forget "$app"
+fi
+
+# SIGTERM (a logout, a service manager, kill) ends the app with status 0 too.
+"$bin" --hidden >"$tmp/term.log" 2>&1 &
+term=$!
+started+=("$term")
+if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.StatusNotifierItem-$term-1"; then
+	kill -TERM "$term"
+	if wait_for 10 "the app to exit after SIGTERM" gone "$term"; then
+		wait "$term"
+		status=$?
+		forget "$term"
+		if ((status == 0)); then
+			pass "SIGTERM ended latchkey-tray with status 0"
+		else
+			fail "latchkey-tray exited with status $status after SIGTERM: $(cat "$tmp/term.log")"
+		fi
+	else
+		fail "latchkey-tray still running 10s after SIGTERM"
+		kill_hung "$term"
+		forget "$term"
+		cat "$tmp/term.log"
+	fi
+else
+	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/term.log")"
 fi
 
 if ((failures > 0)); then
