@@ -49,8 +49,10 @@ const (
 	gnomeInternalIface = "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
 	startTimeout       = 15 * time.Second
 	// maxRestarts bounds how often a keyring daemon that keeps dying is
-	// started again.
-	maxRestarts = 5
+	// started again; from the second restart on, each waits 100 ms longer
+	// than the one before, up to a second, so that the restarts outlast a
+	// burst of kills (about 15 s) without spinning.
+	maxRestarts = 20
 )
 
 // Session is a private D-Bus session bus, with or without a Secret Service.
@@ -277,11 +279,28 @@ func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
+// keyringProgramName is what the session's gnome-keyring-daemon runs as: a
+// symbolic link to it in the session's directory, so that its process name
+// (comm and argv[0]) is its own, and whatever ends a person's leftover
+// keyring daemons by name (pkill gnome-keyring-daemon) leaves a test's
+// alone.
+const keyringProgramName = "latchkey-test-keyring"
+
 func (s *Session) startKeyring() error {
+	prog := filepath.Join(s.Dir, keyringProgramName)
+	if _, err := os.Lstat(prog); err != nil {
+		target, err := exec.LookPath("gnome-keyring-daemon")
+		if err != nil {
+			return fmt.Errorf("keyringtest: %w", err)
+		}
+		if err := os.Symlink(target, prog); err != nil {
+			return fmt.Errorf("keyringtest: %w", err)
+		}
+	}
 	// --foreground keeps the daemon our child (in our process group) instead
 	// of double-forking away from Close; --unlock reads the password on stdin
 	// and creates the login keyring with it.
-	cmd := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	cmd := exec.Command(prog, "--foreground", "--unlock", "--components=secrets")
 	cmd.Env = s.Environ()
 	cmd.Stdin = strings.NewReader(Password)
 	out := &syncBuffer{}
@@ -330,7 +349,9 @@ func (s *Session) watchKeyring(d *daemon) {
 		return
 	}
 	s.restarts++
+	pause := min(time.Duration(s.restarts-1)*100*time.Millisecond, time.Second)
 	s.mu.Unlock()
+	time.Sleep(pause)
 	msg := "keyringtest: gnome-keyring-daemon started again"
 	if err := s.startKeyring(); err != nil {
 		msg = "keyringtest: starting gnome-keyring-daemon again failed: " + err.Error()
@@ -395,8 +416,12 @@ func (s *Session) start(cmd *exec.Cmd, out *syncBuffer) (*daemon, error) {
 		err := cmd.Wait()
 		s.mu.Lock()
 		unexpected := !d.killed && !s.closing
+		name := filepath.Base(cmd.Path)
+		if name == keyringProgramName {
+			name = "gnome-keyring-daemon"
+		}
 		msg := fmt.Sprintf("keyringtest: %s (pid %d) ended unexpectedly: %v; its output: %q",
-			filepath.Base(cmd.Path), d.pid(), err, out.String())
+			name, d.pid(), err, out.String())
 		if unexpected {
 			s.problems = append(s.problems, msg)
 		}
