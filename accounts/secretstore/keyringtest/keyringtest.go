@@ -383,7 +383,9 @@ func (s *Session) RestartKeyring() error {
 	if old == nil {
 		return errors.New("keyringtest: this session has no keyring")
 	}
-	_ = syscall.Kill(-old.pid(), syscall.SIGKILL)
+	if !old.ended() {
+		_ = syscall.Kill(-old.pid(), syscall.SIGKILL)
+	}
 	<-old.done
 	return s.startKeyring()
 }
@@ -395,8 +397,8 @@ func (s *Session) RestartKeyring() error {
 // child ends, not the process (prctl(2), PR_SET_PDEATHSIG), and the Go
 // runtime ends a thread whenever a goroutine locked to it returns. So the
 // daemon is forked from a goroutine locked to its thread that then blocks
-// in Wait for the daemon's whole life: no other goroutine runs on that
-// thread, and it ends only after the daemon has.
+// in Wait for the daemon's whole life: no other goroutine can run on that
+// thread and end it meanwhile.
 func (s *Session) start(cmd *exec.Cmd, out *syncBuffer) (*daemon, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	d := &daemon{cmd: cmd, done: make(chan struct{})}
