@@ -20,7 +20,7 @@ define apt-install
 	fi
 endef
 
-.PHONY: run test build deps deps-test cli tray cross smoke bench fuzz clean screenshots package bench-desktop
+.PHONY: run test build deps deps-test cli tray cross smoke anydate bench fuzz clean screenshots package bench-desktop
 
 ## run: install build dependencies, build both programs, start the desktop app
 run: build
@@ -48,7 +48,11 @@ tray:
 test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
-	$(MAKE) cross smoke
+	$(MAKE) anydate cross smoke
+
+## anydate: the ui and cmd/latchkey golden tests with the clock a year ahead, in a far time zone
+anydate:
+	GO=$(GO) bash cmd/latchkey/testdata/anydate.sh -timeout 10m
 
 # The command must build without cgo for every desktop and server OS.
 cross:

@@ -53,7 +53,8 @@ type accountsWindow struct {
 	selected string // ID of the account in the detail pane
 	// notice is a short message under the detail's actions (copied, removed).
 	notice string
-	// now is the clock for "3 minutes ago" (tests fix it).
+	// now is the clock for "3 minutes ago"; its Location is the zone times
+	// are shown in (tests fix both).
 	now func() time.Time
 	// shortcuts are the Ctrl (Cmd) shortcuts by key, as bound (tests call
 	// them: Fyne's test canvas does not deliver shortcuts).
@@ -404,7 +405,7 @@ func when(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return ago(now.Sub(t)) + " (" + t.Local().Format("2 Jan 2006 15:04") + ")"
+	return ago(now.Sub(t)) + " (" + t.In(now.Location()).Format("2 Jan 2006 15:04") + ")"
 }
 
 // lastUse says which program last got a token and when: "by msmtp, 3
@@ -432,7 +433,7 @@ func expiry(t, now time.Time) string {
 	case !t.After(now):
 		return "expired " + ago(now.Sub(t)) + "; Latchkey renews it when asked"
 	}
-	return "valid for " + duration(t.Sub(now)) + " (until " + t.Local().Format("15:04") + ")"
+	return "valid for " + duration(t.Sub(now)) + " (until " + t.In(now.Location()).Format("15:04") + ")"
 }
 
 func ago(d time.Duration) string {

@@ -46,7 +46,7 @@ func newTestShell(t *testing.T, list []accounts.Account, err error) (*Shell, *fa
 	a := test.NewTempApp(t)
 	lister := &fakeLister{accounts: list, err: err}
 	host := &fakeTray{}
-	s := newShell(a, lister, host, Options{})
+	s := newShell(a, lister, host, Options{Now: fixedClock})
 	s.prompted = true // these tests are not about the first-start wizard
 	s.window.win.Resize(fyne.NewSize(480, 360))
 	<-s.Reload()

@@ -31,7 +31,8 @@ import (
 // markup do not change from run to run.
 var fixedNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
 
-func init() { time.Local = time.UTC }
+// fixedClock is Options.Now for tests: fixedNow, shown in UTC whatever TZ is.
+func fixedClock() time.Time { return fixedNow }
 
 type realCore struct {
 	Core
@@ -139,12 +140,10 @@ func newRealShell(t *testing.T, core Core) (*Shell, *fakeTray, *recordingNotify)
 	a := test.NewTempApp(t)
 	host := &fakeTray{}
 	notes := newRecordingNotify()
-	s := newShell(a, core, host, Options{Notify: notes.notify})
-	s.wizard.now = func() time.Time { return fixedNow }
+	s := newShell(a, core, host, Options{Notify: notes.notify, Now: fixedClock})
 	// The countdown's next tick would change widgets while the test
 	// reads them; TestCountdown checks the ticking.
 	s.wizard.after = func(time.Duration, func()) {}
-	s.window.now = func() time.Time { return fixedNow }
 	s.wizard.openURL = func(string) error { return nil }
 	<-s.Reload()
 	return s, host, notes

@@ -95,10 +95,8 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
 	host := &fakeTray{}
-	s := newShell(a, core, host, Options{Notify: func(string, string, func()) {}})
-	s.wizard.now = func() time.Time { return fixedNow }
+	s := newShell(a, core, host, Options{Notify: func(string, string, func()) {}, Now: fixedClock})
 	s.wizard.after = func(time.Duration, func()) {}
-	s.window.now = func() time.Time { return fixedNow }
 	<-s.Reload()
 
 	// The wizard, step by step, as a first start shows it.

@@ -43,6 +43,9 @@ type Options struct {
 	// runs on the UI goroutine. Nil uses fyne.App.Quit, whose shutdown
 	// can hang (see session.Quit).
 	Quit func()
+	// Now is the clock for "3 minutes ago" and the sign-in countdown, and
+	// its Location is the zone times are shown in. Nil uses time.Now.
+	Now func() time.Time
 }
 
 // Shell is the desktop front end: the tray, the accounts window and the
@@ -101,6 +104,9 @@ func NewShell(a fyne.App, core Core, opts Options) *Shell {
 }
 
 func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}, renewFailures: map[string]string{},
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
@@ -115,11 +121,13 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		},
 		CopyToken: s.copyToken,
 	})
+	s.window.now = opts.Now
 	s.wizard = newWizard(a, core, func(acc accounts.Account) {
 		s.window.selected = acc.ID
 		s.Reload()
 	}, s.Show)
 	s.wizard.onSigningIn = s.applyTray
+	s.wizard.now = opts.Now
 	s.window.addShortcuts(s.Connect, func() { s.Reload() }, s.quit)
 	if host != nil {
 		s.tray = newTray(host)
