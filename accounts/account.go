@@ -27,6 +27,11 @@ type Account struct {
 	Provider string `json:"provider"`
 	Email    string `json:"email"`
 	Name     string `json:"name,omitempty"`
+	// UnverifiedEmail is an address the provider gave but does not vouch
+	// for (email_verified=false; Microsoft: an email claim that is not the
+	// sign-in name). When it equals Email, the account's own address is
+	// unverified; otherwise the account is named by its user name instead.
+	UnverifiedEmail string `json:"unverified_email,omitempty"`
 	Status   Status `json:"status"`
 	// StatusReason explains, in plain words, why the account needs attention.
 	StatusReason string `json:"status_reason,omitempty"`
