@@ -5,32 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
-
-// rogueServer counts every request it gets: the endpoints a forged index
-// names.
-func rogueServer(t *testing.T) (string, *atomic.Int32) {
-	t.Helper()
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"access_token":"rogue","token_type":"Bearer","expires_in":3600}`))
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, &hits
-}
 
 // forgeIndex rewrites every record of the index in s's config dir with edit,
 // as another local user who can write the config dir could.
@@ -83,7 +66,7 @@ func TestProperty35_RefreshTokenBoundToKeychain(t *testing.T) {
 			it.Issuer != g.Issuer || it.Subject == "" {
 			t.Fatalf("refresh item is not bound: version %d, token %q, revoke %q, client %q, issuer %q", it.Version, it.TokenURL, it.RevokeURL, it.ClientID, it.Issuer)
 		}
-		rogue, hits := rogueServer(t)
+		rogue, hits := providertest.Rogue(t)
 		forgeIndex(t, s, func(r map[string]any) {
 			r["token_url"], r["revoke_url"], r["client_id"] = rogue+"/token", rogue+"/revoke", "rogue-client"
 		})
@@ -94,7 +77,7 @@ func TestProperty35_RefreshTokenBoundToKeychain(t *testing.T) {
 		if _, err := s.Revoke(ctx, bobID, RevokeOptions{NoBrowser: true}); err != nil || g.Revokes() != 1 {
 			t.Fatalf("Revoke = %v, %d revokes at the provider", err, g.Revokes())
 		}
-		if n := hits.Load(); n != 0 {
+		if n := hits(); n != 0 {
 			t.Errorf("the server the index names got %d requests", n)
 		}
 	})
@@ -113,11 +96,11 @@ func TestProperty35_RefreshTokenBoundToKeychain(t *testing.T) {
 			t.Errorf("a layout 1 item was not bound on first use: %+v", it.Identity)
 		}
 		// From then on the index no longer decides.
-		rogue, hits := rogueServer(t)
+		rogue, hits := providertest.Rogue(t)
 		forgeIndex(t, s, func(r map[string]any) { r["token_url"] = rogue + "/common/oauth2/v2.0/token" })
 		expireAccess(t, store, accessKey(msID, graph))
-		if _, err := s.Token(ctx, msID, nil); err != nil || hits.Load() != 0 {
-			t.Errorf("Token = %v; the forged endpoint got %d requests", err, hits.Load())
+		if _, err := s.Token(ctx, msID, nil); err != nil || hits() != 0 {
+			t.Errorf("Token = %v; the forged endpoint got %d requests", err, hits())
 		}
 	})
 }

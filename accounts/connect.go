@@ -182,7 +182,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		Account: Account{
 			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: plainLabel(claims.Name),
 			UnverifiedEmail: unverified,
-			Status: StatusConnected, Scopes: granted, Requested: requested,
+			Status:          StatusConnected, Scopes: granted, Requested: requested,
 			ConnectedAt: connectedAt, Capabilities: caps,
 		},
 		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
