@@ -3,7 +3,10 @@
 // It never imports Fyne; front ends (cmd/latchkey, ui) sit on top of it.
 package accounts
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status says whether an account can hand out tokens.
 type Status string
@@ -27,7 +30,12 @@ type Account struct {
 	Provider string `json:"provider"`
 	Email    string `json:"email"`
 	Name     string `json:"name,omitempty"`
-	Status   Status `json:"status"`
+	// UnverifiedEmail is an address the provider gave but does not vouch
+	// for (email_verified=false; Microsoft: an email claim that is not the
+	// sign-in name). When it equals Email, the account's own address is
+	// unverified; otherwise the account is named by its user name instead.
+	UnverifiedEmail string `json:"unverified_email,omitempty"`
+	Status          Status `json:"status"`
 	// StatusReason explains, in plain words, why the account needs attention.
 	StatusReason string `json:"status_reason,omitempty"`
 	// Scopes are the scopes the provider granted, taken from its token responses.
@@ -48,4 +56,16 @@ type Account struct {
 	LastRefresh time.Time `json:"last_refresh,omitempty"`
 	// AccessExpiry is when the newest cached access token expires.
 	AccessExpiry time.Time `json:"access_token_expires_at,omitempty"`
+}
+
+// UnverifiedNote says, for people, which address of the account the
+// provider does not vouch for; "" when there is none.
+func (a Account) UnverifiedNote() string {
+	switch {
+	case a.UnverifiedEmail == "":
+		return ""
+	case strings.EqualFold(a.UnverifiedEmail, a.Email):
+		return a.Email + " is not verified by the provider; Latchkey knows the account by who signed in, not by this address"
+	}
+	return a.UnverifiedEmail + " is not verified by the provider, so the account is named " + a.Email + " instead"
 }

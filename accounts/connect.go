@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,11 +47,24 @@ type ConnectRequest struct {
 	// OnPlan receives, before the browser opens, every scope that will be
 	// asked for and why it is needed.
 	OnPlan func(ScopePlan)
+	// Replace lets a sign-in replace a connected account with the same
+	// address although another person signed in (another identity at the
+	// provider): the old sign-in and its tokens are deleted. Without it
+	// such a sign-in fails with an *IdentityMismatchError and changes
+	// nothing. It does not apply when adding permissions (Account).
+	Replace bool
+
+	// revoked, when set, is the account Reduce has just revoked and
+	// connects again: the sign-in must be the same person.
+	revoked *record
 }
 
 // Connect signs a person in through their browser and saves the account:
-// the refresh token in the keychain, the rest in the index. Connecting an
-// account that exists replaces its sign-in (a reconnect).
+// the refresh token in the keychain, bound to the client, endpoints and
+// identity of the sign-in, the rest in the index. Connecting an account
+// that exists replaces its sign-in (a reconnect) if the same person signed
+// in; another person with the same address is refused (see
+// ConnectRequest.Replace).
 func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
 	extend, err := s.accountToExtend(ctx, &req)
 	if err != nil {
@@ -145,17 +157,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, fmt.Errorf("%w: the ID token from %s failed its checks (%v); nothing was saved", ErrSignIn, su.Title, err)
 	}
-	if extend != nil && (claims.Subject != extend.Subject || claims.Issuer != extend.Issuer) {
-		return Account{}, fmt.Errorf("%w: you signed in as %s, not as %s, whose permissions you were adding to; nothing was changed", ErrSignIn,
-			cmp.Or(claims.Email, claims.PreferredUsername, "another account"), extend.Email)
-	}
-	email := claims.Email
-	if email == "" {
-		email = claims.PreferredUsername
-	}
-	if email == "" {
-		email = claims.Subject
-	}
+	email, unverified := accountName(su.Family, claims)
 	if checkAccountName(email) != nil {
 		return Account{}, fmt.Errorf("%w: %s named the account %q, which Latchkey cannot use as a name", ErrProvider, su.Title, email)
 	}
@@ -178,8 +180,9 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	r := &record{
 		Account: Account{
-			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
-			Status: StatusConnected, Scopes: granted, Requested: requested,
+			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: plainLabel(claims.Name),
+			UnverifiedEmail: unverified,
+			Status:          StatusConnected, Scopes: granted, Requested: requested,
 			ConnectedAt: connectedAt, Capabilities: caps,
 		},
 		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
@@ -203,7 +206,12 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	old := ix.byID(r.ID)
-	if err := s.writeRefresh(ctx, r.ID, refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret}); err != nil {
+	if err := s.checkSignedIn(ctx, req, extend, old, claims, r); err != nil {
+		return Account{}, err
+	}
+	saved := refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret,
+		ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(claims)}
+	if err := s.writeRefresh(ctx, r.ID, saved); err != nil {
 		return Account{}, err
 	}
 	t := &AccessToken{Account: r.ID, Email: email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: tokenScopes, Resource: res}
@@ -212,7 +220,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	// Access tokens of other resources belong to the old sign-in.
 	if old != nil {
-		for other := range old.Tokens {
+		for _, other := range old.resources() {
 			if other != res {
 				s.keys.Delete(ctx, accessKey(r.ID, other))
 			}
@@ -227,6 +235,30 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	return r.view(), nil
+}
+
+// checkSignedIn is the pin check of a sign-in that changes an account
+// that exists: the one permissions are added to (extend), the one with the
+// same id (old), or the one Reduce revoked. Another person than the one
+// pinned fails with an *IdentityMismatchError before anything is written,
+// unless req.Replace says to replace old.
+func (s *Service) checkSignedIn(ctx context.Context, req ConnectRequest, extend, old *record, claims *oauthflow.Claims, r *record) error {
+	on, canReplace := old, true
+	switch {
+	case extend != nil:
+		on, canReplace = extend, false
+	case req.revoked != nil:
+		on, canReplace = req.revoked, false
+	}
+	if on == nil || req.Replace && canReplace {
+		return nil
+	}
+	err := s.checkPin(ctx, on, claimsIdentity(claims), personLabel(r.Name, r.Email))
+	var mismatch *IdentityMismatchError
+	if errors.As(err, &mismatch) {
+		mismatch.CanReplace = canReplace
+	}
+	return err
 }
 
 var tenantGUID = sync.OnceValue(func() *regexp.Regexp {

@@ -151,7 +151,7 @@ func checkAccountNameInput(t *testing.T, name string) {
 	ix := nameIndex()
 	err := checkAccountName(name)
 	if err == nil {
-		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 || !isValidUTF8(name) {
+		if name == "" || strings.IndexFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) >= 0 || !isValidUTF8(name) {
 			t.Fatalf("checkAccountName accepted %q", name)
 		}
 	} else if !errors.Is(err, ErrUsage) {

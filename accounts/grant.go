@@ -30,14 +30,23 @@ func (s *Service) accountToExtend(ctx context.Context, req *ConnectRequest) (*re
 }
 
 // settingsOf fills in the settings an account was connected with, where
-// set leaves them empty.
+// set leaves them empty: the client and endpoints of its keychain item
+// (the index's only for an item of layout 1), so a new sign-in goes
+// where the old one did, whatever the index says.
 func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
+	bound := refreshItem{ClientID: r.ClientID, TokenURL: r.TokenURL, RevokeURL: r.RevokeURL}
+	if saved, err := s.readRefresh(ctx, r.ID); err == nil {
+		bound.ClientSecret = saved.ClientSecret
+		if !saved.legacy() {
+			bound = *saved
+		}
+	}
 	if set.ClientID == "" {
-		set.ClientID = r.ClientID
+		set.ClientID = bound.ClientID
 	}
 	switch r.Family {
 	case FamilyMicrosoft:
-		if authority, tenant := authorityOf(r.TokenURL); authority != "" {
+		if authority, tenant := authorityOf(bound.TokenURL); authority != "" {
 			set.Tenant = cmp.Or(set.Tenant, tenant)
 			set.Authority = cmp.Or(set.Authority, authority)
 		}
@@ -49,17 +58,9 @@ func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
 			}
 		}
 	case FamilyGoogle:
-		if set.TokenURL == "" {
-			set.TokenURL = r.TokenURL
-		}
-		if set.RevokeURL == "" {
-			set.RevokeURL = r.RevokeURL
-		}
-		if set.ClientSecret == "" {
-			if saved, err := s.readRefresh(ctx, r.ID); err == nil {
-				set.ClientSecret = saved.ClientSecret
-			}
-		}
+		set.TokenURL = cmp.Or(set.TokenURL, bound.TokenURL)
+		set.RevokeURL = cmp.Or(set.RevokeURL, bound.RevokeURL)
+		set.ClientSecret = cmp.Or(set.ClientSecret, bound.ClientSecret)
 	}
 }
 
@@ -174,8 +175,17 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 		return ReduceResult{}, err
 	}
 	conn := req
-	conn.Account, conn.Provider = "", r.Provider
+	conn.Account, conn.Provider, conn.Replace = "", r.Provider, false
 	s.settingsOf(ctx, r, &conn.Settings)
+	// The account is connected again only for the person it is pinned to,
+	// whose sign-in the revoke is about to delete.
+	pinned := *r
+	id, err := s.pinnedIdentity(ctx, r)
+	if err != nil {
+		return ReduceResult{}, err
+	}
+	pinned.Issuer, pinned.TenantID, pinned.Subject = id.Issuer, id.TenantID, id.Subject
+	conn.revoked = &pinned
 	rev, err := s.Revoke(ctx, r.ID, RevokeOptions{NoBrowser: true})
 	if err != nil {
 		return ReduceResult{}, err

@@ -191,8 +191,10 @@ func checkAccountName(name string) error {
 	}
 	for _, r := range name {
 		// '#' is reserved in keychain keys for the parts of split items.
-		if unicode.IsControl(r) || unicode.IsSpace(r) || r == unicode.ReplacementChar || r == '#' {
-			return fmt.Errorf("%w: an account name cannot contain spaces, control characters or '#'", ErrUsage)
+		// Format characters (bidi overrides such as U+202E, zero-width
+		// characters) would make one id look like another.
+		if unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar || r == '#' {
+			return fmt.Errorf("%w: an account name cannot contain spaces, control characters, invisible formatting characters (such as right-to-left overrides or zero-width spaces) or '#'", ErrUsage)
 		}
 	}
 	return nil

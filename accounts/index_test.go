@@ -158,7 +158,8 @@ func TestFind(t *testing.T) {
 		{name: "ann @x.test", wantErr: ErrUsage},
 		{name: "ann@x.test\n", wantErr: ErrUsage},
 		{name: "ann\x00@x.test", wantErr: ErrUsage},
-		{name: "ann\u200b@x.test", want: "", wantErr: ErrUnknownAccount},
+		{name: "ann\u200b@x.test", wantErr: ErrUsage}, // format characters are refused (property 41)
+		{name: "ann\u202e@x.test", wantErr: ErrUsage},
 		{name: "ann\u00a0@x.test", wantErr: ErrUsage},
 		{name: "ann\xff@x.test", wantErr: ErrUsage},
 		{name: strings.Repeat("a", 321), wantErr: ErrUsage},

@@ -7,24 +7,40 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
 
 // KeychainService is the service name of every keychain item Latchkey writes.
 const KeychainService = "latchkey"
 
-// KeychainVersion is the version of the keychain layout, in every item.
+// KeychainVersion is the version of the keychain layout, in every refresh
+// item. Access items keep AccessVersion: their fields have not changed, and
+// local programs that read them check it.
 //
-// Layout version 1 (documented for local programs in the README):
+// Layout version 2 (documented for local programs in the README):
 //
-//	key ACCOUNT/refresh          {"version":1,"refresh_token":"...","client_secret":"..."}
+//	key ACCOUNT/refresh          {"version":2,"refresh_token":"...","client_secret":"...",
+//	                              "client_id":"...","token_url":"...","revoke_url":"...",
+//	                              "issuer":"...","tenant_id":"...","subject":"..."}
 //	key ACCOUNT/access/RESOURCE  {"version":1,"account":"...","email":"...","access_token":"...",
 //	                              "token_type":"Bearer","expires_at":"RFC 3339","scopes":[...],"resource":"..."}
 //
 // ACCOUNT is the account id (provider:email); RESOURCE is the resource URL
 // for Microsoft (https://graph.microsoft.com, https://outlook.office.com)
 // and "default" for every other provider.
-const KeychainVersion = 1
+//
+// Version 2 binds the refresh token to where it may go (client_id,
+// token_url, revoke_url) and to whom it belongs (issuer, tenant_id,
+// subject), all written at sign-in: the account index is a plain file that
+// another local user might forge, so it decides neither. A version 1 refresh
+// item ({"version":1,"refresh_token","client_secret"}) is still read; the
+// first refresh or revoke under the account lock adopts the index's values
+// once and writes the item back as version 2 (see bindLegacy).
+const KeychainVersion = 2
+
+// AccessVersion is the version of access items, which local programs read.
+const AccessVersion = 1
 
 // SecretStore is what the core needs of the OS keychain. Every call must
 // return in bounded time.
@@ -43,13 +59,41 @@ func isNotFound(err error) bool                    { return errors.Is(err, secre
 func keychainErr(what string, err error) error     { return fmt.Errorf("%s: %w", what, err) }
 func (t *AccessToken) usableAt(now time.Time) bool { return now.Add(refreshMargin).Before(t.Expiry) }
 
-// refreshItem is the secret part of a sign-in.
+// refreshItem is the secret part of a sign-in, and what it is bound to.
 type refreshItem struct {
 	Version      int    `json:"version"`
 	RefreshToken string `json:"refresh_token"`
 	// ClientSecret is Google's desktop client secret, needed to refresh; it
 	// is kept here rather than in the index because it is a secret in name.
 	ClientSecret string `json:"client_secret,omitempty"`
+	// ClientID, TokenURL and RevokeURL are the only client and endpoints
+	// the refresh token is ever sent to (layout 2), whatever the index says.
+	ClientID  string `json:"client_id,omitempty"`
+	TokenURL  string `json:"token_url,omitempty"`
+	RevokeURL string `json:"revoke_url,omitempty"`
+	// Identity is the person the account is pinned to (layout 2).
+	Identity
+}
+
+// legacy reports a layout 1 item, which names no endpoint.
+func (it *refreshItem) legacy() bool { return it.TokenURL == "" || it.ClientID == "" }
+
+// endpoint is where the refresh token may be redeemed.
+func (it *refreshItem) endpoint() oauthflow.Endpoint {
+	return oauthflow.Endpoint{TokenURL: it.TokenURL, ClientID: it.ClientID, ClientSecret: it.ClientSecret}
+}
+
+// bindLegacy turns a layout 1 item into a layout 2 one: it adopts the
+// index's client, endpoints and identity (the only record of them such an
+// item has) and writes the item back, so that from then on the keychain,
+// not the index, decides. Call it under the account lock.
+func (s *Service) bindLegacy(ctx context.Context, r *record, it *refreshItem) error {
+	if !it.legacy() {
+		return nil
+	}
+	it.ClientID, it.TokenURL, it.RevokeURL = r.ClientID, r.TokenURL, r.RevokeURL
+	it.Identity = r.identity()
+	return s.writeRefresh(ctx, r.ID, *it)
 }
 
 // AccessToken is an access token for one resource of an account, and the
@@ -186,7 +230,7 @@ func parseAccess(data []byte) *AccessToken {
 }
 
 func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {
-	t.Version = KeychainVersion
+	t.Version = AccessVersion
 	data, _ := json.Marshal(t)
 	if err := s.keys.Set(ctx, accessKey(t.Account, t.Resource), data); err != nil {
 		return keychainErr("save the access token in the keychain", err)

@@ -79,10 +79,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	res.Account.Status = StatusRevoking
 	killpoint.At(killpoint.RevokeMarked)
 
-	switch {
-	case r.Family == FamilyMicrosoft:
-		// Nothing to do at the provider from here.
-	case r.RevokeURL != "":
+	if r.Family != FamilyMicrosoft { // Microsoft: nothing to do at the provider from here
 		if err := s.revokeAtProvider(ctx, r, &res); err != nil {
 			return res, err
 		}
@@ -111,27 +108,40 @@ func (s *Service) checkNotRevoking(id string) error {
 	return nil
 }
 
-// revokeAtProvider revokes the saved refresh token and checks the
-// provider refuses it afterwards.
+// revokeAtProvider revokes the saved refresh token at the revoke endpoint
+// of its keychain item, if it has one, and checks the provider refuses it
+// afterwards.
 func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeResult) error {
 	saved, err := s.readRefresh(ctx, r.ID)
 	var reconnect *ReconnectError
 	switch {
 	case isNotFound(err) || errors.As(err, &reconnect):
 		// The saved sign-in is gone or damaged. A cached access token
-		// still names the grant (Google revokes the whole grant for it).
+		// still names the grant (Google revokes the whole grant for it);
+		// with no keychain item to say where, the index's endpoint is all
+		// there is, and no refresh token goes there.
+		if r.RevokeURL == "" {
+			return nil
+		}
 		t, aerr := s.readAccess(ctx, r.ID, r.resourceKey(""))
 		if aerr != nil || t == nil {
 			res.noToken = true
 			return nil
 		}
-		saved = &refreshItem{RefreshToken: t.Token}
+		saved = &refreshItem{RefreshToken: t.Token, ClientID: r.ClientID, TokenURL: r.TokenURL, RevokeURL: r.RevokeURL}
 		res.noToken = true
 	case err != nil:
 		return err
+	default:
+		if err := s.bindLegacy(ctx, r, saved); err != nil {
+			return err
+		}
 	}
-	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
-	err = ep.Revoke(ctx, s.http, r.RevokeURL, saved.RefreshToken)
+	if saved.RevokeURL == "" {
+		return nil
+	}
+	ep := saved.endpoint()
+	err = ep.Revoke(ctx, s.http, saved.RevokeURL, saved.RefreshToken)
 	var te *oauthflow.TokenError
 	switch {
 	case err == nil:
@@ -161,12 +171,7 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 func (s *Service) wipe(ctx context.Context, r *record) error {
 	// Secrets first: a crash midway leaves an index entry without tokens
 	// (shown as needing a reconnect), never tokens nobody knows of.
-	resources := []string{r.resourceKey("")}
-	for res := range r.Tokens {
-		resources = append(resources, res)
-	}
-	slices.Sort(resources)
-	for _, res := range slices.Compact(resources) {
+	for _, res := range r.resources() {
 		if err := s.keys.Delete(ctx, accessKey(r.ID, res)); err != nil {
 			return keychainErr("delete the access token", err)
 		}
@@ -175,6 +180,17 @@ func (s *Service) wipe(ctx context.Context, r *record) error {
 		return keychainErr("delete the saved sign-in", err)
 	}
 	return s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
+}
+
+// resources are the resource keys of the account's access items: the
+// default one and every one the index notes.
+func (r *record) resources() []string {
+	resources := []string{r.resourceKey("")}
+	for res := range r.Tokens {
+		resources = append(resources, res)
+	}
+	slices.Sort(resources)
+	return slices.Compact(resources)
 }
 
 // openPage opens a provider page in the browser and reports whether it

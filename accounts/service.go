@@ -266,8 +266,13 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, err
 	}
 
+	// The refresh token goes only where its keychain item says, whatever
+	// the index (a file another user might have forged) says.
+	if err := s.bindLegacy(ctx, r, saved); err != nil {
+		return nil, err
+	}
 	ask := r.refreshScopes(res, scopes)
-	ep := oauthflow.Endpoint{TokenURL: r.TokenURL, ClientID: r.ClientID, ClientSecret: saved.ClientSecret}
+	ep := saved.endpoint()
 	killpoint.At(killpoint.BeforeRefresh)
 	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
 	if err != nil {
@@ -276,10 +281,10 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 			// Only the extra scopes lack consent: the account itself is fine.
 			return nil, withAdminConsent(&ReconnectError{Account: id, Code: te.Code,
 				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; add them with `latchkey grant " + id + " --scope ...`"},
-				err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
+				err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
 		}
 		if errors.As(err, &te) && needsReconnect(te) {
-			return nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, r.TokenURL, r.TenantID, r.ClientID)
+			return nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
 		}
 		return nil, providerErr("renew the access token of "+id, err)
 	}
@@ -299,7 +304,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		killpoint.At(killpoint.AfterRefreshSaved)
 	}
 	if tok.IDToken != "" {
-		if err := s.checkRefreshedIdentity(r, tok.IDToken); err != nil {
+		if err := s.checkRefreshedIdentity(saved, tok.IDToken); err != nil {
 			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
 		}
 	}
@@ -383,12 +388,16 @@ func resourceScopes(scopes []string, res, graph string) []string {
 	return withScopes(ask, "offline_access")
 }
 
-// checkRefreshedIdentity holds a refresh's ID token to the sign-in's:
-// same issuer, subject and audience (OIDC Core 12.2).
-func (s *Service) checkRefreshedIdentity(r *record, raw string) error {
+// checkRefreshedIdentity holds a refresh's ID token to the identity the
+// account is pinned to: same issuer, subject and audience (OIDC Core
+// 12.2), and tenant where there is one.
+func (s *Service) checkRefreshedIdentity(saved *refreshItem, raw string) error {
 	c, err := oauthflow.ParseIDToken(raw)
 	if err == nil {
-		err = c.Check(oauthflow.Expect{Issuer: r.Issuer, ClientID: r.ClientID, Subject: r.Subject, Now: s.now()})
+		err = c.Check(oauthflow.Expect{Issuer: saved.Issuer, ClientID: saved.ClientID, Subject: saved.Subject, Now: s.now()})
+	}
+	if err == nil && saved.TenantID != "" && c.TenantID != saved.TenantID {
+		err = errors.New("tenant changed")
 	}
 	if err != nil {
 		return fmt.Errorf("its ID token does not match the account: %v", err)

@@ -212,6 +212,9 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		state = a.Name + " · " + state
 	}
 	box.Add(caption(state))
+	if note := a.UnverifiedNote(); note != "" {
+		box.Add(warning("Unverified address: " + note + "."))
+	}
 	if reason := accountReason(a); reason != "" {
 		box.Add(warning(reason))
 		if a.Status == accounts.StatusNeedsReconnect {

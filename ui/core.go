@@ -113,6 +113,10 @@ type ConnectPlan struct {
 	Registration Registration
 	// Timeout bounds the wait for the browser sign-in.
 	Timeout time.Duration
+	// Replace lets the sign-in replace a connected account with the same
+	// address although another person signed in (see
+	// accounts.ConnectRequest.Replace); the person chose it on purpose.
+	Replace bool
 }
 
 // ScopeGroup is the granted scopes that serve one capability.
@@ -215,6 +219,7 @@ func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(
 		Allow:    allow,
 		Account:  plan.Account,
 		Timeout:  plan.Timeout,
+		Replace:  plan.Replace,
 		OnURL:    onURL,
 	})
 }

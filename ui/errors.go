@@ -13,6 +13,7 @@ func plainError(err error) string {
 	var noClient *accounts.NoClientError
 	var reconnect *accounts.ReconnectError
 	var adminConsent *accounts.AdminConsentError
+	var other *accounts.IdentityMismatchError
 	switch {
 	case err == nil:
 		return ""
@@ -28,6 +29,8 @@ func plainError(err error) string {
 		return "The provider no longer accepts this account's saved sign-in: " + reconnect.Reason + ". Choose Reconnect to sign in again."
 	case errors.Is(err, accounts.ErrSignInTimeout):
 		return "Nobody finished signing in in time, so Latchkey stopped waiting. Nothing was saved. Try again when you are ready."
+	case errors.As(err, &other):
+		return otherPersonText(other)
 	case errors.Is(err, accounts.ErrSignIn):
 		return "The sign-in did not complete: " + err.Error() + ". Nothing was saved; try again."
 	case errors.Is(err, accounts.ErrKeychain):
@@ -44,4 +47,18 @@ func plainError(err error) string {
 		return "This account is no longer connected: " + err.Error()
 	}
 	return err.Error()
+}
+
+// otherPersonText says who is connected, who signed in instead, and what
+// the person may do.
+func otherPersonText(e *accounts.IdentityMismatchError) string {
+	where := "another account at the provider with the same address"
+	if e.Connected.TenantID != "" && e.SignedIn.TenantID != e.Connected.TenantID {
+		where = "an account of another organization with the same address"
+	}
+	said := "You signed in as " + e.SignedInAs + ", but " + e.Account + " is connected as " + e.ConnectedAs + ": " + where + ". Nothing was changed."
+	if !e.CanReplace {
+		return said + " Sign in again as " + e.ConnectedAs + "."
+	}
+	return said + " Keep leaves the connected account as it is. Replace signs you in again and puts the new account in its place; the old one's tokens are deleted from this computer."
 }

@@ -163,4 +163,15 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	fix()
 	win.selectAccount("google:bob.tester@gmail.com")
 	save(t, out, name("accounts-attention"), win.win.Canvas())
+
+	// Reconnecting Alice signs in another person of her organization with
+	// her address: the wizard asks whether to replace her.
+	core.ms.SwitchUser("", "Mallory Other")
+	alice, _ := core2.svc.Show(context.Background(), "microsoft:alice@contoso.com")
+	s.reconnect(alice, false)
+	<-s.wizardOpened
+	test.Tap(w.next)
+	test.Tap(w.next)
+	<-w.done
+	save(t, out, name("wizard-other-person"), w.win.Canvas())
 }

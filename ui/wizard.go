@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -84,6 +85,12 @@ type wizard struct {
 	failure       error
 	// addPermissions is true when adding permissions to w.reconnect.
 	addPermissions bool
+	// replace is set when the person chose Replace after another person
+	// signed in with the account's address: the next sign-in replaces it.
+	replace bool
+	// otherPerson asks whether to replace the account with the person who
+	// signed in (tests tap it).
+	otherPerson *dialog.ConfirmDialog
 
 	title   *widget.Label
 	counter *widget.Label
@@ -150,6 +157,7 @@ func (w *wizard) startFor(providers []ProviderInfo, a accounts.Account, caps []C
 	w.providers = providers
 	w.reconnect = a
 	w.addPermissions = addPermissions
+	w.replace = false
 	for _, p := range providers {
 		if p.Name == a.Provider {
 			w.provider = p
@@ -193,6 +201,8 @@ func (w *wizard) show(step int) {
 	setVisible(w.back, step > first && step != stepBrowser)
 	setVisible(w.next, step != stepBrowser)
 	w.next.Enable()
+	// The result step's "Try again" rewires Next; every other step goes on.
+	w.next.OnTapped = w.goNext
 	w.next.SetText("Next")
 	w.next.SetIcon(theme.NavigateNextIcon())
 	w.close.SetText("Cancel")
@@ -559,7 +569,8 @@ func (w *wizard) startSignIn() {
 	for _, c := range w.chosenCapabilities() {
 		ids = append(ids, c.ID)
 	}
-	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Registration: reg, Timeout: signInTimeout}
+	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Registration: reg, Timeout: signInTimeout, Replace: w.replace}
+	w.replace = false
 	if w.addPermissions {
 		plan.Account = w.reconnect.ID
 	}
@@ -607,8 +618,27 @@ func (w *wizard) startSignIn() {
 			if err == nil && w.onConnected != nil {
 				w.onConnected(a)
 			}
+			var other *accounts.IdentityMismatchError
+			if errors.As(err, &other) && other.CanReplace {
+				w.askReplace(other)
+			}
 		})
 	}()
+}
+
+// askReplace asks, after another person signed in with the address of
+// the account being reconnected, whether to keep the account as it is
+// (nothing was changed) or sign in again and replace it.
+func (w *wizard) askReplace(e *accounts.IdentityMismatchError) {
+	d := dialog.NewCustomConfirm("Another account signed in", "Replace", "Keep", wrapped(plainError(e), 440), func(replace bool) {
+		if replace {
+			w.replace = true
+			w.startSignIn()
+		}
+	}, w.win)
+	d.SetConfirmImportance(widget.DangerImportance)
+	w.otherPerson = d
+	d.Show()
 }
 
 // signingIn reports whether a browser sign-in is under way.

@@ -29,8 +29,16 @@ type Claims struct {
 	Name              string
 	Nonce             string
 	TenantID          string // tid
-	Expiry            time.Time
-	IssuedAt          time.Time
+	// EmailVerified is email_verified: nil when absent, else whether the
+	// provider vouches for Email (a JSON boolean, or the strings "true" and
+	// "false" some providers send).
+	EmailVerified *bool
+	// EmailDomainOwnerVerified is Microsoft's optional xms_edov claim: true
+	// only when the tenant owns the domain of Email. Microsoft does not
+	// verify the email claim otherwise.
+	EmailDomainOwnerVerified bool
+	Expiry                   time.Time
+	IssuedAt                 time.Time
 }
 
 // ParseIDToken decodes the claims of an ID token in JWS compact form: exactly
@@ -91,6 +99,10 @@ func ParseIDToken(raw string) (*Claims, error) {
 		}
 		*f.dst = s
 	}
+	c.EmailVerified = optionalBool(obj["email_verified"])
+	if edov := optionalBool(obj["xms_edov"]); edov != nil {
+		c.EmailDomainOwnerVerified = *edov
+	}
 	if c.Audience, err = audience(obj["aud"]); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidIDToken, err)
 	}
@@ -114,6 +126,21 @@ func audience(raw json.RawMessage) ([]string, error) {
 		return many, nil
 	}
 	return nil, errors.New("aud is neither a string nor an array of strings")
+}
+
+// optionalBool reads a boolean claim: a JSON boolean or the string "true"
+// or "false"; nil when absent or anything else.
+func optionalBool(raw json.RawMessage) *bool {
+	var b bool
+	if raw != nil && json.Unmarshal(raw, &b) == nil {
+		return &b
+	}
+	var s string
+	if raw != nil && json.Unmarshal(raw, &s) == nil && (s == "true" || s == "false") {
+		b = s == "true"
+		return &b
+	}
+	return nil
 }
 
 // numericDate reads a JWT NumericDate (seconds since the epoch, possibly

@@ -172,3 +172,43 @@ func TestParseIDTokenFields(t *testing.T) {
 		t.Errorf("claims %+v", *c)
 	}
 }
+
+// TestIDTokenEmailVerification: email_verified as a boolean or a string,
+// and Microsoft's xms_edov, are read; anything else counts as absent.
+func TestIDTokenEmailVerification(t *testing.T) {
+	const rs = `{"alg":"RS256","kid":"k"}`
+	yes, no := true, false
+	tests := []struct {
+		name     string
+		claims   map[string]any
+		verified *bool
+		edov     bool
+	}{
+		{"absent", map[string]any{}, nil, false},
+		{"true", map[string]any{"email_verified": true}, &yes, false},
+		{"false", map[string]any{"email_verified": false}, &no, false},
+		{"string false", map[string]any{"email_verified": "false"}, &no, false},
+		{"string true", map[string]any{"email_verified": "true"}, &yes, false},
+		{"not a boolean", map[string]any{"email_verified": 1}, nil, false},
+		{"xms_edov true", map[string]any{"xms_edov": true}, nil, true},
+		{"xms_edov string", map[string]any{"xms_edov": "1"}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := baseClaims()
+			for k, v := range tt.claims {
+				c[k] = v
+			}
+			got, err := ParseIDToken(makeJWT(rs, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.EmailVerified == nil) != (tt.verified == nil) || got.EmailVerified != nil && *got.EmailVerified != *tt.verified {
+				t.Errorf("EmailVerified = %v, want %v", got.EmailVerified, tt.verified)
+			}
+			if got.EmailDomainOwnerVerified != tt.edov {
+				t.Errorf("EmailDomainOwnerVerified = %v, want %v", got.EmailDomainOwnerVerified, tt.edov)
+			}
+		})
+	}
+}

@@ -57,6 +57,12 @@ type Options struct {
 	NoRotation bool
 	// ClientID of the one public native client; default DefaultClientID.
 	ClientID string
+	// OtherSubject, when set, adds a second account with that sub and the
+	// same email: another person with the first one's address. The
+	// stand-in browser signs in as it with STANDIN_BROWSER_LOGIN set to it.
+	OtherSubject string
+	// EmailUnverified makes the ID tokens say email_verified false.
+	EmailUnverified bool
 }
 
 // Server is a running provider.
@@ -134,6 +140,8 @@ func Launch(opts Options) (*Server, error) {
 		"ACCOUNT_EMAIL="+s.Email,
 		"ACCESS_TTL="+strconv.FormatInt(ttl, 10),
 		"ROTATE="+rotate,
+		"OTHER_SUBJECT="+opts.OtherSubject,
+		"EMAIL_VERIFIED="+map[bool]string{false: "1", true: "0"}[opts.EmailUnverified],
 		"NODE_NO_WARNINGS=1",
 	)
 	cmd.Stderr = s.stderr

@@ -113,6 +113,17 @@ func NewGoogle(t testing.TB, opts GoogleOptions) *Google {
 	return g
 }
 
+// SwitchUser makes the emulator play another Google Account with the same
+// address from now on: a new subject, named name ("" keeps the name). Every
+// later ID token, refreshes of earlier refresh tokens included, is that
+// account's.
+func (g *Google) SwitchUser(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sub = "1" + randomDigits(20)
+	g.opts.Name = cmp.Or(name, g.opts.Name)
+}
+
 // FailNext queues f for the next token request that finds no earlier fault.
 // Revoke requests take their faults from FailNextRevoke.
 func (g *Google) FailNext(f Fault) { g.failNext(f) }

@@ -130,6 +130,20 @@ func NewMicrosoft(t testing.TB, opts MicrosoftOptions) *Microsoft {
 	return m
 }
 
+// SwitchUser makes the emulator play another person with the same
+// address from now on: a new object id and subject, in tenantID ("" keeps
+// the tenant: another user of the same organization), named name ("" keeps
+// the name). Every later ID and access token, refreshes of earlier refresh
+// tokens included, is that person's, as if an administrator had given a
+// new user the old one's address.
+func (m *Microsoft) SwitchUser(tenantID, name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.oid, m.sub = guid(), randomToken("", 43)
+	m.TenantID = cmp.Or(tenantID, m.TenantID)
+	m.opts.Name = cmp.Or(name, m.opts.Name)
+}
+
 // AuthorizeURL is the authorize endpoint for tenant ("common" if empty).
 func (m *Microsoft) AuthorizeURL(tenant string) string {
 	return m.URL + "/" + cmp.Or(tenant, "common") + "/oauth2/v2.0/authorize"

@@ -22,6 +22,11 @@ and approve, then keeps the account: its refresh token in the OS keychain,
 everything else (no secrets) in the account index. Connecting an account
 that is already connected signs it in again (a reconnect).
 
+An account is the person who first signed in, not the address: if a
+reconnect signs in another person with the same address (another tenant or
+user at the provider), nothing is changed and connect exits 15. Add
+--replace to connect that person in place of the old one on purpose.
+
 Providers: microsoft (Microsoft 365, Outlook.com: Microsoft Graph),
 exchange (Exchange Online IMAP/POP/SMTP/EWS), google (Gmail, Calendar,
 Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
@@ -42,6 +47,8 @@ Flags:
   --authority URL    Microsoft: another sign-in authority (AD FS, tests)
   --no-browser       do not open a browser; only print the sign-in URL
   --timeout D        how long to wait for you to finish (default 5m)
+  --replace          if another person signs in with the address of a connected
+                     account, replace that account (its tokens are deleted)
   --json             print the connected account as JSON
 
 To add permissions to an account later, use ` + "`latchkey grant`" + `.
@@ -63,6 +70,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		allow     string
 		set       accounts.Settings
 		noBrowser bool
+		replace   bool
 		asJSON    bool
 		timeout   = 5 * time.Minute
 	)
@@ -75,6 +83,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	fs.StringVar(&set.Authority, "authority", "", "")
 	fs.BoolVar(&noBrowser, "no-browser", false, "")
 	fs.DurationVar(&timeout, "timeout", timeout, "")
+	fs.BoolVar(&replace, "replace", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	pos, err := parse(c, fs, env.stdout, args)
 	if err != nil {
@@ -93,7 +102,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	// Progress goes to stderr so that --json output stays clean.
 	out := env.stderr
 	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
-		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout,
+		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
 		OnPlan:  func(p accounts.ScopePlan) { printPlan(out, p) },
 		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", su.Title) },
 		OnURL:   func(u string) { printSignInURL(out, u, noBrowser, timeout) },
@@ -118,8 +127,9 @@ var listCommand = command{
 Lists the connected accounts: provider, address, state and when the cached
 access token expires. With --json, prints an array of objects with id,
 provider, email, status, status_reason, scopes, requested_scopes,
-not_granted, unconfirmed, capabilities, connected_at, last_refresh and
-access_token_expires_at. Status is connected, needs-reconnect or revoking.
+not_granted, unconfirmed, capabilities, connected_at, last_refresh,
+access_token_expires_at and, when the provider does not vouch for an
+address, unverified_email. Status is connected, needs-reconnect or revoking.
 
 Examples:
   latchkey list

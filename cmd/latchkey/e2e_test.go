@@ -559,8 +559,7 @@ func TestGoogleEndToEnd(t *testing.T) {
 			return out
 		},
 	})
-	w := newWorld(t, fmt.Sprintf("[providers.google]\nclient_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
-		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer))
+	w := googleWorld(t, g)
 	const id = "google:alice@gmail.test"
 	w.must("connect", "google", "--timeout", "60s")
 	l := w.list()

@@ -26,6 +26,7 @@ const (
 	exitProvider       = 12 // the provider answered with something unusable
 	exitUnknownClient  = 13 // setup has no configuration for that client
 	exitNoMailServers  = 14 // setup does not know the account's mail servers
+	exitOtherPerson    = 15 // another person signed in with a connected account's address; nothing changed
 	exitInterrupted    = 130
 )
 
@@ -36,6 +37,7 @@ Exit codes:
   2 usage error        7 sign-in failed         12 unusable provider answer
   3 unknown account    8 configuration problem  13 unknown setup client
   4 needs reconnect    9 sign-in timed out      14 mail servers unknown
+                                                15 another person signed in
                                                 130 interrupted
 `
 
@@ -70,6 +72,7 @@ func classify(err error) (int, string) {
 		reconnect *accounts.ReconnectError
 		consent   *accounts.AdminConsentError
 		refused   *accounts.RefusedError
+		mismatch  *accounts.IdentityMismatchError
 	)
 	switch {
 	case errors.As(err, &consent):
@@ -106,6 +109,14 @@ func classify(err error) (int, string) {
 		return exitUnreachable, "Check the network connection and try again; the saved sign-in is unchanged."
 	case errors.Is(err, accounts.ErrSignInTimeout):
 		return exitSignInTimeout, "Run the command again and finish signing in within the time limit (--timeout)."
+	case errors.As(err, &mismatch):
+		provider, _, _ := strings.Cut(mismatch.Account, ":")
+		if !mismatch.CanReplace { // adding or reducing permissions
+			return exitOtherPerson, fmt.Sprintf("Nothing was saved for the account that signed in now. Sign in again as the person %s belongs to;\n"+
+				"to connect the other one instead, run `latchkey connect %s --replace`.", mismatch.Account, provider)
+		}
+		return exitOtherPerson, fmt.Sprintf("%s keeps working as before. To connect the account that signed in now in its place, run the same\n"+
+			"`latchkey connect %s` command again with --replace, or remove the old one first (`latchkey remove %s`).", mismatch.Account, provider, mismatch.Account)
 	case errors.Is(err, accounts.ErrSignIn):
 		return exitSignIn, "Nothing was saved. Try again; if it keeps failing, check the app registration's redirect URI and permissions."
 	case errors.Is(err, accounts.ErrConfig):

@@ -83,8 +83,9 @@ func (w *world) intact(id, status string) string {
 	if i < 0 || l[i].Status != status {
 		w.t.Fatalf("account %s: list = %+v, want status %s", id, l, status)
 	}
+	// Layout 2: the refresh item carries its endpoints and identity.
 	rt, ok := w.item(id + "/refresh")
-	if !ok || rt["refresh_token"] == "" || rt["version"] != float64(1) {
+	if !ok || rt["refresh_token"] == "" || rt["version"] != float64(2) {
 		w.t.Fatalf("refresh item of %s: present %v", id, ok)
 	}
 	data, err := os.ReadFile(filepath.Join(w.dir, "accounts.json"))

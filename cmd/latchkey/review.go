@@ -216,6 +216,9 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 	if d.Name != "" {
 		fmt.Fprintf(w, "Name:           %s\n", d.Name)
 	}
+	if note := d.UnverifiedNote(); note != "" {
+		fmt.Fprintf(w, "Unverified:     %s\n", note)
+	}
 
 	fmt.Fprintln(w, "\nGranted, by what programs can do with it:")
 	if len(d.Granted) == 0 {

@@ -8,6 +8,9 @@
 //   ACCOUNT_EMAIL  email of the one account, sub "alice" (default alice@example.test)
 //   ACCESS_TTL     access token lifetime in seconds (default 3600)
 //   ROTATE         "0" turns refresh-token rotation off (default on)
+//   OTHER_SUBJECT  a second account (log in with that name) with the same
+//                  email as the first, to play another person with its address
+//   EMAIL_VERIFIED "0" sends email_verified false (default true)
 //
 // Test hooks (not part of any standard):
 //   GET  /__test/stats            {"authorization_code": N, "refresh_token": N}
@@ -30,6 +33,9 @@ const ACCOUNT_EMAIL = process.env.ACCOUNT_EMAIL || 'alice@example.test';
 const ACCESS_TTL = Number(process.env.ACCESS_TTL || 3600);
 const ROTATE = process.env.ROTATE !== '0';
 const ACCOUNT_ID = 'alice';
+const OTHER_SUBJECT = process.env.OTHER_SUBJECT || '';
+const EMAIL_VERIFIED = process.env.EMAIL_VERIFIED !== '0';
+const ACCOUNT_IDS = new Set([ACCOUNT_ID, OTHER_SUBJECT].filter(Boolean));
 
 if (!Number.isInteger(ACCESS_TTL) || ACCESS_TTL <= 0) {
   console.error(`ACCESS_TTL must be a positive whole number of seconds, got ${process.env.ACCESS_TTL}`);
@@ -106,15 +112,15 @@ async function main() {
       && code.scopes.has('offline_access'),
     rotateRefreshToken: () => ROTATE,
     async findAccount(ctx, id) {
-      if (id !== ACCOUNT_ID) return undefined;
+      if (!ACCOUNT_IDS.has(id)) return undefined;
       return {
-        accountId: ACCOUNT_ID,
+        accountId: id,
         async claims() {
           return {
-            sub: ACCOUNT_ID,
+            sub: id,
             email: ACCOUNT_EMAIL,
-            email_verified: true,
-            name: 'Alice Example',
+            email_verified: EMAIL_VERIFIED,
+            name: id === ACCOUNT_ID ? 'Alice Example' : 'Other Person',
           };
         },
       };
@@ -191,14 +197,14 @@ async function main() {
       }
     }
 
-    // The dev login form takes any login; anything but "alice" would make
+    // The dev login form takes any login; anything but a known account would make
     // oidc-provider fail with server_error when it resumes. End such a
     // sign-in the way a real provider's "Cancel" would: access_denied.
     const resume = /^\/auth\/([^/]+)$/.exec(path);
     if (resume && ctx.method === 'GET') {
       const interaction = await provider.Interaction.find(resume[1]);
       const login = interaction?.result?.login;
-      if (login && login.accountId !== ACCOUNT_ID) {
+      if (login && !ACCOUNT_IDS.has(login.accountId)) {
         interaction.result = { error: 'access_denied', error_description: `unknown login ${login.accountId}` };
         await interaction.persist();
       }

@@ -1,0 +1,270 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts/oauthflow"
+	"github.com/latchkey/latchkey/accounts/providertest"
+)
+
+// forgeIndex rewrites every record of the index in s's config dir with edit,
+// as another local user who can write the config dir could.
+func forgeIndex(t *testing.T, s *Service, edit func(r map[string]any)) {
+	t.Helper()
+	p := filepath.Join(s.dir, IndexFileName)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f["accounts"].([]any) {
+		edit(r.(map[string]any))
+	}
+	if err := os.WriteFile(p, []byte(mustJSON(t, f)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readItem(t *testing.T, store *memStore, key string) refreshItem {
+	t.Helper()
+	data, err := store.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var it refreshItem
+	if err := json.Unmarshal(data, &it); err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
+// TestProperty35_RefreshTokenBoundToKeychain: the refresh item holds the
+// client, endpoints and identity of the sign-in; with the index's
+// token_url, revoke_url and client_id pointing at another server, a
+// refresh and a revoke still go to the real provider and the other server
+// gets no request. An item of layout 1 adopts the index's values once.
+func TestProperty35_RefreshTokenBoundToKeychain(t *testing.T) {
+	ctx := context.Background()
+	t.Run("forged index", func(t *testing.T) {
+		g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+		store := newMemStore()
+		s, _ := newReviewService(t, store, googleConfig(g))
+		connectGoogle(t, s)
+		it := readItem(t, store, refreshKey(bobID))
+		if it.Version != KeychainVersion || it.TokenURL != g.TokenURL || it.RevokeURL != g.RevokeURL || it.ClientID != g.ClientID ||
+			it.Issuer != g.Issuer || it.Subject == "" {
+			t.Fatalf("refresh item is not bound: version %d, token %q, revoke %q, client %q, issuer %q", it.Version, it.TokenURL, it.RevokeURL, it.ClientID, it.Issuer)
+		}
+		rogue, hits := providertest.Rogue(t)
+		forgeIndex(t, s, func(r map[string]any) {
+			r["token_url"], r["revoke_url"], r["client_id"] = rogue+"/token", rogue+"/revoke", "rogue-client"
+		})
+		expireAccess(t, store, accessKey(bobID, defaultResource))
+		if _, err := s.Token(ctx, bobID, nil); err != nil || g.Refreshes() != 1 {
+			t.Fatalf("Token = %v, %d refreshes at the provider", err, g.Refreshes())
+		}
+		if _, err := s.Revoke(ctx, bobID, RevokeOptions{NoBrowser: true}); err != nil || g.Revokes() != 1 {
+			t.Fatalf("Revoke = %v, %d revokes at the provider", err, g.Revokes())
+		}
+		if n := hits(); n != 0 {
+			t.Errorf("the server the index names got %d requests", n)
+		}
+	})
+	t.Run("layout 1 item", func(t *testing.T) {
+		m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+		store := newMemStore()
+		s := connectMicrosoft(t, m, store)
+		bound := readItem(t, store, refreshKey(msID))
+		store.put(refreshKey(msID), []byte(mustJSON(t, map[string]any{"version": 1, "refresh_token": bound.RefreshToken})))
+		expireAccess(t, store, accessKey(msID, graph))
+		if _, err := s.Token(ctx, msID, nil); err != nil {
+			t.Fatal(err)
+		}
+		it := readItem(t, store, refreshKey(msID))
+		if it.Version != KeychainVersion || it.TokenURL != bound.TokenURL || it.ClientID != bound.ClientID || it.Identity != bound.Identity {
+			t.Errorf("a layout 1 item was not bound on first use: %+v", it.Identity)
+		}
+		// From then on the index no longer decides.
+		rogue, hits := providertest.Rogue(t)
+		forgeIndex(t, s, func(r map[string]any) { r["token_url"] = rogue + "/common/oauth2/v2.0/token" })
+		expireAccess(t, store, accessKey(msID, graph))
+		if _, err := s.Token(ctx, msID, nil); err != nil || hits() != 0 {
+			t.Errorf("Token = %v; the forged endpoint got %d requests", err, hits())
+		}
+	})
+}
+
+// snapshot is every keychain item and the index, to compare byte for byte.
+func snapshot(t *testing.T, s *Service, store *memStore) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	store.mu.Lock()
+	for k, v := range store.items {
+		out[k] = string(v)
+	}
+	store.mu.Unlock()
+	data, err := os.ReadFile(filepath.Join(s.dir, IndexFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out[IndexFileName] = string(data)
+	return out
+}
+
+// TestProperty40_IdentityPinned: a sign-in that returns another person
+// with the same address (another tenant, another user of the same tenant,
+// another Google Account) changes nothing and says who is who; Replace
+// replaces the account and leaves none of the old sign-in.
+func TestProperty40_IdentityPinned(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		setup   func(t *testing.T, store *memStore) (s *Service, id string, switchUser func(), issued func() []string)
+		request ConnectRequest
+	}{
+		{name: "microsoft other tenant", setup: func(t *testing.T, store *memStore) (*Service, string, func(), func() []string) {
+			m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+			return connectMicrosoftMail(t, m, store), msID, func() { m.SwitchUser("0b5c7a1e-2d3f-4a6b-8c9d-e0f1a2b3c4d5", "Mallory") }, m.IssuedTokens
+		}, request: ConnectRequest{Provider: "microsoft", Scopes: mailScopes}},
+		{name: "microsoft same tenant other user", setup: func(t *testing.T, store *memStore) (*Service, string, func(), func() []string) {
+			m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+			return connectMicrosoftMail(t, m, store), msID, func() { m.SwitchUser("", "Mallory") }, m.IssuedTokens
+		}, request: ConnectRequest{Provider: "microsoft", Scopes: mailScopes}},
+		{name: "google other sub", setup: func(t *testing.T, store *memStore) (*Service, string, func(), func() []string) {
+			g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+			s, _ := newReviewService(t, store, googleConfig(g))
+			connectGoogle(t, s)
+			return s, bobID, func() { g.SwitchUser("Mallory") }, g.IssuedTokens
+		}, request: ConnectRequest{Provider: "google"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store := newMemStore()
+			s, id, switchUser, issued := tt.setup(t, store)
+			// Another resource's access item, which a replace must delete.
+			otherRes := accessKey(id, "https://outlook.office.com")
+			if strings.HasPrefix(id, "microsoft:") {
+				if _, err := s.Token(ctx, id, []string{"https://outlook.office.com/IMAP.AccessAsUser.All"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old := readItem(t, store, refreshKey(id))
+			before := snapshot(t, s, store)
+			switchUser()
+			req := tt.request
+			req.Timeout = 30 * time.Second
+			_, err := s.Connect(ctx, req)
+			var mismatch *IdentityMismatchError
+			if !errors.As(err, &mismatch) || !errors.Is(err, ErrIdentityMismatch) || mismatch.Account != id ||
+				mismatch.Connected != old.Identity || mismatch.SignedIn == old.Identity || !mismatch.CanReplace ||
+				!strings.Contains(err.Error(), "Mallory") || !strings.Contains(err.Error(), "nothing was changed") {
+				t.Fatalf("Connect as another person = %v", err)
+			}
+			if after := snapshot(t, s, store); !maps.Equal(before, after) {
+				t.Error("a refused sign-in changed the keychain or the index")
+			}
+
+			req.Replace = true
+			a, err := s.Connect(ctx, req)
+			if err != nil || a.Name != "Mallory" {
+				t.Fatalf("Connect with Replace = %+v, %v", a, err)
+			}
+			it := readItem(t, store, refreshKey(id))
+			if it.RefreshToken == old.RefreshToken || it.Identity != mismatch.SignedIn {
+				t.Error("Replace kept the old sign-in")
+			}
+			if _, err := store.Get(ctx, otherRes); err == nil {
+				t.Error("Replace kept the old sign-in's access token of another resource")
+			}
+			assertNoSecrets(t, s.dir, issued(), err)
+		})
+	}
+}
+
+// TestProperty40_ReduceAndGrantPinned: adding permissions and reducing
+// them hold the new sign-in to the pinned person too, and never offer to
+// replace it.
+func TestProperty40_ReduceAndGrantPinned(t *testing.T) {
+	ctx := context.Background()
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, googleConfig(g))
+	connectGoogle(t, s, CapabilityReadMail, CapabilityReadCalendar)
+	before := snapshot(t, s, store)
+	g.SwitchUser("Mallory")
+	_, err := s.Connect(ctx, ConnectRequest{Account: bobID, Allow: []Capability{CapabilityReadContacts}, Replace: true, Timeout: 30 * time.Second})
+	var mismatch *IdentityMismatchError
+	if !errors.As(err, &mismatch) || mismatch.CanReplace {
+		t.Fatalf("grant as another person = %v", err)
+	}
+	if after := snapshot(t, s, store); !maps.Equal(before, after) {
+		t.Error("a refused grant changed the keychain or the index")
+	}
+	_, err = s.Reduce(ctx, ConnectRequest{Account: bobID, Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second})
+	if !errors.As(err, &mismatch) || mismatch.CanReplace {
+		t.Fatalf("reduce, signing in again as another person = %v", err)
+	}
+	if l, _ := s.List(ctx); len(l) != 0 {
+		t.Errorf("reduce connected another person: %+v", l)
+	}
+}
+
+// TestProperty41_NoFormatCharacters: account names with bidi overrides or
+// zero-width characters are refused, at connect too; display names lose them.
+func TestProperty41_NoFormatCharacters(t *testing.T) {
+	for _, name := range []string{"alice\u202e@contoso.test", "ali\u200bce@contoso.test", "alice@contoso.test\u2066", "\ufeffalice@contoso.test", "a\u00ad@x.test"} {
+		if err := checkAccountName(name); !errors.Is(err, ErrUsage) || strings.ContainsFunc(err.Error(), func(r rune) bool { return r > 0x7e }) {
+			t.Errorf("checkAccountName(%q) = %v", name, err)
+		}
+	}
+	if got := plainLabel("Alice \u202eTester\u200b\x1b[31m"); got != "Alice Tester[31m" {
+		t.Errorf("plainLabel = %q", got)
+	}
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "alice\u202etset.oc@contoso.test"})
+	store := newMemStore()
+	s := newTestService(t, store, microsoftConfig(m))
+	_, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second})
+	if !errors.Is(err, ErrProvider) || strings.ContainsRune(err.Error(), '\u202e') || !strings.Contains(err.Error(), `\u202e`) {
+		t.Errorf("Connect of a name with U+202E = %v", err)
+	}
+	if k := store.keys(); len(k) != 0 {
+		t.Errorf("a refused name left keychain items %q", k)
+	}
+}
+
+// TestAccountName: an unverified email never names an account; Microsoft's
+// email is vouched for only as the sign-in name or with xms_edov.
+func TestAccountName(t *testing.T) {
+	yes, no := true, false
+	for _, tt := range []struct {
+		name             string
+		family           Family
+		claims           oauthflow.Claims
+		want, unverified string
+	}{
+		{"verified", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &yes, Subject: "s"}, "a@x.test", ""},
+		{"no email_verified", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", Subject: "s"}, "a@x.test", ""},
+		{"unverified, user name", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, PreferredUsername: "alice", Subject: "s"}, "alice", "a@x.test"},
+		{"unverified, subject", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "s"}, "s", "a@x.test"},
+		{"google unverified", FamilyGoogle, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "123"}, "123", "a@x.test"},
+		{"no email", FamilyOIDC, oauthflow.Claims{PreferredUsername: "alice", Subject: "s"}, "alice", ""},
+		{"microsoft sign-in name", FamilyMicrosoft, oauthflow.Claims{Email: "A@x.test", PreferredUsername: "a@x.test"}, "A@x.test", ""},
+		{"microsoft other email", FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test"}, "b@y.test", "b@y.test"},
+		{"microsoft xms_edov", FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test", EmailDomainOwnerVerified: true}, "b@y.test", ""},
+	} {
+		name, unverified := accountName(tt.family, &tt.claims)
+		if name != tt.want || unverified != tt.unverified {
+			t.Errorf("%s: accountName = %q, %q; want %q, %q", tt.name, name, unverified, tt.want, tt.unverified)
+		}
+	}
+}
