@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/secretstore"
@@ -54,6 +55,11 @@ type refreshItem struct {
 
 // AccessToken is an access token for one resource of an account, and the
 // keychain item local programs may read directly.
+//
+// Formatted with any verb it shows everything but the token; its JSON
+// encoding is the keychain item, token included (Latchkey writes it only
+// to the keychain), and a failed decoding names the member at fault,
+// never its value.
 type AccessToken struct {
 	Version   int       `json:"version"`
 	Account   string    `json:"account"`
@@ -63,6 +69,59 @@ type AccessToken struct {
 	Expiry    time.Time `json:"expires_at"`
 	Scopes    []string  `json:"scopes"`
 	Resource  string    `json:"resource"`
+}
+
+// String keeps the token out of logs, error strings and panics.
+func (t AccessToken) String() string {
+	return fmt.Sprintf("accounts.AccessToken{account %q, resource %q, token redacted, expires %s, scopes %q}",
+		t.Account, t.Resource, t.Expiry.UTC().Format(time.RFC3339), t.Scopes)
+}
+
+// GoString keeps the token out of %#v.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Format keeps the token out of every verb, %d and %x included.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// UnmarshalJSON decodes the keychain item; its error never quotes a value.
+func (t *AccessToken) UnmarshalJSON(data []byte) error {
+	type item AccessToken // without these methods
+	return itemJSONError(json.Unmarshal(data, (*item)(t)))
+}
+
+// String keeps the refresh token and the client secret out of logs, error
+// strings and panics.
+func (it refreshItem) String() string {
+	return fmt.Sprintf("accounts.refreshItem{version %d, refresh token redacted}", it.Version)
+}
+
+// GoString keeps the secrets out of %#v.
+func (it refreshItem) GoString() string { return it.String() }
+
+// Format keeps the secrets out of every verb.
+func (it refreshItem) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, it.String()) }
+
+// UnmarshalJSON decodes the keychain item; its error never quotes a value.
+func (it *refreshItem) UnmarshalJSON(data []byte) error {
+	type item refreshItem // without these methods
+	return itemJSONError(json.Unmarshal(data, (*item)(it)))
+}
+
+// itemJSONError keeps what encoding/json says of a keychain item without
+// what it quotes of the item: an UnmarshalTypeError holds the offending
+// value ("number 123..."), and a syntax error, text near the fault.
+func itemJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		return fmt.Errorf("keychain item: member %q has the wrong type (want %s)", te.Field, te.Type)
+	case errors.As(err, &se):
+		return fmt.Errorf("keychain item: not valid JSON (at byte %d)", se.Offset)
+	}
+	return errors.New("keychain item: not a JSON object of the expected layout")
 }
 
 // settlingStore is a SecretStore whose calls can outlive their callers
