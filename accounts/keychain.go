@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
 
@@ -232,13 +233,14 @@ func (s *Service) readAccess(ctx context.Context, id, resource string) (*AccessT
 }
 
 // parseAccess decodes an access item; nil if there is none or it is
-// damaged (then it is refreshed over).
+// damaged (then it is refreshed over). A token outside RFC 6750's alphabet
+// is damage: handed out, it could end a header or a line.
 func parseAccess(data []byte) *AccessToken {
 	if data == nil {
 		return nil
 	}
 	var t AccessToken
-	if json.Unmarshal(data, &t) != nil || t.Token == "" {
+	if json.Unmarshal(data, &t) != nil || !oauthflow.IsB64Token(t.Token) {
 		return nil
 	}
 	return &t
@@ -251,4 +253,77 @@ func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {
 		return keychainErr("save the access token in the keychain", err)
 	}
 	return nil
+}
+
+// keychainCheckTimeout bounds CheckKeychain, so that list and show answer
+// within two seconds, process start included, even when the keychain
+// hangs or waits at an unlock prompt.
+const keychainCheckTimeout = 1500 * time.Millisecond
+
+// CheckKeychain asks the keychain, in one read bounded by
+// keychainCheckTimeout, whether it holds the saved sign-in of each
+// connected account of list. It returns list with the status of those it
+// cannot vouch for changed to StatusKeychainUnavailable,
+// StatusKeychainLocked or StatusMissingFromKeychain and StatusReason saying
+// why, and the keychain's error (wrapping ErrKeychain) when it could not be
+// read. Other accounts are returned as they are; the index is not changed.
+func (s *Service) CheckKeychain(ctx context.Context, list []Account) ([]Account, error) {
+	var keys []string
+	for _, a := range list {
+		if a.Status == StatusConnected {
+			keys = append(keys, refreshKey(a.ID))
+		}
+	}
+	if len(keys) == 0 {
+		return list, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, keychainCheckTimeout)
+	defer cancel()
+	found, err := s.holds(ctx, keys)
+	if errors.Is(err, context.Canceled) {
+		return list, err
+	}
+	out := append([]Account(nil), list...)
+	for i := range out {
+		a := &out[i]
+		if a.Status != StatusConnected {
+			continue
+		}
+		switch {
+		case errors.Is(err, ErrKeychainLocked):
+			a.Status, a.StatusReason = StatusKeychainLocked, "the keychain is locked, so Latchkey cannot read the saved sign-in; unlock it"
+		case err != nil:
+			a.Status, a.StatusReason = StatusKeychainUnavailable, "no keychain answered, so Latchkey cannot read the saved sign-in"
+		case !found[refreshKey(a.ID)]:
+			a.Status, a.StatusReason = StatusMissingFromKeychain, fmt.Sprintf(
+				"the keychain holds no saved sign-in for it (service %s, key %s); connect it again", KeychainService, refreshKey(a.ID))
+		}
+	}
+	if err != nil {
+		return out, keychainErr("check the saved sign-ins", err)
+	}
+	return out, nil
+}
+
+// holds tells which of keys the keychain has an item for. The secrets it
+// reads on the way are dropped at once.
+func (s *Service) holds(ctx context.Context, keys []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(keys))
+	if b, ok := s.keys.(batchStore); ok {
+		items, err := b.GetMany(ctx, keys...)
+		for k, v := range items {
+			found[k] = true
+			clear(v)
+		}
+		return found, err
+	}
+	for _, k := range keys {
+		v, err := s.keys.Get(ctx, k)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		found[k] = err == nil
+		clear(v)
+	}
+	return found, nil
 }

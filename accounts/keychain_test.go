@@ -1,11 +1,16 @@
 package accounts
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/accounts/providertest"
+	"github.com/latchkey/latchkey/accounts/secretstore"
 )
 
 // TestTokenTypesRedacted: every type that carries a token shows none of it
@@ -78,3 +83,58 @@ func TestTokenTypesRedacted(t *testing.T) {
 }
 
 func errOf(_ *refreshItem, err error) error { return err }
+
+// TestCheckKeychain: a connected account is reported as the keychain
+// finds it (locked, unavailable, its item gone); other statuses and the
+// index are left alone.
+func TestCheckKeychain(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	store := newMemStore()
+	s := connectMicrosoft(t, m, store)
+	ctx := context.Background()
+	list, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list = append(list, Account{ID: "google:x@example.com", Status: StatusNeedsReconnect, StatusReason: "expired"})
+	for _, tt := range []struct {
+		name   string
+		err    error
+		remove bool
+		want   Status
+	}{
+		{"answers", nil, false, StatusConnected},
+		{"locked", fmt.Errorf("keychain read: %w", secretstore.ErrLocked), false, StatusKeychainLocked},
+		{"missing", fmt.Errorf("keychain read: %w: no Secret Service", secretstore.ErrUnavailable), false, StatusKeychainUnavailable},
+		{"stuck", fmt.Errorf("keychain read: %w: did not answer (%w)", secretstore.ErrUnavailable, context.DeadlineExceeded), false, StatusKeychainUnavailable},
+		{"item gone", nil, true, StatusMissingFromKeychain},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			store.mu.Lock()
+			store.err = tt.err
+			saved := store.items[refreshKey(msID)]
+			if tt.remove {
+				delete(store.items, refreshKey(msID))
+			}
+			store.mu.Unlock()
+			defer func() {
+				store.mu.Lock()
+				store.err, store.items[refreshKey(msID)] = nil, saved
+				store.mu.Unlock()
+			}()
+			got, err := s.CheckKeychain(ctx, list)
+			if (err != nil) != (tt.err != nil) || tt.err != nil && !errors.Is(err, ErrKeychain) {
+				t.Errorf("error %v, want one wrapping ErrKeychain: %v", err, tt.err != nil)
+			}
+			if len(got) != 2 || got[0].Status != tt.want || (tt.want != StatusConnected) != (got[0].StatusReason != "") {
+				t.Errorf("status %q (%q), want %q", got[0].Status, got[0].StatusReason, tt.want)
+			}
+			if got[1].Status != StatusNeedsReconnect || got[1].StatusReason != "expired" {
+				t.Errorf("an account that needs reconnecting became %q", got[1].Status)
+			}
+			if l, _ := s.List(ctx); l[0].Status != StatusConnected {
+				t.Errorf("the index changed: %q", l[0].Status)
+			}
+		})
+	}
+}
