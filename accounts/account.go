@@ -20,6 +20,19 @@ const (
 	// StatusRevoking means a revoke started and has not finished (a crash,
 	// no network): the account hands out no token; revoking again finishes.
 	StatusRevoking Status = "revoking"
+
+	// The statuses CheckKeychain reports for a connected account whose
+	// saved sign-in the keychain cannot vouch for now. They are never
+	// stored: the account is connected again once the keychain is back.
+
+	// StatusKeychainUnavailable: no keychain answered (no Secret Service,
+	// no session bus, or it did not answer in time).
+	StatusKeychainUnavailable Status = "keychain-unavailable"
+	// StatusKeychainLocked: the keychain is locked.
+	StatusKeychainLocked Status = "keychain-locked"
+	// StatusMissingFromKeychain: the keychain answered but holds no saved
+	// sign-in for the account (deleted by hand, or another keychain).
+	StatusMissingFromKeychain Status = "missing-from-keychain"
 )
 
 // Account is what Latchkey knows about one connected account. It holds no

@@ -23,6 +23,8 @@ var (
 	ErrNeedsReconnect = errors.New("account needs to be reconnected")
 	// ErrKeychain: the OS keychain is missing, locked or not answering.
 	ErrKeychain = secretstore.ErrUnavailable
+	// ErrKeychainLocked: the OS keychain is locked; it also matches ErrKeychain.
+	ErrKeychainLocked = secretstore.ErrLocked
 	// ErrProviderUnreachable: the provider could not be reached or failed
 	// for a while (network, 5xx, 429); nothing stored was changed.
 	ErrProviderUnreachable = errors.New("provider unreachable")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
@@ -98,6 +99,11 @@ func (s *Service) bindLegacy(ctx context.Context, r *record, it *refreshItem) er
 
 // AccessToken is an access token for one resource of an account, and the
 // keychain item local programs may read directly.
+//
+// Formatted with any verb it shows everything but the token; its JSON
+// encoding is the keychain item, token included (Latchkey writes it only
+// to the keychain), and a failed decoding names the member at fault,
+// never its value.
 type AccessToken struct {
 	Version   int       `json:"version"`
 	Account   string    `json:"account"`
@@ -107,6 +113,59 @@ type AccessToken struct {
 	Expiry    time.Time `json:"expires_at"`
 	Scopes    []string  `json:"scopes"`
 	Resource  string    `json:"resource"`
+}
+
+// String keeps the token out of logs, error strings and panics.
+func (t AccessToken) String() string {
+	return fmt.Sprintf("accounts.AccessToken{account %q, resource %q, token redacted, expires %s, scopes %q}",
+		t.Account, t.Resource, t.Expiry.UTC().Format(time.RFC3339), t.Scopes)
+}
+
+// GoString keeps the token out of %#v.
+func (t AccessToken) GoString() string { return t.String() }
+
+// Format keeps the token out of every verb, %d and %x included.
+func (t AccessToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// UnmarshalJSON decodes the keychain item; its error never quotes a value.
+func (t *AccessToken) UnmarshalJSON(data []byte) error {
+	type item AccessToken // without these methods
+	return itemJSONError(json.Unmarshal(data, (*item)(t)))
+}
+
+// String keeps the refresh token and the client secret out of logs, error
+// strings and panics.
+func (it refreshItem) String() string {
+	return fmt.Sprintf("accounts.refreshItem{version %d, refresh token redacted}", it.Version)
+}
+
+// GoString keeps the secrets out of %#v.
+func (it refreshItem) GoString() string { return it.String() }
+
+// Format keeps the secrets out of every verb.
+func (it refreshItem) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, it.String()) }
+
+// UnmarshalJSON decodes the keychain item; its error never quotes a value.
+func (it *refreshItem) UnmarshalJSON(data []byte) error {
+	type item refreshItem // without these methods
+	return itemJSONError(json.Unmarshal(data, (*item)(it)))
+}
+
+// itemJSONError keeps what encoding/json says of a keychain item without
+// what it quotes of the item: an UnmarshalTypeError holds the offending
+// value ("number 123..."), and a syntax error, text near the fault.
+func itemJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		return fmt.Errorf("keychain item: member %q has the wrong type (want %s)", te.Field, te.Type)
+	case errors.As(err, &se):
+		return fmt.Errorf("keychain item: not valid JSON (at byte %d)", se.Offset)
+	}
+	return errors.New("keychain item: not a JSON object of the expected layout")
 }
 
 // settlingStore is a SecretStore whose calls can outlive their callers
@@ -217,13 +276,14 @@ func (s *Service) readAccess(ctx context.Context, id, resource string) (*AccessT
 }
 
 // parseAccess decodes an access item; nil if there is none or it is
-// damaged (then it is refreshed over).
+// damaged (then it is refreshed over). A token outside RFC 6750's alphabet
+// is damage: handed out, it could end a header or a line.
 func parseAccess(data []byte) *AccessToken {
 	if data == nil {
 		return nil
 	}
 	var t AccessToken
-	if json.Unmarshal(data, &t) != nil || t.Token == "" {
+	if json.Unmarshal(data, &t) != nil || !oauthflow.IsB64Token(t.Token) {
 		return nil
 	}
 	return &t
@@ -236,4 +296,77 @@ func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {
 		return keychainErr("save the access token in the keychain", err)
 	}
 	return nil
+}
+
+// keychainCheckTimeout bounds CheckKeychain, so that list and show answer
+// within two seconds, process start included, even when the keychain
+// hangs or waits at an unlock prompt.
+const keychainCheckTimeout = 1500 * time.Millisecond
+
+// CheckKeychain asks the keychain, in one read bounded by
+// keychainCheckTimeout, whether it holds the saved sign-in of each
+// connected account of list. It returns list with the status of those it
+// cannot vouch for changed to StatusKeychainUnavailable,
+// StatusKeychainLocked or StatusMissingFromKeychain and StatusReason saying
+// why, and the keychain's error (wrapping ErrKeychain) when it could not be
+// read. Other accounts are returned as they are; the index is not changed.
+func (s *Service) CheckKeychain(ctx context.Context, list []Account) ([]Account, error) {
+	var keys []string
+	for _, a := range list {
+		if a.Status == StatusConnected {
+			keys = append(keys, refreshKey(a.ID))
+		}
+	}
+	if len(keys) == 0 {
+		return list, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, keychainCheckTimeout)
+	defer cancel()
+	found, err := s.holds(ctx, keys)
+	if errors.Is(err, context.Canceled) {
+		return list, err
+	}
+	out := append([]Account(nil), list...)
+	for i := range out {
+		a := &out[i]
+		if a.Status != StatusConnected {
+			continue
+		}
+		switch {
+		case errors.Is(err, ErrKeychainLocked):
+			a.Status, a.StatusReason = StatusKeychainLocked, "the keychain is locked, so Latchkey cannot read the saved sign-in; unlock it"
+		case err != nil:
+			a.Status, a.StatusReason = StatusKeychainUnavailable, "no keychain answered, so Latchkey cannot read the saved sign-in"
+		case !found[refreshKey(a.ID)]:
+			a.Status, a.StatusReason = StatusMissingFromKeychain, fmt.Sprintf(
+				"the keychain holds no saved sign-in for it (service %s, key %s); connect it again", KeychainService, refreshKey(a.ID))
+		}
+	}
+	if err != nil {
+		return out, keychainErr("check the saved sign-ins", err)
+	}
+	return out, nil
+}
+
+// holds tells which of keys the keychain has an item for. The secrets it
+// reads on the way are dropped at once.
+func (s *Service) holds(ctx context.Context, keys []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(keys))
+	if b, ok := s.keys.(batchStore); ok {
+		items, err := b.GetMany(ctx, keys...)
+		for k, v := range items {
+			found[k] = true
+			clear(v)
+		}
+		return found, err
+	}
+	for _, k := range keys {
+		v, err := s.keys.Get(ctx, k)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		found[k] = err == nil
+		clear(v)
+	}
+	return found, nil
 }

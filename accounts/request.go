@@ -3,7 +3,10 @@ package accounts
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
+
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
 // Token returns a valid access token for account (its email, or
@@ -52,6 +55,11 @@ func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest
 	t, err := s.token(ctx, account, req.Scopes, req.Mail)
 	if err != nil {
 		return nil, err
+	}
+	// The last check before a token is printed or copied: whatever its
+	// source, it cannot carry a line break or a header into the output.
+	if !oauthflow.IsB64Token(t.Token) {
+		return nil, fmt.Errorf("%w: the access token of %s has characters outside RFC 6750's token alphabet, so it is not handed out", ErrProvider, t.Account)
 	}
 	a := Use{Time: s.now().UTC(), Account: t.Account, Scopes: t.Scopes, Resource: t.Resource, Format: req.Format}
 	if a.Format == "" {

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // emptyText is shown when no account is connected.
@@ -209,7 +210,7 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 	box := container.NewVBox(heading(accountAddress(a)))
 	state := providerName(a.Provider) + " · " + statusText(a.Status)
 	if a.Name != "" && a.Name != a.Email {
-		state = a.Name + " · " + state
+		state = safetext.Line(a.Name) + " · " + state
 	}
 	box.Add(caption(state))
 	if note := a.UnverifiedNote(); note != "" {
@@ -419,7 +420,7 @@ func lastUse(d Details, now time.Time) string {
 	}
 	by := ""
 	if d.LastUsedBy != "" {
-		by = "by " + d.LastUsedBy + ", "
+		by = "by " + safetext.Line(d.LastUsedBy) + ", "
 	}
 	return by + ago(now.Sub(d.LastUsed))
 }

@@ -5,11 +5,18 @@ import (
 	"errors"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // plainError is the one place the desktop front end turns an error from the
-// core into words a person acts on: what happened, then what to do.
+// core into words a person acts on: what happened, then what to do. Errors
+// quote names, addresses and provider text, so the words come out as one
+// line with control and format characters escaped.
 func plainError(err error) string {
+	return safetext.Line(plainWords(err))
+}
+
+func plainWords(err error) string {
 	var noClient *accounts.NoClientError
 	var reconnect *accounts.ReconnectError
 	var adminConsent *accounts.AdminConsentError

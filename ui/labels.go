@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // This file turns accounts and errors into the words the person reads. Every
@@ -59,20 +60,21 @@ func statusText(s accounts.Status) string {
 	case "":
 		return "unknown state"
 	default:
-		return strings.ReplaceAll(string(s), "-", " ")
+		return safetext.Line(strings.ReplaceAll(string(s), "-", " "))
 	}
 }
 
 // accountAddress is the name an account is listed under: its e-mail
-// address, or failing that its display name or ID.
+// address, or failing that its display name or ID, with control and
+// format characters escaped (the provider chose them).
 func accountAddress(a accounts.Account) string {
 	switch {
 	case a.Email != "":
-		return a.Email
+		return safetext.Line(a.Email)
 	case a.Name != "":
-		return a.Name
+		return safetext.Line(a.Name)
 	default:
-		return a.ID
+		return safetext.Line(a.ID)
 	}
 }
 
@@ -94,7 +96,7 @@ func accountReason(a accounts.Account) string {
 	case a.Status == accounts.StatusConnected:
 		return ""
 	case a.StatusReason != "":
-		return sentence(a.StatusReason)
+		return sentence(safetext.Line(a.StatusReason))
 	case a.Status == accounts.StatusNeedsReconnect:
 		return "Sign in again to keep using this account."
 	}

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // listTimeout bounds one load of the account list.
@@ -314,7 +315,7 @@ func reconnectNotice(a accounts.Account) (title, body string) {
 	title = accountAddress(a) + " needs you to sign in again"
 	body = signInCompany(a.Provider) + " no longer accepts Latchkey's saved sign-in"
 	if a.StatusReason != "" {
-		body += ": " + a.StatusReason
+		body += ": " + safetext.Line(a.StatusReason)
 	}
 	return title, body + ". Programs using this account stop working until you reconnect it."
 }
@@ -394,7 +395,7 @@ func (s *Shell) revoke(a accounts.Account) {
 				dialog.ShowInformation("Access not revoked", plainError(err), s.window.win)
 				return
 			}
-			dialog.ShowInformation("Access revoked", out.Message, s.window.win)
+			dialog.ShowInformation("Access revoked", safetext.Lines(out.Message), s.window.win)
 			if out.OpenURL != "" {
 				go openURLIn(s.app, out.OpenURL)
 			}

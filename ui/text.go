@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // This file holds the few text styles every screen uses, so they look the
@@ -69,7 +71,7 @@ func unconfirmedMark() fyne.Resource {
 // sensitivity and whether an administrator must approve it. mark, when not
 // nil, is shown in front.
 func scopeRow(s ScopeView, mark fyne.Resource) fyne.CanvasObject {
-	marks := []string{s.Scope}
+	marks := []string{safetext.Line(s.Scope)}
 	if s.Sensitivity != "" {
 		marks = append(marks, s.Sensitivity)
 	}

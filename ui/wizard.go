@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // signInTimeout is how long the wizard waits for the browser sign-in.
@@ -703,11 +704,11 @@ func (w *wizard) resultStep() fyne.CanvasObject {
 	w.next.SetText("Manage accounts")
 	w.next.SetIcon(theme.SettingsIcon())
 	a := w.result
-	who := a.Email
+	who := safetext.Line(a.Email)
 	if a.Name != "" {
-		who = a.Name + " (" + a.Email + ")"
+		who = safetext.Line(a.Name) + " (" + who + ")"
 	}
-	box := container.NewVBox(heading("Connected as "+who), caption(providerName(a.Provider)+" · programs can now get tokens with: latchkey token "+a.Email))
+	box := container.NewVBox(heading("Connected as "+who), caption(providerName(a.Provider)+" · programs can now get tokens with: latchkey token "+safetext.Line(a.Email)))
 	d := w.resultDetails
 	box.Add(subheading("What was granted"))
 	for _, o := range permissionSections(d) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 const (
@@ -62,7 +64,7 @@ func sanitizeText(s string, secrets ...string) string {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 			continue
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+		case safetext.Hidden(r), r == utf8.RuneError:
 			continue
 		}
 		if space {
@@ -84,6 +86,26 @@ func sanitizeText(s string, secrets ...string) string {
 		out = string([]rune(out)[:maxDescription-1]) + "…"
 	}
 	return out
+}
+
+// IsB64Token tells whether s is an RFC 6750 b64token, the syntax of a
+// bearer token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+// Every token Latchkey receives or hands out must be one, so that no output
+// format (an Authorization header, a SASL string, a line of text) can be
+// split or extended by what a provider or the keychain holds.
+func IsB64Token(s string) bool {
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9' ||
+		strings.IndexByte("-._~+/", s[i]) >= 0) {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(s) && s[i] == '=' {
+		i++
+	}
+	return i == len(s)
 }
 
 // redactRuns replaces runs of at least secretRun characters of the alphabets

@@ -93,6 +93,9 @@ func (g Grant) String() string { return "oauthflow.Grant{redacted}" }
 // GoString keeps the secrets of a Grant out of %#v.
 func (g Grant) GoString() string { return g.String() }
 
+// Format keeps the secrets of a Grant out of every verb, %d and %x included.
+func (g Grant) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, g.String()) }
+
 // CallbackError is the error response of the authorization server (RFC 6749
 // section 4.1.2.1), received with the right state. It matches
 // ErrCallbackDenied with errors.Is.

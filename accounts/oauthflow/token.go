@@ -80,6 +80,20 @@ func (t Token) String() string {
 // GoString keeps the secrets of a Token out of %#v.
 func (t Token) GoString() string { return t.String() }
 
+// Format keeps the secrets of a Token out of every verb, %d and %x included.
+func (t Token) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// String keeps the client secret of an Endpoint out of logs and error strings.
+func (e Endpoint) String() string {
+	return fmt.Sprintf("oauthflow.Endpoint{token URL %q, client %q, secret redacted}", e.TokenURL, e.ClientID)
+}
+
+// GoString keeps the client secret out of %#v.
+func (e Endpoint) GoString() string { return e.String() }
+
+// Format keeps the client secret out of every verb.
+func (e Endpoint) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.String()) }
+
 // TokenError is a failed token request: an error response (RFC 6749 section
 // 5.2), a non-JSON answer, or no answer at all (Status 0).
 type TokenError struct {
@@ -419,6 +433,12 @@ func parseTokenResponse(status int, h http.Header, body []byte, sent time.Time, 
 	} else if !ok || t.AccessToken == "" {
 		return nil, bad("no access_token")
 	}
+	// A token outside RFC 6750's alphabet could end a header or a line
+	// where it is printed: the provider's answer is unusable, not a
+	// passing failure.
+	if !IsB64Token(t.AccessToken) {
+		return nil, &TokenError{Status: status, Err: bad("access_token has characters outside RFC 6750's token alphabet")}
+	}
 	// RFC 6749 section 5.1 makes token_type required; a missing or other
 	// type (DPoP, MAC) is not something this client can use.
 	if tt, _, err := stringMember(obj, "token_type"); err != nil {
@@ -433,6 +453,8 @@ func parseTokenResponse(status int, h http.Header, body []byte, sent time.Time, 
 	t.Expiry = sent.Add(d)
 	if t.RefreshToken, _, err = stringMember(obj, "refresh_token"); err != nil {
 		return nil, bad("%v", err)
+	} else if t.RefreshToken != "" && !IsB64Token(t.RefreshToken) {
+		return nil, &TokenError{Status: status, Err: bad("refresh_token has characters outside RFC 6750's token alphabet")}
 	}
 	if t.IDToken, _, err = stringMember(obj, "id_token"); err != nil {
 		return nil, bad("%v", err)

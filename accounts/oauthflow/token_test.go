@@ -2,6 +2,7 @@ package oauthflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -372,6 +373,20 @@ func TestSecretsNotFormatted(t *testing.T) {
 			t.Errorf("formatting shows %s: %s", secret, s)
 		}
 	}
+	// Every verb, on values and pointers: a struct without Format prints
+	// its fields for %d or %x.
+	ep := Endpoint{TokenURL: "https://login.example/token", ClientID: "client", ClientSecret: "cl1ent-s3cret"}
+	for _, v := range []any{g, &g, tok, &tok, ep, &ep} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %[1]v"} {
+			s := fmt.Sprintf(verb, v)
+			for _, secret := range []string{"c0de", "v3rifier", "n0nce", "acc3ss", "r3fresh", "id-value", "s3cret",
+				fmt.Sprintf("%x", "acc3ss"), fmt.Sprintf("%x", "r3fresh"), fmt.Sprintf("%x", "cl1ent")} {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s of %T shows %s: %s", verb, v, secret, s)
+				}
+			}
+		}
+	}
 }
 
 // TestMissingExpiresIn: RFC 6749 only recommends expires_in; without it
@@ -380,5 +395,48 @@ func TestMissingExpiresIn(t *testing.T) {
 	got, err := expiresIn(nil)
 	if err != nil || got != assumedLifetime {
 		t.Fatalf("expiresIn(absent) = %v, %v; want %v", got, err, assumedLifetime)
+	}
+}
+
+// TestTokenAlphabet: a token outside RFC 6750's b64token syntax is refused
+// when the provider sends it, as an unusable answer (not a passing
+// failure), and the error does not quote it.
+func TestTokenAlphabet(t *testing.T) {
+	for _, tt := range []struct {
+		token string
+		ok    bool
+	}{
+		{"eyJ0eXAi.eyJhdWQi.c2ln-_~+/", true},
+		{"abc==", true},
+		{"ya29.a0Af", true},
+		{"", false},
+		{"=abc", false},
+		{"ab=c", false},
+		{"abc\nAuthorization: Bearer x", false},
+		{"abc\r\nX-Injected: 1", false},
+		{"abc def", false},
+		{"abc\x1b[31m", false},
+		{"abc\u202e", false},
+		{"abc;", false},
+	} {
+		if got := IsB64Token(tt.token); got != tt.ok {
+			t.Errorf("IsB64Token(%q) = %v, want %v", tt.token, got, tt.ok)
+		}
+	}
+	for _, member := range []string{"access_token", "refresh_token"} {
+		for _, bad := range []string{"s3cret-part\nX-Injected: yes", "s3cret-part\x1b[2J", "s3cret-part value"} {
+			obj := map[string]any{"access_token": "good-access", "token_type": "Bearer", "expires_in": 3600, "refresh_token": "good-refresh"}
+			obj[member] = bad
+			body, _ := json.Marshal(obj)
+			tok, err := parseTokenResponse(200, http.Header{"Content-Type": {"application/json"}}, body, time.Now())
+			var te *TokenError
+			if tok != nil || !errors.As(err, &te) || te.Transient || !errors.Is(err, ErrBadTokenResponse) {
+				t.Errorf("%s %q: got %v, %v; want a non-transient malformed-response TokenError", member, bad, tok, err)
+				continue
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("%s: the error quotes the token: %v", member, err)
+			}
+		}
 	}
 }

@@ -45,6 +45,7 @@ type Fault struct {
 	retryAfter time.Duration
 	wait       time.Duration
 	revoke     bool
+	suffix     string
 }
 
 type faultKind int
@@ -56,6 +57,7 @@ const (
 	faultHang
 	faultReset
 	faultHTML
+	faultBadToken
 )
 
 // InvalidGrant answers the request with the provider's invalid_grant shape.
@@ -103,6 +105,13 @@ func Reset() Fault { return Fault{kind: faultReset} }
 // HTML200 answers 200 OK with an HTML page, as a captive portal or a proxy's
 // login page does.
 func HTML200() Fault { return Fault{kind: faultHTML} }
+
+// BadToken answers 200 OK with a Bearer token response (access and
+// refresh token) whose tokens end in suffix, such as "\r\nX-Injected: 1":
+// a provider, or something on the way, handing out tokens that could split
+// a header or a line where they are printed. The emulator does not honour
+// them; IssuedTokens lists them.
+func BadToken(suffix string) Fault { return Fault{kind: faultBadToken, suffix: suffix} }
 
 // TokenInfo describes an access token an emulator issued.
 type TokenInfo struct {
@@ -261,6 +270,14 @@ func (b *base) serveTransportFault(w http.ResponseWriter, r *http.Request, f Fau
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Network login</title></head>"+
 			"<body><h1>Sign in to the network</h1><form method=\"post\"><input name=\"user\"></form></body></html>\n")
+		return true
+	case faultBadToken:
+		access, refresh := randomToken("bad", 40)+f.suffix, randomToken("bad", 60)+f.suffix
+		b.mu.Lock()
+		b.remember(access, refresh)
+		b.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "refresh_token": refresh,
+			"token_type": "Bearer", "expires_in": 3600})
 		return true
 	}
 	return false

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/killpoint"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 var connectCommand = command{
@@ -104,7 +108,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
 		OnPlan:  func(p accounts.ScopePlan) { printPlan(out, p) },
-		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", su.Title) },
+		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", safetext.Line(su.Title)) },
 		OnURL:   func(u string) { printSignInURL(out, u, noBrowser, timeout) },
 	})
 	if err != nil {
@@ -113,9 +117,9 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	if asJSON {
 		return writeJSON(env.stdout, a)
 	}
-	fmt.Fprintf(env.stdout, "Connected %s (%s) as %s.\n", a.Email, a.Provider, a.ID)
+	fmt.Fprintf(env.stdout, "Connected %s (%s) as %s.\n", safetext.Line(a.Email), safetext.Line(a.Provider), safetext.Line(a.ID))
 	printGrantOutcome(ctx, env, a)
-	fmt.Fprintf(env.stdout, "Get a token with: latchkey token %s\n", a.Email)
+	fmt.Fprintf(env.stdout, "Get a token with: latchkey token %s\n", safetext.Line(a.Email))
 	return nil
 }
 
@@ -129,7 +133,18 @@ access token expires. With --json, prints an array of objects with id,
 provider, email, status, status_reason, scopes, requested_scopes,
 not_granted, unconfirmed, capabilities, connected_at, last_refresh,
 access_token_expires_at and, when the provider does not vouch for an
-address, unverified_email. Status is connected, needs-reconnect or revoking.
+address, unverified_email.
+
+Status is connected, needs-reconnect or revoking, as the account index has
+it. For a connected account, list also asks the keychain (for at most 1.5
+seconds) and shows what it says instead: keychain-unavailable (no Secret
+Service answered), keychain-locked, or missing-from-keychain (the keychain
+holds no saved sign-in for it). It still exits 0, and says on stderr, in
+one line, what is wrong and how to fix it.
+
+Names, addresses and program names are printed with control and format
+characters escaped (\x1b, \u202e); --json keeps the exact values, with
+those characters as \u escapes.
 
 Examples:
   latchkey list
@@ -149,6 +164,13 @@ Examples:
 		if err != nil {
 			return err
 		}
+		// The index says what was connected; the keychain, whether it can
+		// still be used. What it says goes to stderr after the list.
+		list, kerr := env.svc.CheckKeychain(ctx, list)
+		if errors.Is(kerr, context.Canceled) {
+			return kerr
+		}
+		defer warnKeychain(env.stderr, list, kerr)
 		if *asJSON {
 			return writeJSON(env.stdout, list)
 		}
@@ -159,7 +181,7 @@ Examples:
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACCOUNT\tPROVIDER\tSTATE\tTOKEN EXPIRES")
 		for _, a := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Email, a.Provider, a.Status, tokenExpiry(a.AccessExpiry, "none yet"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", safetext.Line(a.Email), safetext.Line(a.Provider), safetext.Line(string(a.Status)), tokenExpiry(a.AccessExpiry, "none yet"))
 		}
 		return tw.Flush()
 	},
@@ -181,6 +203,10 @@ through two providers.
 With --json, prints the account (as in ` + "`latchkey list --json`" + `) with
 granted_by_capability, not_granted_detail, capabilities_lost and
 permissions_page.
+
+The state is the one ` + "`latchkey list`" + ` shows, keychain included (see
+` + "`latchkey list --help`" + `); when the keychain cannot vouch for the
+account, show still exits 0 and says on stderr what is wrong.
 
 Examples:
   latchkey show alice@contoso.com
@@ -309,10 +335,10 @@ Examples:
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stdout, "Removed %s from this computer: its tokens are deleted from the keychain.\n", a.ID)
+		fmt.Fprintf(env.stdout, "Removed %s from this computer: its tokens are deleted from the keychain.\n", safetext.Line(a.ID))
 		where := "remove it in your account settings at the provider."
 		if page != "" {
-			where = "remove it at " + page + "."
+			where = "remove it at " + safetext.Line(page) + "."
 		}
 		fmt.Fprintf(env.stdout, "The permission you gave still exists at the provider: %s\n", where)
 		fmt.Fprintf(env.stdout, "(`latchkey revoke` takes it back where the provider allows, and forgets the account, in one step.)\n")
@@ -320,10 +346,40 @@ Examples:
 	},
 }
 
+// writeJSON prints v as indented JSON. encoding/json escapes C0 controls
+// but leaves DEL, C1 controls and format characters (bidi overrides,
+// zero-width) as they are; safetext.JSON escapes them too, so the values
+// decode byte for byte as they were but none of them reaches a terminal
+// (`latchkey list --json | jq -r` still prints them raw: jq's choice).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safetext.JSON(b.Bytes()))
+	return err
+}
+
+// warnKeychain says in one line on stderr what keeps the keychain from
+// vouching for the listed accounts, and how to fix it; nothing when it
+// vouches for all of them.
+func warnKeychain(w io.Writer, list []accounts.Account, err error) {
+	var missing []string
+	for _, a := range list {
+		if a.Status == accounts.StatusMissingFromKeychain {
+			missing = append(missing, a.ID)
+		}
+	}
+	switch {
+	case errors.Is(err, accounts.ErrKeychainLocked):
+		fmt.Fprintln(w, "latchkey: the keychain is locked, so these accounts cannot hand out tokens: unlock it (log in to your desktop session, or unlock \"Login\" in Passwords and Keys) and try again.")
+	case err != nil:
+		fmt.Fprintf(w, "latchkey: no keychain answered (%s), so these accounts cannot hand out tokens: start a Secret Service such as gnome-keyring or KeePassXC, or log in to your desktop session, and try again.\n", safetext.Line(err.Error()))
+	case len(missing) > 0:
+		fmt.Fprintf(w, "latchkey: the keychain holds no saved sign-in for %s: connect again with `latchkey connect PROVIDER`, or `latchkey remove` what you no longer use.\n", safetext.Line(strings.Join(missing, ", ")))
+	}
 }
 
 // tokenExpiry is when the cached access token expires, or none when there

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // Exit codes, documented in the README and in --help. Scripts branch on them.
@@ -58,7 +59,8 @@ func usagef(command, format string, a ...any) error {
 // plain language.
 func report(w io.Writer, err error) int {
 	code, hint := classify(err)
-	fmt.Fprintf(w, "latchkey: %s\n", err)
+	// Errors quote names, addresses and provider text: one line, escaped.
+	fmt.Fprintf(w, "latchkey: %s\n", safetext.Line(err.Error()))
 	if hint != "" {
 		fmt.Fprintln(w, strings.TrimRight(hint, "\n"))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 var logCommand = command{
@@ -76,7 +77,8 @@ func runLog(ctx context.Context, env *cli, c *command, args []string) error {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN\tPROGRAM\tACCOUNT\tFORMAT\tPERMISSIONS")
 	for _, a := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ago(now, a.Time), program(a.Requester), accountLabel(a.Account), a.Format, permissions(a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ago(now, a.Time), safetext.Line(program(a.Requester)),
+			safetext.Line(accountLabel(a.Account)), safetext.Line(a.Format), safetext.Line(permissions(a)))
 	}
 	return tw.Flush()
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 var scopesCommand = command{
@@ -128,7 +130,7 @@ func purposeLine(r accounts.ScopeInfo) string {
 func printPlan(w io.Writer, plan accounts.ScopePlan) {
 	fmt.Fprintln(w, "Latchkey will ask for these permissions:")
 	for _, r := range plan.Requests {
-		fmt.Fprintf(w, "  %s\n      %s.\n", r.Scope, capitalize(r.Why))
+		fmt.Fprintf(w, "  %s\n      %s.\n", safetext.Line(r.Scope), capitalize(r.Why))
 		if r.Known {
 			fmt.Fprintf(w, "      %s (%s, %s)\n", purposeLine(r.ScopeInfo), r.Access, r.Sensitivity)
 		} else {
@@ -136,7 +138,7 @@ func printPlan(w io.Writer, plan accounts.ScopePlan) {
 		}
 	}
 	for _, n := range plan.Notes {
-		fmt.Fprintf(w, "Note: %s\n", n)
+		fmt.Fprintf(w, "Note: %s\n", safetext.Line(n))
 	}
 	fmt.Fprintln(w)
 }
@@ -153,8 +155,9 @@ func capitalize(s string) string {
 func printGrantOutcome(ctx context.Context, env *cli, a accounts.Account) {
 	w := env.stdout
 	d, err := env.svc.Detail(ctx, a.ID)
+	granted := safetext.Line(strings.Join(a.Scopes, " "))
 	if err != nil {
-		fmt.Fprintf(w, "Granted: %s\n", strings.Join(a.Scopes, " "))
+		fmt.Fprintf(w, "Granted: %s\n", granted)
 		return
 	}
 	var given []string
@@ -163,16 +166,16 @@ func printGrantOutcome(ctx context.Context, env *cli, a accounts.Account) {
 			given = append(given, string(g.Capability))
 		}
 	}
-	fmt.Fprintf(w, "Granted: %s\n", strings.Join(a.Scopes, " "))
+	fmt.Fprintf(w, "Granted: %s\n", granted)
 	if len(given) > 0 {
 		fmt.Fprintf(w, "Programs can: %s\n", strings.Join(given, ", "))
 	}
 	if len(a.NotGranted) > 0 {
-		fmt.Fprintf(w, "Not granted: %s\n", strings.Join(a.NotGranted, " "))
+		fmt.Fprintf(w, "Not granted: %s\n", safetext.Line(strings.Join(a.NotGranted, " ")))
 	}
 	if len(d.Lost) > 0 {
 		fmt.Fprintf(w, "So these will not work: %s\n", capList(d.Lost))
-		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", a.ID, capNames(d.Lost))
+		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", safetext.Line(a.ID), capNames(d.Lost))
 	}
 }
 
@@ -208,13 +211,19 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	checked, kerr := env.svc.CheckKeychain(ctx, []accounts.Account{d.Account})
+	if errors.Is(kerr, context.Canceled) {
+		return kerr
+	}
+	d.Account = checked[0]
+	defer warnKeychain(env.stderr, checked, kerr)
 	if *asJSON {
 		return writeJSON(env.stdout, d)
 	}
 	w := env.stdout
-	fmt.Fprintf(w, "Account:        %s (%s)\n", d.Email, d.ID)
+	fmt.Fprintf(w, "Account:        %s (%s)\n", safetext.Line(d.Email), safetext.Line(d.ID))
 	if d.Name != "" {
-		fmt.Fprintf(w, "Name:           %s\n", d.Name)
+		fmt.Fprintf(w, "Name:           %s\n", safetext.Line(d.Name))
 	}
 	if note := d.UnverifiedNote(); note != "" {
 		fmt.Fprintf(w, "Unverified:     %s\n", note)
@@ -229,7 +238,7 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 		fmt.Fprintf(w, "  %s\n", g.Title)
 		for _, sc := range g.Scopes {
 			if shown[sc.Scope] {
-				fmt.Fprintf(w, "    %s  (see above)\n", sc.Scope)
+				fmt.Fprintf(w, "    %s  (see above)\n", safetext.Line(sc.Scope))
 				continue
 			}
 			shown[sc.Scope] = true
@@ -250,20 +259,20 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 	}
 	if len(d.Lost) > 0 {
 		fmt.Fprintf(w, "\nSo these will not work: %s\n", capList(d.Lost))
-		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", d.ID, capNames(d.Lost))
+		fmt.Fprintf(w, "Ask for them again with: latchkey grant %s --allow %s\n", safetext.Line(d.ID), capNames(d.Lost))
 	}
-	fmt.Fprintf(w, "\nState:          %s\n", d.Status)
+	fmt.Fprintf(w, "\nState:          %s\n", safetext.Line(string(d.Status)))
 	if d.StatusReason != "" {
-		fmt.Fprintf(w, "Why:            %s\n", d.StatusReason)
+		fmt.Fprintf(w, "Why:            %s\n", safetext.Line(d.StatusReason))
 	}
 	fmt.Fprintf(w, "Connected:      %s\n", when(d.ConnectedAt))
 	fmt.Fprintf(w, "Last renewed:   %s\n", when(d.LastRefresh))
 	fmt.Fprintf(w, "Token expires:  %s\n", tokenExpiry(d.AccessExpiry, "no access token yet (Latchkey gets one when a program asks)"))
 	if d.AdminConsentURL != "" {
-		fmt.Fprintf(w, "Your organization wants an administrator to approve Latchkey; send this link to your IT department:\n  %s\n", d.AdminConsentURL)
+		fmt.Fprintf(w, "Your organization wants an administrator to approve Latchkey; send this link to your IT department:\n  %s\n", safetext.Line(d.AdminConsentURL))
 	}
 	if d.PermissionsPage != "" {
-		fmt.Fprintf(w, "See or remove this access at the provider: %s\n", d.PermissionsPage)
+		fmt.Fprintf(w, "See or remove this access at the provider: %s\n", safetext.Line(d.PermissionsPage))
 	}
 	return nil
 }
@@ -271,10 +280,10 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 func printScope(w io.Writer, sc accounts.ScopeInfo) {
 	if !sc.Known {
 		// The catalog's own words for a scope it does not know.
-		fmt.Fprintf(w, "    %s\n        %s\n", sc.Scope, sc.Purpose)
+		fmt.Fprintf(w, "    %s\n        %s\n", safetext.Line(sc.Scope), sc.Purpose)
 		return
 	}
-	fmt.Fprintf(w, "    %s  (%s, %s)\n        %s\n", sc.Scope, sc.Access, sc.Sensitivity, purposeLine(sc))
+	fmt.Fprintf(w, "    %s  (%s, %s)\n        %s\n", safetext.Line(sc.Scope), sc.Access, sc.Sensitivity, purposeLine(sc))
 }
 
 var grantCommand = command{
@@ -340,7 +349,7 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 	}
 	return accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,
-		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", su.Title) },
+		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", safetext.Line(su.Title)) },
 		OnPlan:  func(p accounts.ScopePlan) { printPlan(env.stderr, p) },
 		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser, f.timeout) },
 	}, nil
@@ -349,9 +358,9 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 // printSignInURL tells the person where to sign in and that we wait.
 func printSignInURL(out io.Writer, u string, noBrowser bool, timeout time.Duration) {
 	if noBrowser {
-		fmt.Fprintf(out, "Open this address in a browser to sign in:\n\n  %s\n\n", u)
+		fmt.Fprintf(out, "Open this address in a browser to sign in:\n\n  %s\n\n", safetext.Line(u))
 	} else {
-		fmt.Fprintf(out, "Opening your browser to sign in. If it does not open, visit:\n\n  %s\n\n", u)
+		fmt.Fprintf(out, "Opening your browser to sign in. If it does not open, visit:\n\n  %s\n\n", safetext.Line(u))
 	}
 	fmt.Fprintf(out, "Waiting for you to finish signing in (up to %s; Ctrl-C cancels)...\n", timeout)
 }
@@ -379,7 +388,7 @@ func runGrant(ctx context.Context, env *cli, c *command, args []string) error {
 	if f.asJSON {
 		return writeJSON(env.stdout, a)
 	}
-	fmt.Fprintf(env.stdout, "Added permissions to %s.\n", a.ID)
+	fmt.Fprintf(env.stdout, "Added permissions to %s.\n", safetext.Line(a.ID))
 	printGrantOutcome(ctx, env, a)
 	return nil
 }
@@ -431,7 +440,7 @@ func runReduce(ctx context.Context, env *cli, c *command, args []string) error {
 		return err
 	}
 	if a, err := env.svc.Show(ctx, pos[0]); err == nil && a.Provider == "google" {
-		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at Google, then connecting it again with only what you keep.\n", a.ID)
+		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at Google, then connecting it again with only what you keep.\n", safetext.Line(a.ID))
 	}
 	out, err := env.svc.Reduce(ctx, req)
 	if err != nil {
@@ -440,9 +449,9 @@ func runReduce(ctx context.Context, env *cli, c *command, args []string) error {
 	if f.asJSON {
 		return writeJSON(env.stdout, out)
 	}
-	fmt.Fprintln(env.stdout, out.Explanation)
+	fmt.Fprintln(env.stdout, safetext.Lines(out.Explanation))
 	if out.Page != "" && !out.PageOpened {
-		fmt.Fprintf(env.stdout, "Open: %s\n", out.Page)
+		fmt.Fprintf(env.stdout, "Open: %s\n", safetext.Line(out.Page))
 	}
 	if out.Account != nil {
 		printGrantOutcome(ctx, env, *out.Account)
@@ -508,9 +517,9 @@ func runRevoke(ctx context.Context, env *cli, c *command, args []string) error {
 	if *asJSON {
 		return writeJSON(env.stdout, res)
 	}
-	fmt.Fprintf(env.stdout, "Revoked %s.\n%s\n", res.Account.ID, res.Done)
+	fmt.Fprintf(env.stdout, "Revoked %s.\n%s\n", safetext.Line(res.Account.ID), safetext.Lines(res.Done))
 	if res.ToDo != "" {
-		fmt.Fprintf(env.stdout, "%s\n", res.ToDo)
+		fmt.Fprintf(env.stdout, "%s\n", safetext.Lines(res.ToDo))
 		if res.PageOpened {
 			fmt.Fprintln(env.stdout, "The page is open in your browser.")
 		}

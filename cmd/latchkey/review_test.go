@@ -98,6 +98,7 @@ func TestShowGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.env = append(w.env, "TZ=UTC")
+	w.plantSignIn("google:bob@gmail.test")
 	golden(t, "show-google.txt", w.must("show", "bob@gmail.test"))
 	golden(t, "show-google.json", w.must("show", "bob@gmail.test", "--json"))
 	golden(t, "show-microsoft.txt", w.must("show", "microsoft:alice@contoso.test"))
