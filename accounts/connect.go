@@ -180,7 +180,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	r := &record{
 		Account: Account{
-			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: plainLabel(claims.Name),
+			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
 			UnverifiedEmail: unverified,
 			Status:          StatusConnected, Scopes: granted, Requested: requested,
 			ConnectedAt: connectedAt, Capabilities: caps,

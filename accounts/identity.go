@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
@@ -125,14 +124,3 @@ func accountName(family Family, c *oauthflow.Claims) (name, unverified string) {
 	return cmp.Or(c.PreferredUsername, c.Subject), ""
 }
 
-// plainLabel drops control and Unicode format characters (bidi overrides,
-// zero-width characters) from a provider's display name, so that it cannot
-// make one account look like another.
-func plainLabel(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, s)
-}
