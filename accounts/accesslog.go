@@ -75,6 +75,9 @@ func (s *Service) recordAccess(ctx context.Context, a Use) error {
 		return err
 	}
 	line = append(line, '\n')
+	if s.stateDir == "" {
+		return nil // no state dir (Open found none): only the log is lost
+	}
 	path := filepath.Join(s.stateDir, AccessLogFileName)
 	f, err := openAccessLog(s.stateDir)
 	if errors.Is(err, fs.ErrNotExist) {
