@@ -75,12 +75,22 @@ func (s *Service) recordAccess(ctx context.Context, a Use) error {
 		return err
 	}
 	line = append(line, '\n')
+	if s.stateDir == "" {
+		return nil // no state dir (Open found none): only the log is lost
+	}
 	path := filepath.Join(s.stateDir, AccessLogFileName)
-	f, err := openAccessLog(path)
+	f, err := openAccessLog(s.stateDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(s.stateDir, 0o700); err == nil {
-			f, err = openAccessLog(path)
+			f, err = openAccessLog(s.stateDir)
 		}
+	}
+	var untrusted *untrustedError
+	if errors.As(err, &untrusted) {
+		untrusted.doing = "write the access log"
+	}
+	if errors.Is(err, ErrStorage) {
+		return err
 	}
 	if err != nil {
 		return storageErr("open the access log", err)
@@ -99,10 +109,12 @@ func (s *Service) recordAccess(ctx context.Context, a Use) error {
 	return nil
 }
 
-func openAccessLog(path string) (*os.File, error) {
-	// lockOpenFlags brings O_NOFOLLOW where the OS has it: a symlink
-	// planted at the log's path is refused, not written through.
-	return os.OpenFile(path, lockOpenFlags&^os.O_RDWR|os.O_WRONLY|os.O_APPEND, 0o600)
+// openAccessLog opens the log in the state dir dir for appending. Like
+// every file of Latchkey's, it must be the user's alone (trust.go): a
+// symlink planted at its path is refused, not written through, and a
+// FIFO is refused at once, not waited on.
+func openAccessLog(dir string) (*os.File, error) {
+	return openTrusted(dir, AccessLogFileName, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 }
 
 // rotateAccessLog renames a full log to .1 under a lock, so that of many
@@ -178,9 +190,16 @@ func accountEmail(id string) string {
 func readAccessLog(dir string) ([]Use, error) {
 	var out []Use
 	for _, name := range []string{AccessLogFileName + ".1", AccessLogFileName} {
-		f, err := os.Open(filepath.Join(dir, name))
+		f, err := openTrusted(dir, name, os.O_RDONLY, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		var untrusted *untrustedError
+		if errors.As(err, &untrusted) {
+			untrusted.doing = "read the access log"
+		}
+		if errors.Is(err, ErrStorage) {
+			return nil, err
 		}
 		if err != nil {
 			return nil, storageErr("read the access log", err)

@@ -104,16 +104,28 @@ var providerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustComp
 
 // LoadConfig reads config.toml from dir. A missing file is an empty
 // configuration; a malformed one is an error naming the file and line.
+//
+// A config.toml, or a config dir, that another user could have written is
+// refused with an ErrStorage error (trust.go): it names the endpoints
+// sign-in sends codes and secrets to.
 func LoadConfig(dir string) (*Config, error) {
 	path := filepath.Join(dir, ConfigFileName)
-	c := &Config{Path: path, Providers: map[string]Settings{}}
-	data, err := os.ReadFile(path)
+	data, err := readTrusted(dir, ConfigFileName)
 	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
+		return &Config{Path: path, Providers: map[string]Settings{}}, nil
+	}
+	if errors.Is(err, ErrStorage) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, &ConfigError{Path: path, Msg: err.Error()}
 	}
+	return parseConfig(path, data)
+}
+
+// parseConfig parses data, the text of the config.toml at path.
+func parseConfig(path string, data []byte) (*Config, error) {
+	c := &Config{Path: path, Providers: map[string]Settings{}}
 	var f configFile
 	md, err := toml.Decode(string(data), &f)
 	if err != nil {

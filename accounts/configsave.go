@@ -33,8 +33,12 @@ func (s *Service) SaveRegistration(provider string, set Settings) error {
 		return fmt.Errorf("%w: provider name %q", ErrUsage, provider)
 	}
 	path := filepath.Join(s.dir, ConfigFileName)
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	old, err := readTrusted(s.dir, ConfigFileName)
+	switch {
+	case err == nil, errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, ErrStorage):
+		return err
+	default:
 		return &ConfigError{Path: path, Msg: err.Error()}
 	}
 	for _, v := range []string{set.ClientID, set.ClientSecret, set.Tenant, set.Cloud} {
@@ -47,7 +51,14 @@ func (s *Service) SaveRegistration(provider string, set Settings) error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("%w: create %s: %v", ErrStorage, s.dir, err)
 	}
-	tmp, err := os.CreateTemp(s.dir, ".config-*.toml")
+	// Written only where it will be trusted when read, through the
+	// resolved path that was checked.
+	dir, err := trustedDir(s.dir)
+	if err != nil {
+		return err
+	}
+	path = filepath.Join(dir, ConfigFileName)
+	tmp, err := os.CreateTemp(dir, ".config-*.toml")
 	if err != nil {
 		return fmt.Errorf("%w: save %s: %v", ErrStorage, path, err)
 	}
@@ -71,15 +82,7 @@ func (s *Service) SaveRegistration(provider string, set Settings) error {
 
 // checkConfigText parses text as config.toml would be.
 func checkConfigText(text, path string) error {
-	dir, err := os.MkdirTemp("", "latchkey-config-check-*")
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrStorage, err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, ConfigFileName), []byte(text), 0o600); err != nil {
-		return fmt.Errorf("%w: %v", ErrStorage, err)
-	}
-	if _, err := LoadConfig(dir); err != nil {
+	if _, err := parseConfig(path, []byte(text)); err != nil {
 		return &ConfigError{Path: path, Msg: "the settings could not be saved without breaking the file: " + err.Error()}
 	}
 	return nil

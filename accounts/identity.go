@@ -123,4 +123,3 @@ func accountName(family Family, c *oauthflow.Claims) (name, unverified string) {
 	}
 	return cmp.Or(c.PreferredUsername, c.Subject), ""
 }
-

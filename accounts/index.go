@@ -60,12 +60,14 @@ type index struct {
 
 func loadIndex(dir string) (*index, error) {
 	ix := &index{path: filepath.Join(dir, IndexFileName), file: indexFile{Version: indexVersion}}
-	if fi, err := os.Lstat(ix.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%w: %s is a symbolic link; Latchkey will not follow it (remove it and reconnect your accounts)", ErrStorage, ix.path)
-	}
-	data, err := os.ReadFile(ix.path)
+	// The index says where refresh tokens are sent: one another user
+	// could have written is refused (trust.go).
+	data, err := readTrusted(dir, IndexFileName)
 	if errors.Is(err, os.ErrNotExist) {
 		return ix, nil
+	}
+	if errors.Is(err, ErrStorage) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: read %s: %v", ErrStorage, ix.path, err)
@@ -99,7 +101,15 @@ func (ix *index) write(durable bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("%w: create %s: %v", ErrStorage, dir, err)
 	}
-	if fi, err := os.Lstat(ix.path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+	// In a dir others can write, they could swap the new index before
+	// the next read: write only where it will be trusted, through the
+	// resolved path that was checked.
+	dir, err = trustedDir(dir)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, IndexFileName)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		return fmt.Errorf("%w: %s is a symbolic link; Latchkey will not write through it", ErrStorage, ix.path)
 	}
 	tmp, err := os.CreateTemp(dir, ".accounts-*.json")
@@ -114,7 +124,7 @@ func (ix *index) write(durable bool) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), ix.path)
+		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
 		return fmt.Errorf("%w: write %s (the previous index is unchanged): %v", ErrStorage, ix.path, err)

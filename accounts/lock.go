@@ -34,16 +34,35 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
-// runtimeDir is where lock files live: the user's runtime dir where the OS
-// has one ($XDG_RUNTIME_DIR), else a private dir in the user's temp dir.
+// runtimeDir is where lock files live: $XDG_RUNTIME_DIR/latchkey where
+// the OS has a runtime dir, else latchkey/run in the user's cache dir
+// (~/.cache/latchkey/run on Linux). Never a fixed name in the shared temp
+// dir: another user could create /tmp/latchkey-UID first and hold or
+// watch our locks. XDG_RUNTIME_DIR must itself be the user's and closed
+// to others (trust.go), as a misconfigured one pointing at /tmp would
+// bring the same problem back; the lock dir must be private (0700).
 func runtimeDir() (string, error) {
 	base := os.Getenv("XDG_RUNTIME_DIR")
-	name := "latchkey"
+	dir := filepath.Join(base, "latchkey")
 	if base == "" {
-		base = os.TempDir()
-		name = fmt.Sprintf("latchkey-%d", os.Getuid())
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			return "", fmt.Errorf("%w: no dir for lock files: %v (set XDG_RUNTIME_DIR)", ErrStorage, err)
+		}
+		dir = filepath.Join(cache, "latchkey", "run")
 	}
-	dir := filepath.Join(base, name)
+	if base != "" {
+		if err := os.MkdirAll(base, 0o700); err != nil {
+			return "", fmt.Errorf("%w: create XDG_RUNTIME_DIR %s: %v", ErrStorage, base, err)
+		}
+		if _, err := trustedDir(base); err != nil {
+			var u *untrustedError
+			if errors.As(err, &u) {
+				u.fix = "XDG_RUNTIME_DIR must name a directory of your own, mode 0700"
+			}
+			return "", err
+		}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("%w: create lock dir %s: %v", ErrStorage, dir, err)
 	}
@@ -54,12 +73,15 @@ func runtimeDir() (string, error) {
 	if !isPrivateDir(fi) {
 		return "", fmt.Errorf("%w: lock dir %s is not a private directory of yours; remove it", ErrStorage, dir)
 	}
+	if _, err := trustedDir(dir); err != nil {
+		return "", err
+	}
 	return dir, nil
 }
 
 // RuntimeDir is Latchkey's private runtime directory, created if missing:
-// $XDG_RUNTIME_DIR/latchkey where the OS has a runtime dir, else a private
-// latchkey-UID dir in the temp dir. Lock files and the desktop app's
+// $XDG_RUNTIME_DIR/latchkey where the OS has a runtime dir, else
+// latchkey/run in the user's cache dir. Lock files and the desktop app's
 // single-instance socket live there.
 func RuntimeDir() (string, error) { return runtimeDir() }
 

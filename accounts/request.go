@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -50,7 +51,9 @@ type TokenRequest struct {
 
 // TokenFor is Token on this Service with everything a request can say.
 // The access is recorded in the access log; failing to record it (a full
-// disk) does not fail the request.
+// disk) does not fail the request, but a log or state dir another user
+// could have written, or a FIFO or device at the log's path, does: that
+// is tampering, and a token handed out unrecorded would hide it.
 func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest) (*AccessToken, error) {
 	t, err := s.token(ctx, account, req.Scopes, req.Mail)
 	if err != nil {
@@ -70,7 +73,10 @@ func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest
 	} else {
 		a.Requester = CurrentProcess()
 	}
-	_ = s.recordAccess(ctx, a)
+	var untrusted *untrustedError
+	if err := s.recordAccess(ctx, a); errors.As(err, &untrusted) {
+		return nil, err
+	}
 	return t, nil
 }
 
