@@ -33,7 +33,9 @@ var (
 	// but was malformed (no code, a repeated parameter, ...).
 	ErrBadCallback = errors.New("malformed authorization response")
 	// ErrBadTokenResponse means the token endpoint answered 200 with a body
-	// that is not a usable token response.
+	// that is not a usable token response (bad or non-JSON, another
+	// token_type, a bad expires_in, no access_token): the provider's fault,
+	// not the network's.
 	ErrBadTokenResponse = errors.New("malformed token response")
 	// ErrInvalidIDToken means an ID token could not be parsed or its claims
 	// failed a check.

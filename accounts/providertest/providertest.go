@@ -35,7 +35,7 @@ import (
 
 // Fault is a canned failure the token endpoint serves to one request instead
 // of its normal answer. Build one with InvalidGrant, TestingExpired, Status,
-// TooManyRequests, Hang, Reset or HTML200 and queue it with FailNext; queued
+// TooManyRequests, Hang, Reset, HTML200 or Malformed200 and queue it with FailNext; queued
 // faults are consumed first in, first out, one per token request.
 type Fault struct {
 	kind       faultKind
@@ -44,6 +44,7 @@ type Fault struct {
 	retryAfter time.Duration
 	wait       time.Duration
 	revoke     bool
+	body       string
 }
 
 type faultKind int
@@ -55,6 +56,7 @@ const (
 	faultHang
 	faultReset
 	faultHTML
+	faultBody
 )
 
 // InvalidGrant answers the request with the provider's invalid_grant shape.
@@ -102,6 +104,11 @@ func Reset() Fault { return Fault{kind: faultReset} }
 // HTML200 answers 200 OK with an HTML page, as a captive portal or a proxy's
 // login page does.
 func HTML200() Fault { return Fault{kind: faultHTML} }
+
+// Malformed200 answers 200 OK with body as application/json, for token
+// responses the client must refuse: broken JSON, another token_type, a
+// bad expires_in, no access_token.
+func Malformed200(body string) Fault { return Fault{kind: faultBody, body: body} }
 
 // TokenInfo describes an access token an emulator issued.
 type TokenInfo struct {
@@ -260,6 +267,12 @@ func (b *base) serveTransportFault(w http.ResponseWriter, r *http.Request, f Fau
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Network login</title></head>"+
 			"<body><h1>Sign in to the network</h1><form method=\"post\"><input name=\"user\"></form></body></html>\n")
+		return true
+	case faultBody:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, f.body)
 		return true
 	}
 	return false
