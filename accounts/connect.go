@@ -113,7 +113,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		AuthParams:    su.AuthParams,
 		RedirectHost:  su.RedirectHost,
 		Issuer:        su.AuthResponseIssuer,
-		RequireIssuer: su.AuthResponseIssuer != "",
+		RequireIssuer: su.AuthResponseIssuerRequired,
 		OpenBrowser:   open,
 		OnURL:         req.OnURL,
 		Timeout:       req.Timeout,
@@ -137,7 +137,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	claims, err := oauthflow.ParseIDToken(tok.IDToken)
 	if err == nil {
-		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now()})
+		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now(), AuthResponseIssuer: grant.Issuer})
 	}
 	if err == nil {
 		err = checkTenant(su, claims.TenantID)

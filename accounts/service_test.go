@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -452,6 +453,54 @@ func TestTokenScopesOfTwoResources(t *testing.T) {
 	_, err := s.Token(context.Background(), msID, []string{"Mail.Read", "https://outlook.office.com/SMTP.Send"})
 	if !errors.Is(err, ErrUsage) {
 		t.Errorf("Token = %v, want ErrUsage", err)
+	}
+}
+
+// TestConnectAuthResponseIssuer: Microsoft does not advertise RFC 9207's
+// iss, yet one in the answer is compared: a foreign authority, or another
+// tenant where the tenant is known in advance, is refused before the code
+// is redeemed; with common, another tenant than the ID token's is refused
+// once the ID token arrives. Nothing is saved either way.
+func TestConnectAuthResponseIssuer(t *testing.T) {
+	const otherTenant = "0b7e1c55-2d2a-4c8e-b0d6-5f4e9a3c1d22"
+	tests := []struct {
+		name      string
+		tenant    string
+		iss       func(m *providertest.Microsoft) string
+		ok        bool
+		exchanges int
+	}{
+		{"common, the right issuer", "common", (*providertest.Microsoft).Issuer, true, 1},
+		{"organizations, the right issuer", "organizations", (*providertest.Microsoft).Issuer, true, 1},
+		{"tenant id, the right issuer", "", (*providertest.Microsoft).Issuer, true, 1},
+		{"common, another authority", "common", func(m *providertest.Microsoft) string { return "https://login.evil.test/" + m.TenantID + "/v2.0" }, false, 0},
+		{"common, not a tenant", "common", func(m *providertest.Microsoft) string { return m.URL + "/common/v2.0" }, false, 0},
+		{"tenant id, another tenant", "", func(m *providertest.Microsoft) string { return m.URL + "/" + otherTenant + "/v2.0" }, false, 0},
+		{"common, another tenant than the ID token's", "common", func(m *providertest.Microsoft) string { return m.URL + "/" + otherTenant + "/v2.0" }, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+			m.SetAuthResponseIssuer(tt.iss(m))
+			store := newMemStore()
+			s := newTestService(t, store, microsoftConfig(m)+fmt.Sprintf("tenant = %q\n", cmp.Or(tt.tenant, m.TenantID)))
+			a, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second})
+			if tt.ok {
+				if err != nil || a.ID != msID {
+					t.Fatalf("Connect = %+v, %v", a, err)
+				}
+			} else {
+				if !errors.Is(err, ErrSignIn) {
+					t.Fatalf("Connect = %v, want ErrSignIn", err)
+				}
+				if keys := store.keys(); len(keys) != 0 {
+					t.Errorf("a refused sign-in saved %q", keys)
+				}
+			}
+			if m.Exchanges() != tt.exchanges {
+				t.Errorf("%d code redemptions, want %d", m.Exchanges(), tt.exchanges)
+			}
+		})
 	}
 }
 

@@ -268,6 +268,89 @@ func TestProperty05_IssuerMixUpDefence(t *testing.T) {
 	}
 }
 
+// TestProperty37_IssuerComparedWhenPresent: an iss in the authorization
+// response is compared with the expected issuer whenever it is there,
+// whether or not the provider advertises support (RequireIssuer only
+// makes it mandatory); a foreign one ends the flow before any code is
+// handed out. With Microsoft's "{tid}" template the iss must be the
+// template with a tenant GUID, and the ID token must then name that same
+// issuer.
+func TestProperty37_IssuerComparedWhenPresent(t *testing.T) {
+	const (
+		template = "https://login.test/{tid}/v2.0"
+		tenant   = "3f5e3d0a-4b1c-4f7e-9a51-2c8d6b0e7a11"
+		other    = "0b7e1c55-2d2a-4c8e-b0d6-5f4e9a3c1d22"
+	)
+	tenantIss := "https://login.test/" + tenant + "/v2.0"
+	iss := func(v string) func(string) string { return good("&iss=" + url.QueryEscape(v)) }
+	for _, tt := range []struct {
+		name    string
+		issuer  string
+		require bool
+		query   func(string) string
+		wantErr error
+		wantIss string
+	}{
+		{"not advertised, same issuer", testIssuer, false, iss(testIssuer), nil, testIssuer},
+		{"not advertised, foreign issuer", testIssuer, false, iss("https://evil.test"), ErrIssuerMismatch, ""},
+		{"not advertised, absent", testIssuer, false, good(""), nil, ""},
+		{"not advertised, empty iss", testIssuer, false, good("&iss="), ErrIssuerMismatch, ""},
+		{"not advertised, foreign issuer on an error", testIssuer, false, func(s string) string { return "error=access_denied&iss=https%3A%2F%2Fevil.test&state=" + s }, ErrIssuerMismatch, ""},
+		{"advertised, absent", testIssuer, true, good(""), ErrIssuerMismatch, ""},
+		{"template, a tenant", template, false, iss(tenantIss), nil, tenantIss},
+		{"template, a bare tenant GUID", template, false, iss(tenant), ErrIssuerMismatch, ""},
+		{"template, another authority", template, false, iss("https://evil.test/" + tenant + "/v2.0"), ErrIssuerMismatch, ""},
+		{"template, not a tenant GUID", template, false, iss("https://login.test/common/v2.0"), ErrIssuerMismatch, ""},
+		{"template, the template itself", template, false, iss(template), ErrIssuerMismatch, ""},
+		{"template, a tenant and more", template, false, iss("https://login.test/" + tenant + "/v2.0/x"), ErrIssuerMismatch, ""},
+		{"template, a path in the tenant", template, false, iss("https://login.test/" + tenant[:35] + "/v2.0"), ErrIssuerMismatch, ""},
+		{"known tenant, another tenant", tenantIss, false, iss("https://login.test/" + other + "/v2.0"), ErrIssuerMismatch, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := step{query: tt.query, status: 200, body: successPage}
+			if tt.wantErr != nil {
+				st.status, st.body = 400, failurePage
+			}
+			g, _, err := signInWith(t, func(s *SignIn) { s.Issuer, s.RequireIssuer = tt.issuer, tt.require }, st)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || g != nil {
+					t.Fatalf("Run = %v, %v; want %v and no grant", g, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if g.Issuer != tt.wantIss {
+				t.Errorf("Grant.Issuer = %q, want %q", g.Issuer, tt.wantIss)
+			}
+		})
+	}
+
+	// After the token request: the ID token must name the issuer the
+	// response did, tenant included.
+	claims := func(iss, tid string) *Claims {
+		c := &Claims{Issuer: iss, Subject: "s", Audience: []string{"client-1"}, TenantID: tid,
+			Expiry: time.Now().Add(time.Hour), IssuedAt: time.Now()}
+		return c
+	}
+	for _, tt := range []struct {
+		name    string
+		c       *Claims
+		respIss string
+		ok      bool
+	}{
+		{"same tenant", claims(tenantIss, tenant), tenantIss, true},
+		{"no iss in the response", claims(tenantIss, tenant), "", true},
+		{"another tenant than the response named", claims("https://login.test/"+other+"/v2.0", other), tenantIss, false},
+	} {
+		err := tt.c.Check(Expect{Issuer: template, ClientID: "client-1", AuthResponseIssuer: tt.respIss})
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrInvalidIDToken)) {
+			t.Errorf("%s: Check = %v, want ok %v", tt.name, err, tt.ok)
+		}
+	}
+}
+
 // TestProperty06_FirstValidCallbackOnly: probes and other paths get 404
 // without ending the flow; the first answer with the state is the one
 // consumed, and nothing after it is.

@@ -47,8 +47,14 @@ type SignIn struct {
 	// addresses, never the name.
 	RedirectHost string
 	// Issuer is the expected iss parameter of the authorization response
-	// (RFC 9207) when the response carries one. "" means not known in
-	// advance: any iss is accepted.
+	// (RFC 9207). An iss in the response is compared with it whenever
+	// present, whether or not the provider advertises support, and a
+	// mismatch ends the sign-in before any token request. "{tid}" in it
+	// stands for any tenant GUID (Microsoft's common, organizations and
+	// domain endpoints, where the tenant is known only after sign-in):
+	// then the ID token's iss must equal the iss received (Grant.Issuer,
+	// Expect.AuthResponseIssuer). "" accepts any iss; callers that know
+	// the provider always set it.
 	Issuer string
 	// RequireIssuer rejects a response without iss; set it when the
 	// provider advertises authorization_response_iss_parameter_supported.
@@ -85,6 +91,12 @@ type Grant struct {
 	// redemption: Microsoft lets one sign-in consent to several resources
 	// but redeems the code for one resource's scopes only.
 	Scopes []string
+	// Issuer is the iss of the authorization response, already matched
+	// against SignIn.Issuer; "" when the response carried none. The ID
+	// token's iss must equal it (Expect.AuthResponseIssuer): with a
+	// "{tid}" pattern, only the ID token tells whether the tenant was
+	// the one the response named.
+	Issuer string
 }
 
 // String keeps the secrets of a Grant out of logs and error strings.
@@ -237,7 +249,7 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 			if r.err != nil {
 				return nil, fmt.Errorf("sign-in: %w", r.err)
 			}
-			g.Code = r.code
+			g.Code, g.Issuer = r.code, r.iss
 			return g, nil
 		case err := <-browserErr:
 			if s.OnBrowserError != nil {
@@ -345,6 +357,7 @@ func ipv6Loopback(ctx context.Context, lc net.ListenConfig) bool {
 // callbackResult is the outcome of the one authorization response consumed.
 type callbackResult struct {
 	code string
+	iss  string
 	err  error
 }
 
@@ -424,8 +437,9 @@ func (c *callback) evaluate(q url.Values) callbackResult {
 			return callbackResult{err: fmt.Errorf("%w: parameter %s repeated", ErrBadCallback, k)}
 		}
 	}
+	// RFC 9207: an iss is compared whenever present, advertised or not.
 	if iss, ok := q["iss"]; ok {
-		if c.issuer != "" && iss[0] != c.issuer {
+		if c.issuer != "" && !issuerMatches(c.issuer, iss[0]) {
 			return callbackResult{err: fmt.Errorf("%w: got %q, want %q", ErrIssuerMismatch, sanitizeText(iss[0]), c.issuer)}
 		}
 	} else if c.requireIssuer {
@@ -450,5 +464,5 @@ func (c *callback) evaluate(q url.Values) callbackResult {
 			return callbackResult{err: fmt.Errorf("%w: code has characters outside VSCHAR", ErrBadCallback)}
 		}
 	}
-	return callbackResult{code: code}
+	return callbackResult{code: code, iss: q.Get("iss")}
 }

@@ -57,6 +57,11 @@ type Options struct {
 	NoRotation bool
 	// ClientID of the one public native client; default DefaultClientID.
 	ClientID string
+	// HideISSSupport leaves authorization_response_iss_parameter_supported
+	// out of the discovery document, as providers that predate RFC 9207
+	// do; the authorization responses still carry iss (see
+	// SetAuthResponseIssuer).
+	HideISSSupport bool
 }
 
 // Server is a running provider.
@@ -125,6 +130,10 @@ func Launch(opts Options) (*Server, error) {
 	if opts.NoRotation {
 		rotate = "0"
 	}
+	advertiseISS := "1"
+	if opts.HideISSSupport {
+		advertiseISS = "0"
+	}
 
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = nodeDir()
@@ -134,6 +143,7 @@ func Launch(opts Options) (*Server, error) {
 		"ACCOUNT_EMAIL="+s.Email,
 		"ACCESS_TTL="+strconv.FormatInt(ttl, 10),
 		"ROTATE="+rotate,
+		"ADVERTISE_ISS="+advertiseISS,
 		"NODE_NO_WARNINGS=1",
 	)
 	cmd.Stderr = s.stderr
@@ -222,6 +232,18 @@ func (s *Server) FailNext(t testing.TB, status int, errCode string) {
 		q.Set("error", errCode)
 	}
 	s.call(t, http.MethodPost, "/__test/fail-next?"+q.Encode(), nil)
+}
+
+// SetAuthResponseIssuer makes every later authorization response (codes
+// and errors) carry iss instead of the provider's own issuer, as in a
+// mix-up attack; "" makes them carry none.
+func (s *Server) SetAuthResponseIssuer(t testing.TB, iss string) {
+	t.Helper()
+	path := "/__test/auth-response-iss"
+	if iss != "" {
+		path += "?" + url.Values{"iss": {iss}}.Encode()
+	}
+	s.call(t, http.MethodPost, path, nil)
 }
 
 func (s *Server) call(t testing.TB, method, path string, out any) {
