@@ -26,7 +26,9 @@ type ConnectRequest struct {
 	NoBrowser bool
 	// Timeout bounds the wait for the person; default 5 minutes.
 	Timeout time.Duration
-	// OnURL receives the sign-in URL before the browser opens.
+	// OnURL receives, before the browser opens, the one-time sign-in link
+	// the browser is given too (see oauthflow.SignIn): to show for when no
+	// browser comes up. Opening it after the browser did ends the sign-in.
 	OnURL func(url string)
 	// OnSetup receives the resolved provider before the sign-in starts, so
 	// a front end can say what will be asked for.
@@ -257,6 +259,8 @@ func signInErr(err error) error {
 		return err
 	case errors.Is(err, oauthflow.ErrStateMismatch):
 		return fmt.Errorf("%w: %v; another program or web page may be interfering, so nothing was accepted", ErrSignIn, err)
+	case errors.Is(err, oauthflow.ErrLaunchReused):
+		return fmt.Errorf("%w: %v: another program may have read the link to take over the sign-in, so Latchkey stopped it; nothing was saved, sign in again", ErrSignIn, err)
 	case errors.Is(err, oauthflow.ErrTimeout):
 		return fmt.Errorf("%w: %v", ErrSignInTimeout, err)
 	}
