@@ -206,10 +206,15 @@ type Setup struct {
 	// tenant id claim (Microsoft multi-tenant sign-in).
 	Issuer string
 	// AuthResponseIssuer is the `iss` expected in the authorization
-	// response (RFC 9207), "" where the provider sends none.
+	// response (RFC 9207), compared whenever the response carries one;
+	// "{tid}" in it stands for any tenant GUID (Microsoft before sign-in).
 	AuthResponseIssuer string
-	ClientID           string
-	ClientSecret       string
+	// AuthResponseIssuerRequired: the provider advertises
+	// authorization_response_iss_parameter_supported (or, like Google,
+	// always sends iss), so a response without one is refused.
+	AuthResponseIssuerRequired bool
+	ClientID                   string
+	ClientSecret               string
 	// Tenant is the Microsoft tenant setting (common, organizations, ...).
 	Tenant string
 	// Resource is the default resource of access tokens (Microsoft), "" elsewhere.
@@ -270,9 +275,9 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 		Issuer: d.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Scopes: scopes, RedirectHost: "127.0.0.1", AuthParams: url.Values{},
 	}
-	if d.ISSParameterSupported {
-		su.AuthResponseIssuer = d.Issuer
-	}
+	// RFC 9207: the discovered issuer is what an iss must be, advertised
+	// or not; only an advertising provider must send one.
+	su.AuthResponseIssuer, su.AuthResponseIssuerRequired = d.Issuer, d.ISSParameterSupported
 	return su, nil
 }
 
@@ -322,6 +327,7 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		if s.Issuer != "" {
 			su.Issuer = s.Issuer
 		}
+		su.AuthResponseIssuer = microsoftResponseIssuer(su.Issuer, tenant)
 		su.Graph = cl.Graph
 		su.Scopes = moveScopesToCloud(su.Scopes, cl)
 		su.Resource = cl.Graph
@@ -363,7 +369,7 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 			}
 			*o.dst = o.val
 		}
-		su.AuthResponseIssuer = su.Issuer
+		su.AuthResponseIssuer, su.AuthResponseIssuerRequired = su.Issuer, true
 	}
 	if su.ClientID == "" {
 		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path)}
@@ -372,6 +378,21 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path), SecretOnly: true}
 	}
 	return su, nil
+}
+
+// microsoftResponseIssuer is the iss a Microsoft authorization response
+// may carry: exact where the tenant is known before sign-in (a tenant
+// GUID, or consumers, whose accounts all live in one fixed tenant), else
+// the issuer template, whose {tid} only the ID token settles. Microsoft
+// does not advertise the parameter, so none is required.
+func microsoftResponseIssuer(issuer, tenant string) string {
+	switch t := strings.ToLower(tenant); {
+	case t == "consumers":
+		return strings.ReplaceAll(issuer, "{tid}", microsoftConsumerTenant)
+	case tenantGUID().MatchString(t):
+		return strings.ReplaceAll(issuer, "{tid}", t)
+	}
+	return issuer
 }
 
 // checkEndpoint accepts https URLs, and http only for loopback hosts.

@@ -286,6 +286,15 @@ func TestCustomOIDCDiscovery(t *testing.T) {
 	if !slices.Contains(su.Scopes, "offline_access") {
 		t.Errorf("default scopes %q", su.Scopes)
 	}
+	if !su.AuthResponseIssuerRequired {
+		t.Error("an advertised iss is not required")
+	}
+	// RFC 9207: an iss is compared even when the provider does not
+	// advertise it; it is just not required then.
+	delete(doc, "authorization_response_iss_parameter_supported")
+	if su, err := setupOf(t, cfg, "corp", Settings{}); err != nil || su.AuthResponseIssuer != issuer || su.AuthResponseIssuerRequired {
+		t.Errorf("not advertised: AuthResponseIssuer %q, required %v, %v; want %q, not required", su.AuthResponseIssuer, su.AuthResponseIssuerRequired, err, issuer)
+	}
 
 	doc["issuer"] = issuer + "/other"
 	if _, err := setupOf(t, cfg, "corp", Settings{}); !errors.Is(err, ErrProvider) {

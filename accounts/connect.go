@@ -25,7 +25,9 @@ type ConnectRequest struct {
 	NoBrowser bool
 	// Timeout bounds the wait for the person; default 5 minutes.
 	Timeout time.Duration
-	// OnURL receives the sign-in URL before the browser opens.
+	// OnURL receives, before the browser opens, the one-time sign-in link
+	// the browser is given too (see oauthflow.SignIn): to show for when no
+	// browser comes up. Opening it after the browser did ends the sign-in.
 	OnURL func(url string)
 	// OnSetup receives the resolved provider before the sign-in starts, so
 	// a front end can say what will be asked for.
@@ -125,7 +127,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		AuthParams:    su.AuthParams,
 		RedirectHost:  su.RedirectHost,
 		Issuer:        su.AuthResponseIssuer,
-		RequireIssuer: su.AuthResponseIssuer != "",
+		RequireIssuer: su.AuthResponseIssuerRequired,
 		OpenBrowser:   open,
 		OnURL:         req.OnURL,
 		Timeout:       req.Timeout,
@@ -149,7 +151,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	claims, err := oauthflow.ParseIDToken(tok.IDToken)
 	if err == nil {
-		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now()})
+		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now(), AuthResponseIssuer: grant.Issuer})
 	}
 	if err == nil {
 		err = checkTenant(su, claims.TenantID)
@@ -289,6 +291,8 @@ func signInErr(err error) error {
 		return err
 	case errors.Is(err, oauthflow.ErrStateMismatch):
 		return fmt.Errorf("%w: %v; another program or web page may be interfering, so nothing was accepted", ErrSignIn, err)
+	case errors.Is(err, oauthflow.ErrLaunchReused):
+		return fmt.Errorf("%w: %v: another program may have read the link to take over the sign-in, so Latchkey stopped it; nothing was saved, sign in again", ErrSignIn, err)
 	case errors.Is(err, oauthflow.ErrTimeout):
 		return fmt.Errorf("%w: %v", ErrSignInTimeout, err)
 	}

@@ -78,6 +78,9 @@ func checkMicrosoftSetup(t *testing.T, p Provider, su *Setup, cloud string) {
 	if !strings.Contains(su.Issuer, "{tid}") || !strings.HasPrefix(su.Issuer, cl.Login+"/") {
 		t.Errorf("Issuer = %q, want %s/{tid}/v2.0", su.Issuer, cl.Login)
 	}
+	if su.AuthResponseIssuer != su.Issuer || su.AuthResponseIssuerRequired {
+		t.Errorf("AuthResponseIssuer = %q (required %v), want the issuer template, not required", su.AuthResponseIssuer, su.AuthResponseIssuerRequired)
+	}
 	if su.Graph != cl.Graph || su.Tenant != "common" {
 		t.Errorf("Graph, Tenant = %q, %q", su.Graph, su.Tenant)
 	}
@@ -110,7 +113,7 @@ func checkGoogleSetup(t *testing.T, c *Config, p Provider, su *Setup) {
 	if !p.NeedsClientSecret {
 		t.Error("Google needs its desktop client secret")
 	}
-	if su.ClientSecret != "secret-1" || su.AuthResponseIssuer != googleIssuer || su.RevokeURL != googleRevokeURL {
+	if su.ClientSecret != "secret-1" || su.AuthResponseIssuer != googleIssuer || !su.AuthResponseIssuerRequired || su.RevokeURL != googleRevokeURL {
 		t.Errorf("Setup = %+v", su)
 	}
 	if su.AuthParams.Get("access_type") != "offline" {

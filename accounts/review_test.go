@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,7 +16,9 @@ import (
 )
 
 // recordingBrowser plays the browser for sign-in URLs (through
-// providertest's stand-in) and records every URL it was asked to open.
+// providertest's stand-in) and records every URL it was asked to open:
+// for a sign-in's one-time launch URL, the authorization URL it
+// redirects to.
 type recordingBrowser struct {
 	mu     sync.Mutex
 	opened []string
@@ -23,10 +26,21 @@ type recordingBrowser struct {
 }
 
 func (b *recordingBrowser) open(u string) error {
+	pu, err := url.Parse(u)
+	signIn := err == nil && strings.HasPrefix(pu.Path, "/start/")
+	if signIn {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(u)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		u = resp.Header.Get("Location")
+	}
 	b.mu.Lock()
 	b.opened = append(b.opened, u)
 	b.mu.Unlock()
-	if strings.Contains(u, "127.0.0.1") {
+	if signIn {
 		return b.signIn(u)
 	}
 	return nil // a provider page: nobody needs to act on it here

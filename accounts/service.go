@@ -444,16 +444,20 @@ func (s *Service) changeIndex(ctx context.Context, save func(*index) error, chan
 	return save(ix)
 }
 
-// providerErr classifies a failed token request.
+// providerErr classifies a failed token request. A 200 answer that is no
+// usable token response (bad JSON, an HTML page, another token_type, a bad
+// expires_in, no access_token) came from the provider, or from something
+// that speaks TLS for it: the network works, so it is ErrProvider, even
+// when oauthflow retried it as transient.
 func providerErr(what string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	var te *oauthflow.TokenError
-	if oauthflow.IsTransient(err) || !errors.As(err, &te) {
+	if !errors.Is(err, oauthflow.ErrBadTokenResponse) && (oauthflow.IsTransient(err) || !errors.As(err, &te)) {
 		return fmt.Errorf("%s: %w: %v", what, ErrProviderUnreachable, err)
 	}
-	return fmt.Errorf("%s: %w: %v", what, ErrProvider, err)
+	return fmt.Errorf("%s: %w: the provider answered with something unusable: %v", what, ErrProvider, err)
 }
 
 // Remove forgets an account on this computer: its keychain items, then its

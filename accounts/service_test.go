@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,13 +186,22 @@ func TestProperty22_InvalidGrantNeedsReconnect(t *testing.T) {
 	assertNoSecrets(t, s.dir, m.IssuedTokens(), err, err2)
 }
 
-func TestMicrosoftProviderDown(t *testing.T) {
+// msAccountDue connects the Microsoft emulator's user with an expired
+// access token, so the next Token refreshes; it returns the saved refresh
+// item as it was then.
+func msAccountDue(t *testing.T) (*providertest.Microsoft, *memStore, *Service, []byte) {
+	t.Helper()
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	store := newMemStore()
 	s := connectMicrosoft(t, m, store)
-	ctx := context.Background()
 	expireAccess(t, store, accessKey(msID, graph))
-	refreshBefore, _ := store.Get(ctx, refreshKey(msID))
+	refreshBefore, _ := store.Get(context.Background(), refreshKey(msID))
+	return m, store, s, refreshBefore
+}
+
+func TestMicrosoftProviderDown(t *testing.T) {
+	m, store, s, refreshBefore := msAccountDue(t)
+	ctx := context.Background()
 	before := m.Refreshes()
 	for range 3 {
 		m.FailNext(providertest.Status(500))
@@ -215,6 +225,67 @@ func TestMicrosoftProviderDown(t *testing.T) {
 	}
 	assertNoSecrets(t, s.dir, m.IssuedTokens(), err)
 }
+
+// TestMalformedTokenResponseIsProviderError: a 200 from the token endpoint
+// that is no usable token response is the provider's fault (ErrProvider,
+// exit 12), not the network's, on refresh and on connect; the account,
+// its refresh token and its status stay as they were, and the next call
+// works.
+func TestMalformedTokenResponseIsProviderError(t *testing.T) {
+	html := repeat3(providertest.HTML200()) // retried as transient, then reported
+	tests := []struct {
+		name   string
+		faults []providertest.Fault
+	}{
+		{"HTML page", html},
+		{"bad JSON", []providertest.Fault{providertest.Malformed200(`{"access_token":"a",`)}},
+		{"token_type DPoP", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"DPoP","expires_in":3599}`)}},
+		{"token_type missing", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","expires_in":3599}`)}},
+		{"expires_in negative", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"Bearer","expires_in":-5}`)}},
+		{"expires_in huge", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"Bearer","expires_in":1e300}`)}},
+		{"expires_in not a number", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"Bearer","expires_in":"soon"}`)}},
+		{"no access_token", []providertest.Fault{providertest.Malformed200(`{"token_type":"Bearer","expires_in":3599}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, store, s, refreshBefore := msAccountDue(t)
+			ctx := context.Background()
+			for _, f := range tt.faults {
+				m.FailNext(f)
+			}
+			_, err := s.Token(ctx, msID, nil)
+			if !errors.Is(err, ErrProvider) || errors.Is(err, ErrProviderUnreachable) || errors.Is(err, ErrNeedsReconnect) {
+				t.Fatalf("Token = %v, want ErrProvider only", err)
+			}
+			if list, _ := s.List(ctx); len(list) != 1 || list[0].Status != StatusConnected {
+				t.Errorf("List after the bad answer = %+v, want the account connected", list)
+			}
+			if after, _ := store.Get(ctx, refreshKey(msID)); string(after) != string(refreshBefore) {
+				t.Error("the refresh token changed after a bad answer")
+			}
+			if _, err := s.Token(ctx, msID, nil); err != nil {
+				t.Errorf("Token after the bad answer: %v", err)
+			}
+
+			// The same answer to the code redemption of a reconnect. The
+			// refresh above rotated the refresh token.
+			refreshBefore, _ = store.Get(ctx, refreshKey(msID))
+			for _, f := range tt.faults[:1] { // a code is redeemed once, never retried
+				m.FailNext(f)
+			}
+			_, cerr := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second})
+			if !errors.Is(cerr, ErrProvider) || errors.Is(cerr, ErrProviderUnreachable) {
+				t.Errorf("Connect = %v, want ErrProvider", cerr)
+			}
+			if after, _ := store.Get(ctx, refreshKey(msID)); string(after) != string(refreshBefore) {
+				t.Error("a failed reconnect changed the saved refresh token")
+			}
+			assertNoSecrets(t, s.dir, m.IssuedTokens(), err, cerr)
+		})
+	}
+}
+
+func repeat3(f providertest.Fault) []providertest.Fault { return []providertest.Fault{f, f, f} }
 
 func TestRemove(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
@@ -382,6 +453,54 @@ func TestTokenScopesOfTwoResources(t *testing.T) {
 	_, err := s.Token(context.Background(), msID, []string{"Mail.Read", "https://outlook.office.com/SMTP.Send"})
 	if !errors.Is(err, ErrUsage) {
 		t.Errorf("Token = %v, want ErrUsage", err)
+	}
+}
+
+// TestConnectAuthResponseIssuer: Microsoft does not advertise RFC 9207's
+// iss, yet one in the answer is compared: a foreign authority, or another
+// tenant where the tenant is known in advance, is refused before the code
+// is redeemed; with common, another tenant than the ID token's is refused
+// once the ID token arrives. Nothing is saved either way.
+func TestConnectAuthResponseIssuer(t *testing.T) {
+	const otherTenant = "0b7e1c55-2d2a-4c8e-b0d6-5f4e9a3c1d22"
+	tests := []struct {
+		name      string
+		tenant    string
+		iss       func(m *providertest.Microsoft) string
+		ok        bool
+		exchanges int
+	}{
+		{"common, the right issuer", "common", (*providertest.Microsoft).Issuer, true, 1},
+		{"organizations, the right issuer", "organizations", (*providertest.Microsoft).Issuer, true, 1},
+		{"tenant id, the right issuer", "", (*providertest.Microsoft).Issuer, true, 1},
+		{"common, another authority", "common", func(m *providertest.Microsoft) string { return "https://login.evil.test/" + m.TenantID + "/v2.0" }, false, 0},
+		{"common, not a tenant", "common", func(m *providertest.Microsoft) string { return m.URL + "/common/v2.0" }, false, 0},
+		{"tenant id, another tenant", "", func(m *providertest.Microsoft) string { return m.URL + "/" + otherTenant + "/v2.0" }, false, 0},
+		{"common, another tenant than the ID token's", "common", func(m *providertest.Microsoft) string { return m.URL + "/" + otherTenant + "/v2.0" }, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+			m.SetAuthResponseIssuer(tt.iss(m))
+			store := newMemStore()
+			s := newTestService(t, store, microsoftConfig(m)+fmt.Sprintf("tenant = %q\n", cmp.Or(tt.tenant, m.TenantID)))
+			a, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second})
+			if tt.ok {
+				if err != nil || a.ID != msID {
+					t.Fatalf("Connect = %+v, %v", a, err)
+				}
+			} else {
+				if !errors.Is(err, ErrSignIn) {
+					t.Fatalf("Connect = %v, want ErrSignIn", err)
+				}
+				if keys := store.keys(); len(keys) != 0 {
+					t.Errorf("a refused sign-in saved %q", keys)
+				}
+			}
+			if m.Exchanges() != tt.exchanges {
+				t.Errorf("%d code redemptions, want %d", m.Exchanges(), tt.exchanges)
+			}
+		})
 	}
 }
 

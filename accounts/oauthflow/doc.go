@@ -29,11 +29,19 @@ var (
 	// ErrIssuerMismatch means the authorization response named another issuer
 	// than expected, or none when one is required (RFC 9207 mix-up defence).
 	ErrIssuerMismatch = errors.New("authorization response from an unexpected issuer")
+	// ErrLaunchReused means the one-time launch URL of a sign-in was
+	// fetched a second time. Only the browser should have had it, so
+	// another program (which may have read it from the browser launcher's
+	// command line) fetched it first, or fetched it now: the sign-in was
+	// stopped rather than risk completing someone else's.
+	ErrLaunchReused = errors.New("the sign-in link was opened more than once")
 	// ErrBadCallback means the authorization response carried the right state
 	// but was malformed (no code, a repeated parameter, ...).
 	ErrBadCallback = errors.New("malformed authorization response")
 	// ErrBadTokenResponse means the token endpoint answered 200 with a body
-	// that is not a usable token response.
+	// that is not a usable token response (bad or non-JSON, another
+	// token_type, a bad expires_in, no access_token): the provider's fault,
+	// not the network's.
 	ErrBadTokenResponse = errors.New("malformed token response")
 	// ErrInvalidIDToken means an ID token could not be parsed or its claims
 	// failed a check.

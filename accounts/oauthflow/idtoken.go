@@ -172,6 +172,10 @@ type Expect struct {
 	// Subject, when not "", must equal sub (on refresh: the same account,
 	// OpenID Connect Core 12.2).
 	Subject string
+	// AuthResponseIssuer, when not "", must equal iss: it is the iss the
+	// authorization response carried (Grant.Issuer), so that a response
+	// that named one tenant cannot end in another tenant's ID token.
+	AuthResponseIssuer string
 }
 
 // Check applies the checks of OpenID Connect Core 3.1.3.7 (and 12.2 on
@@ -193,6 +197,9 @@ func (c *Claims) Check(want Expect) error {
 	}
 	if c.Issuer != iss {
 		return fail("issuer %q, want %q", sanitizeText(c.Issuer), iss)
+	}
+	if want.AuthResponseIssuer != "" && c.Issuer != want.AuthResponseIssuer {
+		return fail("issuer %q is not the %q the authorization response named", sanitizeText(c.Issuer), sanitizeText(want.AuthResponseIssuer))
 	}
 	found := false
 	for _, a := range c.Audience {
@@ -225,6 +232,21 @@ func (c *Claims) Check(want Expect) error {
 		return fail("subject changed")
 	}
 	return nil
+}
+
+// issuerMatches reports whether iss is the issuer template, in which each
+// "{tid}" stands for one and the same tenant GUID.
+func issuerMatches(template, iss string) bool {
+	i := strings.Index(template, "{tid}")
+	if i < 0 {
+		return iss == template
+	}
+	const guidLen = 36
+	if len(iss) < i+guidLen {
+		return false
+	}
+	tid := iss[i : i+guidLen]
+	return isTenantID(tid) && iss == strings.ReplaceAll(template, "{tid}", tid)
 }
 
 // isTenantID reports whether s is a GUID in the 8-4-4-4-12 form.

@@ -8,11 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,15 +67,14 @@ func procIP(h string) net.IP {
 	return ip
 }
 
-// redirectPort is the port of the redirect URI in a sign-in URL.
-func redirectPort(t *testing.T, signInURL string) int {
+// redirectPort is the listener's port, where the launch URL is served.
+func redirectPort(t *testing.T, launchURL string) int {
 	t.Helper()
-	u, _ := url.Parse(signInURL)
-	r, err := url.Parse(u.Query().Get("redirect_uri"))
+	u, err := url.Parse(launchURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := strconv.Atoi(r.Port())
+	p, _ := strconv.Atoi(u.Port())
 	return p
 }
 
@@ -265,6 +266,221 @@ func TestProperty05_IssuerMixUpDefence(t *testing.T) {
 	g2, _, err2 := signInWith(t, nil, step{query: good(""), status: 200, body: successPage})
 	if err1 != nil || err2 != nil || g1.RedirectURI == g2.RedirectURI {
 		t.Errorf("two flows share a redirect URI")
+	}
+}
+
+// TestProperty36_LaunchURLHidesSignIn: the browser launcher (and the
+// person) get a one-time launch URL that holds no state, nonce or code
+// challenge; its first GET redirects to the sign-in URL, and a second GET,
+// whoever sends it, is refused and ends the flow with ErrLaunchReused, so
+// an intruder who read the launcher's argv and fetched first makes the
+// sign-in fail visibly. Requests with another path, method, Host or an
+// Origin change nothing.
+func TestProperty36_LaunchURLHidesSignIn(t *testing.T) {
+	noRedirect := &http.Client{
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	get := func(t *testing.T, method, u string, header map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, u, nil)
+		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+
+	t.Run("the launch URL reveals nothing", func(t *testing.T) {
+		g, signInURL, err := signInWith(t, nil, step{query: good(""), status: 200, body: successPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := url.Parse(signInURL)
+		secrets := map[string]string{"state": q.Query().Get("state"), "nonce": g.Nonce,
+			"code_challenge": q.Query().Get("code_challenge"), "verifier": g.Verifier}
+		for name, v := range secrets {
+			if len(v) < 20 {
+				t.Fatalf("%s %q: nothing to look for", name, v)
+			}
+		}
+		// signInWith checked that OnURL and the browser got the same
+		// launch URL, of the form launchURLPattern.
+		b := newBrowser(t, step{query: good(""), status: 200, body: successPage})
+		var shown string
+		if _, err := (SignIn{AuthURL: "https://auth.test/a", ClientID: "c", OpenBrowser: b.open,
+			OnURL: func(u string) { shown = u }}).Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		<-b.done
+		for name := range secrets {
+			if strings.Contains(shown, name) || strings.Contains(shown, "redirect_uri") || strings.Contains(shown, "auth.test") {
+				t.Errorf("launch URL %q names %s or the provider", shown, name)
+			}
+		}
+	})
+
+	t.Run("a second fetch ends the flow", func(t *testing.T) {
+		before := runtime.NumGoroutine()
+		launched := make(chan string, 1)
+		res := make(chan error, 1)
+		go func() {
+			_, err := SignIn{AuthURL: "https://auth.test/a", ClientID: "c", Timeout: 20 * time.Second,
+				OpenBrowser: func(u string) error { launched <- u; return nil }}.Run(context.Background())
+			res <- err
+		}()
+		launch := <-launched
+		// Refused without effect: another path, method, Host, an Origin.
+		lu, _ := url.Parse(launch)
+		for _, probe := range []struct {
+			method, u string
+			header    map[string]string
+			status    int
+		}{
+			{"GET", launch + "x", nil, 404},
+			{"GET", strings.TrimSuffix(launch, lu.Path) + "/start/" + strings.Repeat("A", 22), nil, 404},
+			{"POST", launch, nil, 404},
+			{"HEAD", launch, nil, 404},
+			{"GET", launch, map[string]string{"Host": "evil.test"}, 400},
+			{"GET", launch, map[string]string{"Origin": "http://evil.test"}, 403},
+		} {
+			if st, _ := get(t, probe.method, probe.u, probe.header); st != probe.status {
+				t.Errorf("%s %s %v: %d, want %d", probe.method, probe.u, probe.header, st, probe.status)
+			}
+		}
+		// The first fetch (the browser's, or an intruder's: they look
+		// the same) is sent on; the second is refused and ends the flow.
+		if st, _ := get(t, "GET", launch, nil); st != http.StatusSeeOther {
+			t.Fatalf("first fetch: %d, want 303", st)
+		}
+		if st, body := get(t, "GET", launch, nil); st != http.StatusBadRequest || body != reusedPage {
+			t.Errorf("second fetch: %d %q, want 400 and the fixed page", st, body)
+		}
+		select {
+		case err := <-res:
+			if !errors.Is(err, ErrLaunchReused) {
+				t.Errorf("Run = %v, want ErrLaunchReused", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a second fetch of the launch URL did not end the flow")
+		}
+		checkPortClosed(t, launch)
+		waitGoroutines(t, before)
+	})
+
+	t.Run("no answer accepted after a second fetch", func(t *testing.T) {
+		cb := newCallback("the-state", "127.0.0.1:1", "", false)
+		cb.launchPath, cb.signInURL = "/start/abc", "https://auth.test/a?state=the-state"
+		serve := func(target string) *httptest.ResponseRecorder {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "http://127.0.0.1:1"+target, nil)
+			cb.ServeHTTP(rec, req)
+			return rec
+		}
+		if rec := serve("/start/abc"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != cb.signInURL {
+			t.Fatalf("first launch: %d to %q", rec.Code, rec.Header().Get("Location"))
+		}
+		if rec := serve("/start/abc"); rec.Code != http.StatusBadRequest {
+			t.Fatalf("second launch: %d", rec.Code)
+		}
+		if rec := serve("/?code=c&state=the-state"); rec.Code != http.StatusBadRequest || rec.Body.String() != failurePage {
+			t.Errorf("callback after a second launch: %d", rec.Code)
+		}
+		if r := <-cb.done; !errors.Is(r.err, ErrLaunchReused) || r.code != "" {
+			t.Errorf("outcome %v, want ErrLaunchReused and no code", r.err)
+		}
+	})
+}
+
+// TestProperty37_IssuerComparedWhenPresent: an iss in the authorization
+// response is compared with the expected issuer whenever it is there,
+// whether or not the provider advertises support (RequireIssuer only
+// makes it mandatory); a foreign one ends the flow before any code is
+// handed out. With Microsoft's "{tid}" template the iss must be the
+// template with a tenant GUID, and the ID token must then name that same
+// issuer.
+func TestProperty37_IssuerComparedWhenPresent(t *testing.T) {
+	const (
+		template = "https://login.test/{tid}/v2.0"
+		tenant   = "3f5e3d0a-4b1c-4f7e-9a51-2c8d6b0e7a11"
+		other    = "0b7e1c55-2d2a-4c8e-b0d6-5f4e9a3c1d22"
+	)
+	tenantIss := "https://login.test/" + tenant + "/v2.0"
+	iss := func(v string) func(string) string { return good("&iss=" + url.QueryEscape(v)) }
+	for _, tt := range []struct {
+		name    string
+		issuer  string
+		require bool
+		query   func(string) string
+		wantErr error
+		wantIss string
+	}{
+		{"not advertised, same issuer", testIssuer, false, iss(testIssuer), nil, testIssuer},
+		{"not advertised, foreign issuer", testIssuer, false, iss("https://evil.test"), ErrIssuerMismatch, ""},
+		{"not advertised, absent", testIssuer, false, good(""), nil, ""},
+		{"not advertised, empty iss", testIssuer, false, good("&iss="), ErrIssuerMismatch, ""},
+		{"not advertised, foreign issuer on an error", testIssuer, false, func(s string) string { return "error=access_denied&iss=https%3A%2F%2Fevil.test&state=" + s }, ErrIssuerMismatch, ""},
+		{"advertised, absent", testIssuer, true, good(""), ErrIssuerMismatch, ""},
+		{"template, a tenant", template, false, iss(tenantIss), nil, tenantIss},
+		{"template, a bare tenant GUID", template, false, iss(tenant), ErrIssuerMismatch, ""},
+		{"template, another authority", template, false, iss("https://evil.test/" + tenant + "/v2.0"), ErrIssuerMismatch, ""},
+		{"template, not a tenant GUID", template, false, iss("https://login.test/common/v2.0"), ErrIssuerMismatch, ""},
+		{"template, the template itself", template, false, iss(template), ErrIssuerMismatch, ""},
+		{"template, a tenant and more", template, false, iss("https://login.test/" + tenant + "/v2.0/x"), ErrIssuerMismatch, ""},
+		{"template, a path in the tenant", template, false, iss("https://login.test/" + tenant[:35] + "/v2.0"), ErrIssuerMismatch, ""},
+		{"known tenant, another tenant", tenantIss, false, iss("https://login.test/" + other + "/v2.0"), ErrIssuerMismatch, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := step{query: tt.query, status: 200, body: successPage}
+			if tt.wantErr != nil {
+				st.status, st.body = 400, failurePage
+			}
+			g, _, err := signInWith(t, func(s *SignIn) { s.Issuer, s.RequireIssuer = tt.issuer, tt.require }, st)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || g != nil {
+					t.Fatalf("Run = %v, %v; want %v and no grant", g, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if g.Issuer != tt.wantIss {
+				t.Errorf("Grant.Issuer = %q, want %q", g.Issuer, tt.wantIss)
+			}
+		})
+	}
+
+	// After the token request: the ID token must name the issuer the
+	// response did, tenant included.
+	claims := func(iss, tid string) *Claims {
+		c := &Claims{Issuer: iss, Subject: "s", Audience: []string{"client-1"}, TenantID: tid,
+			Expiry: time.Now().Add(time.Hour), IssuedAt: time.Now()}
+		return c
+	}
+	for _, tt := range []struct {
+		name    string
+		c       *Claims
+		respIss string
+		ok      bool
+	}{
+		{"same tenant", claims(tenantIss, tenant), tenantIss, true},
+		{"no iss in the response", claims(tenantIss, tenant), "", true},
+		{"another tenant than the response named", claims("https://login.test/"+other+"/v2.0", other), tenantIss, false},
+	} {
+		err := tt.c.Check(Expect{Issuer: template, ClientID: "client-1", AuthResponseIssuer: tt.respIss})
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrInvalidIDToken)) {
+			t.Errorf("%s: Check = %v, want ok %v", tt.name, err, tt.ok)
+		}
 	}
 }
 

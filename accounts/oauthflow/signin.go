@@ -26,6 +26,15 @@ const DefaultTimeout = 5 * time.Minute
 // SignIn describes one authorization code sign-in through the system browser
 // and a loopback redirect (RFC 8252 section 7.3), with PKCE S256, a
 // single-use state, a nonce and the RFC 9207 issuer check.
+//
+// The browser is never given the authorization URL itself: a launcher's
+// command line is readable by every local user (/proc/PID/cmdline), and
+// its state would let one of them answer the callback first with their
+// own code (login CSRF). It is given a one-time launch URL on the loopback
+// listener, http://HOST:PORT/start/ID with 128 random bits, which answers
+// its first GET with a 303 to the authorization URL and ends the sign-in
+// with ErrLaunchReused on any later one: whoever fetches it second, the
+// person or an intruder, the sign-in fails visibly rather than silently.
 type SignIn struct {
 	// AuthURL is the authorization endpoint. It must be https (http is
 	// accepted only for a loopback host, for tests and local providers).
@@ -47,23 +56,33 @@ type SignIn struct {
 	// addresses, never the name.
 	RedirectHost string
 	// Issuer is the expected iss parameter of the authorization response
-	// (RFC 9207) when the response carries one. "" means not known in
-	// advance: any iss is accepted.
+	// (RFC 9207). An iss in the response is compared with it whenever
+	// present, whether or not the provider advertises support, and a
+	// mismatch ends the sign-in before any token request. "{tid}" in it
+	// stands for any tenant GUID (Microsoft's common, organizations and
+	// domain endpoints, where the tenant is known only after sign-in):
+	// then the ID token's iss must equal the iss received (Grant.Issuer,
+	// Expect.AuthResponseIssuer). "" accepts any iss; callers that know
+	// the provider always set it.
 	Issuer string
 	// RequireIssuer rejects a response without iss; set it when the
 	// provider advertises authorization_response_iss_parameter_supported.
 	RequireIssuer bool
-	// OpenBrowser opens the sign-in URL. It is called in its own goroutine,
-	// since some openers wait for the browser to exit, and Run does not wait
-	// for it to return. Nil means the caller shows the URL itself (OnURL).
+	// OpenBrowser opens the one-time launch URL (see SignIn), never the
+	// authorization URL. It is called in its own goroutine, since some
+	// openers wait for the browser to exit, and Run does not wait for it
+	// to return. Nil means the caller shows the URL itself (OnURL).
 	OpenBrowser func(url string) error
 	// OnBrowserError is told, on Run's goroutine and only while Run is
 	// running, that OpenBrowser failed. Such a failure does not end the
 	// sign-in: the person can still open the URL printed by OnURL.
 	OnBrowserError func(err error)
-	// OnURL is called once, on Run's goroutine, with the sign-in URL before
-	// the browser is opened. The URL holds no secret (only the PKCE
-	// challenge, state and nonce, which are useless without this process).
+	// OnURL is called once, on Run's goroutine, before the browser is
+	// opened, with the same one-time launch URL the browser gets: it is
+	// shown for the person to open when no browser came up, and it is
+	// the one way in, so a copy opened after the browser already did ends
+	// the sign-in (ErrLaunchReused) instead of racing it. It holds no
+	// state, nonce or challenge, and it is dead once the sign-in ends.
 	OnURL func(url string)
 	// Timeout bounds the whole sign-in; zero means DefaultTimeout.
 	Timeout time.Duration
@@ -85,6 +104,12 @@ type Grant struct {
 	// redemption: Microsoft lets one sign-in consent to several resources
 	// but redeems the code for one resource's scopes only.
 	Scopes []string
+	// Issuer is the iss of the authorization response, already matched
+	// against SignIn.Issuer; "" when the response carried none. The ID
+	// token's iss must equal it (Expect.AuthResponseIssuer): with a
+	// "{tid}" pattern, only the ID token tells whether the tenant was
+	// the one the response named.
+	Issuer string
 }
 
 // String keeps the secrets of a Grant out of logs and error strings.
@@ -128,7 +153,8 @@ var reservedParams = []string{
 // response that carries this flow's state, or for the timeout or ctx.
 //
 // Errors: ErrTimeout; ctx's error (context.Canceled for Ctrl-C);
-// *CallbackError (ErrCallbackDenied); ErrIssuerMismatch; ErrBadCallback.
+// *CallbackError (ErrCallbackDenied); ErrIssuerMismatch; ErrBadCallback;
+// ErrLaunchReused.
 // Requests with a missing or wrong state are answered 400 and ignored, so
 // that a forged callback can neither end nor poison the flow.
 //
@@ -197,6 +223,11 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 	signInURL := authURL.String()
 
 	cb := newCallback(state, net.JoinHostPort(host, port), s.Issuer, s.RequireIssuer)
+	// The launch URL uses the redirect URI's host, so the Host check is
+	// the same for both and a browser resolving localhost to ::1 finds
+	// the same listener.
+	cb.launchPath, cb.signInURL = "/start/"+randomString(16), signInURL
+	launchURL := "http://" + cb.host + cb.launchPath
 	srv := &http.Server{
 		Handler:           cb,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -223,13 +254,13 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 	}()
 
 	if s.OnURL != nil {
-		s.OnURL(signInURL)
+		s.OnURL(launchURL)
 	}
 	browserErr := make(chan error, 1)
 	if s.OpenBrowser != nil {
 		open := s.OpenBrowser
 		go func() {
-			if err := open(signInURL); err != nil {
+			if err := open(launchURL); err != nil {
 				browserErr <- err
 			}
 		}()
@@ -240,7 +271,7 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 			if r.err != nil {
 				return nil, fmt.Errorf("sign-in: %w", r.err)
 			}
-			g.Code = r.code
+			g.Code, g.Issuer = r.code, r.iss
 			return g, nil
 		case err := <-browserErr:
 			if s.OnBrowserError != nil {
@@ -348,19 +379,25 @@ func ipv6Loopback(ctx context.Context, lc net.ListenConfig) bool {
 // callbackResult is the outcome of the one authorization response consumed.
 type callbackResult struct {
 	code string
+	iss  string
 	err  error
 }
 
-// callback serves the redirect URI. It consumes the first request that
-// carries the flow's state and sends its outcome on done (once).
+// callback serves the redirect URI and the launch URL. It consumes the
+// first request that carries the flow's state and sends its outcome on
+// done (once).
 type callback struct {
 	state         string
 	host          string // expected Host header, "HOST:PORT"
 	issuer        string
 	requireIssuer bool
+	launchPath    string // "/start/ID", the one-time launch URL's path
+	signInURL     string // where the launch URL redirects
 
-	mu   sync.Mutex
-	used bool
+	mu       sync.Mutex
+	used     bool
+	launched bool
+	// done carries the flow's one outcome: the first sent wins (finish).
 	done chan callbackResult
 	// forged counts answers on the redirect path with a missing or wrong
 	// state: they are refused, and reported if nothing genuine follows.
@@ -377,20 +414,17 @@ func newCallback(state, host, issuer string, requireIssuer bool) *callback {
 const maxCode = 16 << 10
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || r.URL.EscapedPath() != "/" {
+	path := r.URL.EscapedPath()
+	if r.Method == http.MethodGet && c.launchPath != "" &&
+		subtle.ConstantTimeCompare([]byte(path), []byte(c.launchPath)) == 1 {
+		c.launch(w, r)
+		return
+	}
+	if r.Method != http.MethodGet || path != "/" {
 		writePage(w, http.StatusNotFound, notFoundPage)
 		return
 	}
-	// DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own
-	// name as Host.
-	if !strings.EqualFold(r.Host, c.host) {
-		writePage(w, http.StatusBadRequest, failurePage)
-		return
-	}
-	// The redirect from the authorization server is a top-level navigation,
-	// which carries no Origin; a page fetching or posting here does.
-	if _, ok := r.Header["Origin"]; ok {
-		writePage(w, http.StatusForbidden, failurePage)
+	if !c.fromBrowser(w, r) {
 		return
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -417,7 +451,59 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		writePage(w, http.StatusOK, successPage)
 	}
-	c.done <- res
+	c.finish(res)
+}
+
+// fromBrowser refuses, with an answer, what cannot be the browser's own
+// top-level navigation to this listener.
+func (c *callback) fromBrowser(w http.ResponseWriter, r *http.Request) bool {
+	// DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own
+	// name as Host.
+	if !strings.EqualFold(r.Host, c.host) {
+		writePage(w, http.StatusBadRequest, failurePage)
+		return false
+	}
+	// The redirect from the authorization server, like the browser opening
+	// the launch URL, is a top-level navigation, which carries no Origin; a
+	// page fetching or posting here does.
+	if _, ok := r.Header["Origin"]; ok {
+		writePage(w, http.StatusForbidden, failurePage)
+		return false
+	}
+	return true
+}
+
+// launch serves the one-time launch URL: the first GET is sent on to the
+// authorization URL; a later one ends the flow with ErrLaunchReused, since
+// the link was meant for one browser only and someone else has it too.
+// Requests refused by fromBrowser change nothing: whoever sends them knows
+// the link and can send a proper request next.
+func (c *callback) launch(w http.ResponseWriter, r *http.Request) {
+	if !c.fromBrowser(w, r) {
+		return
+	}
+	c.mu.Lock()
+	first := !c.launched
+	c.launched = true
+	if !first {
+		c.used = true // no callback is accepted after this
+	}
+	c.mu.Unlock()
+	if first {
+		writeRedirect(w, c.signInURL)
+		return
+	}
+	w.Header().Set("Connection", "close")
+	writePage(w, http.StatusBadRequest, reusedPage)
+	c.finish(callbackResult{err: ErrLaunchReused})
+}
+
+// finish reports the flow's outcome unless one was reported already.
+func (c *callback) finish(res callbackResult) {
+	select {
+	case c.done <- res:
+	default:
+	}
 }
 
 // evaluate judges an authorization response that carries the right state.
@@ -427,8 +513,9 @@ func (c *callback) evaluate(q url.Values) callbackResult {
 			return callbackResult{err: fmt.Errorf("%w: parameter %s repeated", ErrBadCallback, k)}
 		}
 	}
+	// RFC 9207: an iss is compared whenever present, advertised or not.
 	if iss, ok := q["iss"]; ok {
-		if c.issuer != "" && iss[0] != c.issuer {
+		if c.issuer != "" && !issuerMatches(c.issuer, iss[0]) {
 			return callbackResult{err: fmt.Errorf("%w: got %q, want %q", ErrIssuerMismatch, sanitizeText(iss[0]), c.issuer)}
 		}
 	} else if c.requireIssuer {
@@ -453,5 +540,5 @@ func (c *callback) evaluate(q url.Values) callbackResult {
 			return callbackResult{err: fmt.Errorf("%w: code has characters outside VSCHAR", ErrBadCallback)}
 		}
 	}
-	return callbackResult{code: code}
+	return callbackResult{code: code, iss: q.Get("iss")}
 }

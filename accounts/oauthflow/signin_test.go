@@ -3,6 +3,7 @@ package oauthflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -37,15 +38,17 @@ func good(extra string) func(string) string {
 
 func forged(string) string { return "code=evil&state=forged-state-value" }
 
-// browser plays the system browser: it reads the redirect URI and state from
-// the sign-in URL and sends the steps to the loopback listener.
+// browser plays the system browser: it opens the launch URL, reads the
+// redirect URI and state from the sign-in URL it redirects to, and sends
+// the steps to the loopback listener.
 type browser struct {
 	t      *testing.T
 	steps  []step
 	client *http.Client
 	done   chan struct{}
 	mu     sync.Mutex
-	url    string
+	launch string // the URL it was opened with
+	url    string // the sign-in URL the launch URL redirected to
 }
 
 func newBrowser(t *testing.T, steps ...step) *browser {
@@ -56,10 +59,15 @@ func newBrowser(t *testing.T, steps ...step) *browser {
 		}}
 }
 
-func (b *browser) open(signInURL string) error {
+func (b *browser) open(launchURL string) error {
 	defer close(b.done)
+	signInURL, err := followLaunch(b.client, launchURL)
+	if err != nil {
+		b.t.Errorf("launch URL: %v", err)
+		return nil
+	}
 	b.mu.Lock()
-	b.url = signInURL
+	b.launch, b.url = launchURL, signInURL
 	b.mu.Unlock()
 	u, err := url.Parse(signInURL)
 	if err != nil {
@@ -109,6 +117,40 @@ func (b *browser) open(signInURL string) error {
 	}
 	return nil
 }
+
+// followLaunch fetches a launch URL as a browser would, without following
+// the redirect, checks the answer and returns where it redirects.
+func followLaunch(client *http.Client, launchURL string) (string, error) {
+	if !launchURLPattern.MatchString(launchURL) {
+		return "", fmt.Errorf("%q is not a launch URL", launchURL)
+	}
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(launchURL)
+	if err != nil {
+		return "", err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(body) != 0 {
+		return "", fmt.Errorf("status %d with %d bytes, want 303 and no body", resp.StatusCode, len(body))
+	}
+	for k, v := range map[string]string{
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "no-referrer",
+		"Cache-Control":           "no-store",
+		"Content-Security-Policy": pageCSP,
+	} {
+		if got := resp.Header.Get(k); got != v {
+			return "", fmt.Errorf("header %s = %q, want %q", k, got, v)
+		}
+	}
+	return resp.Header.Get("Location"), nil
+}
+
+// launchURLPattern is the launch URL: the redirect host and port, and 128
+// random bits (22 base64url characters); no query, nothing else.
+var launchURLPattern = regexp.MustCompile(`^http://(127\.0\.0\.1|localhost):[0-9]+/start/[A-Za-z0-9_-]{22}$`)
 
 func checkPageHeaders(t *testing.T, h http.Header) {
 	t.Helper()
@@ -268,8 +310,8 @@ func signInWith(t *testing.T, setup func(*SignIn), steps ...step) (*Grant, strin
 		checkAuthURL(t, b.url, g, &s)
 		checkPortClosed(t, g.RedirectURI)
 	}
-	if len(printed) != 1 || printed[0] != b.url {
-		t.Errorf("OnURL called %d times, or with another URL", len(printed))
+	if len(printed) != 1 || printed[0] != b.launch {
+		t.Errorf("OnURL called %d times, or with another URL than the browser", len(printed))
 	}
 	waitGoroutines(t, before)
 	return g, b.url, err
@@ -365,10 +407,8 @@ func TestProperty08_DeadlineCancelNoLeaks(t *testing.T) {
 			s := SignIn{
 				AuthURL:  "https://auth.test/a",
 				ClientID: "c",
-				OnURL: func(u string) {
-					pu, _ := url.Parse(u)
-					redirect = pu.Query().Get("redirect_uri")
-				},
+				// The launch URL is on the listener's port.
+				OnURL: func(u string) { redirect = u },
 				OpenBrowser: func(string) error {
 					if tt.cancel {
 						cancel()

@@ -118,7 +118,9 @@ type TokenError struct {
 	// for invalid_grant.
 	Transient bool
 	// Err is the underlying error: the network error when Status is 0,
-	// ErrBadTokenResponse for a non-JSON 200.
+	// one wrapping ErrBadTokenResponse for an unusable 200 (a non-JSON one
+	// is still Transient: Refresh tries it again, but callers should not
+	// blame the network for it).
 	Err error
 
 	// written tells, for Status 0, whether the request had been sent:
@@ -407,8 +409,13 @@ func cloneValues(v url.Values) url.Values {
 // error. sent is when the request left, the base of Expiry.
 func parseTokenResponse(status int, h http.Header, body []byte, sent time.Time, secrets ...string) (*Token, error) {
 	if len(body) > maxTokenBody {
-		return nil, &TokenError{Status: status, Transient: status >= 500,
-			Err: fmt.Errorf("%w: body larger than %d bytes", ErrBadTokenResponse, maxTokenBody)}
+		err := fmt.Errorf("body larger than %d bytes", maxTokenBody)
+		if status == http.StatusOK {
+			// ErrBadTokenResponse is for 200 answers only: callers take it
+			// for the provider's fault, not the network's.
+			err = fmt.Errorf("%w: %w", ErrBadTokenResponse, err)
+		}
+		return nil, &TokenError{Status: status, Transient: status >= 500, Err: err}
 	}
 	if status != http.StatusOK {
 		return nil, parseTokenError(status, h, body, sent, secrets)

@@ -63,6 +63,11 @@ type Options struct {
 	OtherSubject string
 	// EmailUnverified makes the ID tokens say email_verified false.
 	EmailUnverified bool
+	// HideISSSupport leaves authorization_response_iss_parameter_supported
+	// out of the discovery document, as providers that predate RFC 9207
+	// do; the authorization responses still carry iss (see
+	// SetAuthResponseIssuer).
+	HideISSSupport bool
 }
 
 // Server is a running provider.
@@ -131,6 +136,10 @@ func Launch(opts Options) (*Server, error) {
 	if opts.NoRotation {
 		rotate = "0"
 	}
+	advertiseISS := "1"
+	if opts.HideISSSupport {
+		advertiseISS = "0"
+	}
 
 	cmd := exec.Command(node, "server.js")
 	cmd.Dir = nodeDir()
@@ -142,6 +151,7 @@ func Launch(opts Options) (*Server, error) {
 		"ROTATE="+rotate,
 		"OTHER_SUBJECT="+opts.OtherSubject,
 		"EMAIL_VERIFIED="+map[bool]string{false: "1", true: "0"}[opts.EmailUnverified],
+		"ADVERTISE_ISS="+advertiseISS,
 		"NODE_NO_WARNINGS=1",
 	)
 	cmd.Stderr = s.stderr
@@ -230,6 +240,18 @@ func (s *Server) FailNext(t testing.TB, status int, errCode string) {
 		q.Set("error", errCode)
 	}
 	s.call(t, http.MethodPost, "/__test/fail-next?"+q.Encode(), nil)
+}
+
+// SetAuthResponseIssuer makes every later authorization response (codes
+// and errors) carry iss instead of the provider's own issuer, as in a
+// mix-up attack; "" makes them carry none.
+func (s *Server) SetAuthResponseIssuer(t testing.TB, iss string) {
+	t.Helper()
+	path := "/__test/auth-response-iss"
+	if iss != "" {
+		path += "?" + url.Values{"iss": {iss}}.Encode()
+	}
+	s.call(t, http.MethodPost, path, nil)
 }
 
 func (s *Server) call(t testing.TB, method, path string, out any) {

@@ -213,6 +213,45 @@ func TestDeny(t *testing.T) {
 	}
 }
 
+// TestAuthResponseIssuerHooks: HideISSSupport takes RFC 9207's flag out
+// of discovery while responses keep their iss; SetAuthResponseIssuer puts
+// another iss in them, or none.
+func TestAuthResponseIssuerHooks(t *testing.T) {
+	t.Parallel()
+	srv := Start(t, Options{HideISSSupport: true})
+	resp, err := http.Get(srv.Issuer + "/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if _, ok := doc["authorization_response_iss_parameter_supported"]; err != nil || ok || doc["issuer"] != srv.Issuer {
+		t.Errorf("discovery %v (%v): want the issuer and no iss support", doc, err)
+	}
+	c := newClient(t, srv.Issuer+"/auth", srv.Issuer+"/token", srv.ClientID)
+	for _, tt := range []struct {
+		set      bool
+		iss      string
+		want     string
+		wantSome bool
+	}{
+		{false, "", srv.Issuer, true},
+		{true, "http://127.0.0.1:1/elsewhere", "http://127.0.0.1:1/elsewhere", true},
+		{true, "", "", false},
+	} {
+		if tt.set {
+			srv.SetAuthResponseIssuer(t, tt.iss)
+		}
+		debugLog := filepath.Join(t.TempDir(), "browser.debug")
+		openBrowser(t, c.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), "STANDIN_BROWSER_DEBUG="+debugLog)
+		q := c.waitCallback(t, debugLog)
+		if q.Has("iss") != tt.wantSome || q.Get("iss") != tt.want || q.Get("code") == "" || q.Get("state") != "st" {
+			t.Errorf("after SetAuthResponseIssuer(%q): callback iss %q (present %v), want %q", tt.iss, q.Get("iss"), q.Has("iss"), tt.want)
+		}
+	}
+}
+
 func TestUnknownLogin(t *testing.T) {
 	t.Parallel()
 	srv := Start(t, Options{})

@@ -76,6 +76,12 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%s %s", resp.Header.Get("Content-Type"), body)
 			}
 		}},
+		{"malformed 200", providertest.Malformed200(`{"access_token":"a","token_type":"mac"}`), 0, func(t *testing.T, _ string, resp *http.Response, err error) {
+			body := wantStatus(t, resp, err, 200)
+			if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || body != `{"access_token":"a","token_type":"mac"}` {
+				t.Errorf("%s %s", resp.Header.Get("Content-Type"), body)
+			}
+		}},
 		{"reset", providertest.Reset(), 0, func(t *testing.T, _ string, resp *http.Response, err error) {
 			if err == nil {
 				resp.Body.Close()

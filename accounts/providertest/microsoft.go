@@ -71,6 +71,7 @@ type Microsoft struct {
 	refresh  map[string]*msRefresh
 	access   map[string]TokenInfo
 	oid, sub string
+	respIss  string // iss of authorization responses, "" for none
 }
 
 type msCode struct {
@@ -156,6 +157,16 @@ func (m *Microsoft) TokenURL(tenant string) string {
 
 // Issuer is the iss claim of the user's ID tokens: {URL}/{TenantID}/v2.0.
 func (m *Microsoft) Issuer() string { return m.URL + "/" + m.TenantID + "/v2.0" }
+
+// SetAuthResponseIssuer makes every later authorization response, codes
+// and errors alike, carry iss (RFC 9207): m.Issuer() for the right one,
+// anything else for a mix-up. "" (the default) sends none, as Microsoft
+// does today: it does not advertise authorization_response_iss_parameter_supported.
+func (m *Microsoft) SetAuthResponseIssuer(iss string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.respIss = iss
+}
 
 // FailNext queues f for the next token request that finds no earlier fault.
 func (m *Microsoft) FailNext(f Fault) { m.failNext(f) }
@@ -305,11 +316,15 @@ func (m *Microsoft) authorize(w http.ResponseWriter, r *http.Request) {
 
 	requested := scopeList(q.Get("scope"))
 	m.mu.Lock()
+	respIss := m.respIss
 	if f, ok := m.takeAuthFailure(); ok {
 		m.mu.Unlock()
 		v := url.Values{"error": {f.error}, "error_description": {f.description}, "state": {q.Get("state")}}
 		if f.subcode != "" {
 			v.Set("error_subcode", f.subcode)
+		}
+		if respIss != "" {
+			v.Set("iss", respIss)
 		}
 		http.Redirect(w, r, withQuery(redirect, v), http.StatusFound)
 		return
@@ -336,6 +351,9 @@ func (m *Microsoft) authorize(w http.ResponseWriter, r *http.Request) {
 	v := url.Values{"code": {code}, "state": {q.Get("state")}}
 	if m.TenantID != PersonalTenantID {
 		v.Set("session_state", guid())
+	}
+	if respIss != "" {
+		v.Set("iss", respIss)
 	}
 	http.Redirect(w, r, withQuery(redirect, v), http.StatusFound)
 }

@@ -354,6 +354,32 @@ func TestMicrosoftFailAuthorize(t *testing.T) {
 	}
 }
 
+func TestMicrosoftAuthResponseIssuer(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	_, challenge := pkce()
+	v := authParams(m.ClientID, "http://localhost:8400", "openid Mail.Read", challenge)
+	issOf := func() (string, bool) {
+		loc, _ := url.Parse(noFollow(t, m.AuthorizeURL("")+"?"+v.Encode()).Header.Get("Location"))
+		iss, ok := loc.Query()["iss"]
+		if !ok {
+			return "", false
+		}
+		return iss[0], true
+	}
+	if iss, ok := issOf(); ok {
+		t.Errorf("by default the response carries iss %q, as Microsoft's does not", iss)
+	}
+	m.SetAuthResponseIssuer(m.Issuer())
+	if iss, _ := issOf(); iss != m.Issuer() {
+		t.Errorf("iss = %q, want %q", iss, m.Issuer())
+	}
+	m.SetAuthResponseIssuer("https://evil.test/x/v2.0")
+	m.FailAuthorize("access_denied", "no")
+	if iss, _ := issOf(); iss != "https://evil.test/x/v2.0" {
+		t.Errorf("error response iss = %q", iss)
+	}
+}
+
 func TestMicrosoftPersonalAccountAndGrant(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{
 		TenantID:         providertest.PersonalTenantID,

@@ -36,7 +36,7 @@ import (
 
 // Fault is a canned failure the token endpoint serves to one request instead
 // of its normal answer. Build one with InvalidGrant, TestingExpired, Status,
-// TooManyRequests, Hang, Reset or HTML200 and queue it with FailNext; queued
+// TooManyRequests, Hang, Reset, HTML200 or Malformed200 and queue it with FailNext; queued
 // faults are consumed first in, first out, one per token request.
 type Fault struct {
 	kind       faultKind
@@ -46,6 +46,7 @@ type Fault struct {
 	wait       time.Duration
 	revoke     bool
 	suffix     string
+	body       string
 }
 
 type faultKind int
@@ -58,6 +59,7 @@ const (
 	faultReset
 	faultHTML
 	faultBadToken
+	faultBody
 )
 
 // InvalidGrant answers the request with the provider's invalid_grant shape.
@@ -112,6 +114,11 @@ func HTML200() Fault { return Fault{kind: faultHTML} }
 // a header or a line where they are printed. The emulator does not honour
 // them; IssuedTokens lists them.
 func BadToken(suffix string) Fault { return Fault{kind: faultBadToken, suffix: suffix} }
+
+// Malformed200 answers 200 OK with body as application/json, for token
+// responses the client must refuse: broken JSON, another token_type, a
+// bad expires_in, no access_token.
+func Malformed200(body string) Fault { return Fault{kind: faultBody, body: body} }
 
 // TokenInfo describes an access token an emulator issued.
 type TokenInfo struct {
@@ -278,6 +285,12 @@ func (b *base) serveTransportFault(w http.ResponseWriter, r *http.Request, f Fau
 		b.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "refresh_token": refresh,
 			"token_type": "Bearer", "expires_in": 3600})
+		return true
+	case faultBody:
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, f.body)
 		return true
 	}
 	return false

@@ -109,7 +109,10 @@ func tokenWorks(t *testing.T, ms *providertest.Microsoft, w *world, id string) s
 // TestProperty23_TransientProviderFailures: every way a token endpoint can fail short of
 // refusing the sign-in is transient: a clear message and exit code 6 in
 // bounded time, the account stays connected with its refresh token, and
-// the next call works.
+// the next call works. A 200 that is no usable token response (an HTML
+// page, another token_type) is not the network's fault: it says so with
+// exit code 12 (the provider answered with something unusable), and the
+// account is just as intact.
 func TestProperty23_TransientProviderFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -125,7 +128,9 @@ func TestProperty23_TransientProviderFailures(t *testing.T) {
 		{"429 with a long Retry-After", []providertest.Fault{providertest.TooManyRequests(2 * time.Minute)}, nil, exitUnreachable, "retry after 2m0s", 10 * time.Second},
 		{"hangs", []providertest.Fault{providertest.Hang(10 * time.Minute)}, []string{"LATCHKEY_HTTP_TIMEOUT=2s"}, exitUnreachable, "unreachable", 10 * time.Second},
 		{"resets the connection", []providertest.Fault{providertest.Reset()}, nil, exitUnreachable, "unreachable", 15 * time.Second},
-		{"HTML with status 200", repeat(providertest.HTML200(), 3), nil, exitUnreachable, "HTML", 15 * time.Second},
+		{"HTML with status 200", repeat(providertest.HTML200(), 3), nil, exitProvider, "HTML", 15 * time.Second},
+		{"token_type DPoP with status 200", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"DPoP","expires_in":3599}`)}, nil, exitProvider, "unusable", 15 * time.Second},
+		{"bad expires_in with status 200", []providertest.Fault{providertest.Malformed200(`{"access_token":"a","token_type":"Bearer","expires_in":-1}`)}, nil, exitProvider, "expires_in", 15 * time.Second},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

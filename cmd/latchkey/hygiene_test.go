@@ -48,12 +48,15 @@ func TestProperty16_TokensNeverLeak(t *testing.T) {
 	w.expire(id, "https://graph.microsoft.com")
 	printed.WriteString(w.must("token", id, "--format", "json"))
 
-	for _, faults := range [][]providertest.Fault{repeat(providertest.Status(500), 3), repeat(providertest.HTML200(), 3), {providertest.Reset()}} {
+	for _, c := range []struct {
+		faults []providertest.Fault
+		code   int
+	}{{repeat(providertest.Status(500), 3), exitUnreachable}, {repeat(providertest.HTML200(), 3), exitProvider}, {[]providertest.Fault{providertest.Reset()}, exitUnreachable}} {
 		w.expire(id, "https://graph.microsoft.com")
-		for _, f := range faults {
+		for _, f := range c.faults {
 			ms.FailNext(f)
 		}
-		w.expectExit(exitUnreachable, "token", id)
+		w.expectExit(c.code, "token", id)
 	}
 
 	// A process in the middle of a refresh, the provider not answering.

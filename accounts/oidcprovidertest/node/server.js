@@ -11,6 +11,10 @@
 //   OTHER_SUBJECT  a second account (log in with that name) with the same
 //                  email as the first, to play another person with its address
 //   EMAIL_VERIFIED "0" sends email_verified false (default true)
+//   ADVERTISE_ISS  "0" leaves authorization_response_iss_parameter_supported
+//                  out of the discovery document (RFC 9207); the responses
+//                  still carry iss unless /__test/auth-response-iss says
+//                  otherwise (default: advertised)
 //
 // Test hooks (not part of any standard):
 //   GET  /__test/stats            {"authorization_code": N, "refresh_token": N}
@@ -18,6 +22,10 @@
 //   POST /__test/revoke-all       invalidates every refresh token issued
 //   POST /__test/fail-next?status=500[&error=server_error]
 //                                 makes the next token-endpoint request fail
+//   POST /__test/auth-response-iss?iss=VALUE
+//                                 every later authorization response (code or
+//                                 error) carries iss=VALUE instead of the
+//                                 issuer, as a mix-up would; without ?iss, none
 'use strict';
 
 // oidc-provider prints notices with console.info; stdout is reserved for the
@@ -32,6 +40,7 @@ const CLIENT_ID = process.env.CLIENT_ID || 'latchkey-test';
 const ACCOUNT_EMAIL = process.env.ACCOUNT_EMAIL || 'alice@example.test';
 const ACCESS_TTL = Number(process.env.ACCESS_TTL || 3600);
 const ROTATE = process.env.ROTATE !== '0';
+const ADVERTISE_ISS = process.env.ADVERTISE_ISS !== '0';
 const ACCOUNT_ID = 'alice';
 const OTHER_SUBJECT = process.env.OTHER_SUBJECT || '';
 const EMAIL_VERIFIED = process.env.EMAIL_VERIFIED !== '0';
@@ -47,6 +56,7 @@ const issued = []; // every token value, in order
 const issuedSet = new Set();
 const refreshTokens = new Set();
 let failNext = null; // { status, error }
+let respIss; // undefined: the provider's own iss; null: none; else this value
 
 function remember(value) {
   if (typeof value === 'string' && value && !issuedSet.has(value)) {
@@ -169,6 +179,11 @@ async function main() {
         ctx.body = failNext;
         return;
       }
+      if (ctx.method === 'POST' && path === '/__test/auth-response-iss') {
+        respIss = typeof ctx.query.iss === 'string' ? ctx.query.iss : null;
+        ctx.body = { iss: respIss };
+        return;
+      }
       ctx.status = 404;
       ctx.body = { error: 'no such test hook' };
       return;
@@ -211,6 +226,22 @@ async function main() {
     }
 
     await next();
+
+    if (path === '/.well-known/openid-configuration' && ctx.status === 200 && !ADVERTISE_ISS) {
+      delete ctx.body.authorization_response_iss_parameter_supported;
+    }
+
+    // An authorization response is a redirect back to the client, off this
+    // origin, with the request's state.
+    const location = ctx.response.get('Location');
+    if (respIss !== undefined && location) {
+      const back = new URL(location, issuer);
+      if (back.origin !== issuer && back.searchParams.has('state')) {
+        if (respIss === null) back.searchParams.delete('iss');
+        else back.searchParams.set('iss', respIss);
+        ctx.set('Location', back.href);
+      }
+    }
 
     if (path === '/token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
       remember(ctx.body.access_token);
