@@ -220,12 +220,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err := s.writeAccess(ctx, t); err != nil {
 		return Account{}, err
 	}
-	// Access tokens of other resources belong to the old sign-in.
-	if old != nil {
-		for _, other := range old.resources() {
-			if other != res {
-				s.keys.Delete(ctx, accessKey(r.ID, other))
-			}
+	// Access tokens of other resources belong to an earlier sign-in.
+	for _, other := range earlierResources(old, r) {
+		if other != res {
+			s.keys.Delete(ctx, accessKey(r.ID, other))
 		}
 	}
 	if err := s.updateIndex(ctx, func(ix *index) error { ix.put(r); return nil }); err != nil {
@@ -297,4 +295,27 @@ func signInErr(err error) error {
 		return fmt.Errorf("%w: %v", ErrSignInTimeout, err)
 	}
 	return fmt.Errorf("%w: %v", ErrSignIn, err)
+}
+
+// earlierResources are the resource keys under which access items of an
+// earlier sign-in of r's id may be kept: those the old index entry notes,
+// and, because an entry can be lost (a hand-edited or restored index)
+// while its keychain items stay, every resource the new sign-in could ask
+// for. Left in place, such an item would be handed out as the new
+// account's token, though another sign-in (maybe another person) got it.
+func earlierResources(old, r *record) []string {
+	out := r.resources()
+	if old != nil {
+		out = append(out, old.resources()...)
+	}
+	if r.Family == FamilyMicrosoft {
+		out = append(out, r.Graph, cloudByGraph(r.Graph).Outlook)
+		for _, sc := range r.Requested {
+			if res := scopeResource(sc, r.Graph); res != "" {
+				out = append(out, res)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

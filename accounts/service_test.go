@@ -666,3 +666,30 @@ func TestRefreshSettlesKeychainBeforeUnlock(t *testing.T) {
 	}
 	l.unlock()
 }
+
+// TestConnectClearsItemsTheIndexLost: an account whose index entry was lost
+// (a hand-edited or restored accounts.json) while its keychain items stayed
+// is connected again; an access token of another resource left by the
+// earlier sign-in must not be handed out as the new sign-in's.
+func TestConnectClearsItemsTheIndexLost(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	store := newMemStore()
+	s := connectMicrosoft(t, m, store)
+	ctx := context.Background()
+	const outlook = "https://outlook.office.com"
+	stale := []byte(`{"version":1,"account":"` + msID + `","access_token":"stale","token_type":"Bearer","expires_at":"2999-01-01T00:00:00Z","resource":"` + outlook + `"}`)
+	store.put(accessKey(msID, outlook), stale)
+	if err := s.updateIndex(ctx, func(ix *index) error { ix.remove(msID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Scopes: []string{"Mail.Read", outlook + "/IMAP.AccessAsUser.All"}, Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := store.Get(ctx, accessKey(msID, outlook)); err == nil && string(b) == string(stale) {
+		t.Error("the earlier sign-in's Outlook token is still in the keychain after connecting again")
+	}
+	tok, err := s.Token(ctx, msID, []string{outlook + "/IMAP.AccessAsUser.All"})
+	if err != nil || tok.Token == "stale" {
+		t.Errorf("Token = %v, %v; want a token of the new sign-in", tok, err)
+	}
+}

@@ -68,6 +68,9 @@ func TestReconnectOtherPerson(t *testing.T) {
 	if list, _ := core.List(context.Background()); len(list) != 1 || list[0].Name != "Mallory Other" {
 		t.Errorf("after Replace: %+v", list)
 	}
+	// The reload the new connection started must end before the test
+	// does: it would touch widgets while the next test renders text.
+	<-s.lastLoad
 }
 
 // TestOtherPersonText: the words for another organization, and for adding
