@@ -38,18 +38,22 @@ func TestMain(m *testing.M) {
 	}())
 }
 
-func startExampleWorld() (stop func(), err error) {
+func startExampleWorld() (func(), error) {
 	var undo []func()
-	stop = func() {
+	// stop is not the named result: a failing return sets that to nil
+	// before the deferred cleanup runs.
+	stop := func() {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
 		}
 	}
+	started := false
 	defer func() {
-		if err != nil {
+		if !started {
 			stop()
 		}
 	}()
+	var err error
 	keyringSession, err = keyringtest.Start()
 	if err != nil {
 		return nil, err
@@ -80,5 +84,6 @@ func startExampleWorld() (stop func(), err error) {
 	if _, err := s.Connect(ctx, ConnectRequest{Provider: "testidp", Timeout: time.Minute}); err != nil {
 		return nil, fmt.Errorf("connect the examples' account: %w%s", err, keyringSession.Problems())
 	}
+	started = true
 	return stop, nil
 }

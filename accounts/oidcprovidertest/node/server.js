@@ -11,6 +11,9 @@
 //   OTHER_SUBJECT  a second account (log in with that name) with the same
 //                  email as the first, to play another person with its address
 //   EMAIL_VERIFIED "0" sends email_verified false (default true)
+//   LATCHKEY_TEST_CLOCK_SHIFT_DAYS
+//                  moves this process's clock that many days ahead, as
+//                  cmd/latchkey/testdata/anydate.sh moves the Go tests'
 //   ADVERTISE_ISS  "0" leaves authorization_response_iss_parameter_supported
 //                  out of the discovery document (RFC 9207); the responses
 //                  still carry iss unless /__test/auth-response-iss says
@@ -31,6 +34,21 @@
 // oidc-provider prints notices with console.info; stdout is reserved for the
 // READY line.
 console.log = console.info = console.debug = (...args) => console.error(...args);
+
+// The clock of the Go tests that start this provider may be moved ahead
+// (anydate.sh); tokens must be issued on the same day they are checked.
+const CLOCK_SHIFT_MS = Number(process.env.LATCHKEY_TEST_CLOCK_SHIFT_DAYS || 0) * 86400 * 1000;
+if (CLOCK_SHIFT_MS) {
+  const RealDate = Date;
+  const realNow = RealDate.now;
+  globalThis.Date = class ShiftedDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(realNow() + CLOCK_SHIFT_MS);
+      else super(...args);
+    }
+    static now() { return realNow() + CLOCK_SHIFT_MS; }
+  };
+}
 
 const crypto = require('node:crypto');
 const http = require('node:http');
