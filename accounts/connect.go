@@ -138,7 +138,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if su.Family == FamilyMicrosoft {
 		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
 	}
-	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret}
+	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret, Now: s.now}
 	tok, err := ep.Exchange(ctx, s.http, grant)
 	if err != nil {
 		return Account{}, withAdminConsent(providerErr("redeem the sign-in at "+su.Title, err), err, su.Family, req.Account, su.TokenURL, "", su.ClientID)

@@ -141,6 +141,7 @@ func (s *Service) revokeAtProvider(ctx context.Context, r *record, res *RevokeRe
 		return nil
 	}
 	ep := saved.endpoint()
+	ep.Now = s.now
 	err = ep.Revoke(ctx, s.http, saved.RevokeURL, saved.RefreshToken)
 	var te *oauthflow.TokenError
 	switch {

@@ -273,6 +273,7 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 	}
 	ask := r.refreshScopes(res, scopes)
 	ep := saved.endpoint()
+	ep.Now = s.now
 	killpoint.At(killpoint.BeforeRefresh)
 	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // Revoke asks the provider's RFC 7009 revocation endpoint to revoke token
@@ -27,7 +26,7 @@ func (e Endpoint) Revoke(ctx context.Context, client *http.Client, revokeURL, to
 	if e.ClientSecret != "" {
 		form.Set("client_secret", e.ClientSecret)
 	}
-	resp, body, _, err := postForm(ctx, client, u, form, "", "")
+	resp, body, _, err := postForm(ctx, client, u, form, "", "", e.now)
 	if err != nil {
 		return err
 	}
@@ -38,5 +37,5 @@ func (e Endpoint) Revoke(ctx context.Context, client *http.Client, revokeURL, to
 	if e.ClientSecret != "" {
 		secrets = append(secrets, e.ClientSecret)
 	}
-	return parseTokenError(resp.StatusCode, resp.Header, body, time.Now(), secrets)
+	return parseTokenError(resp.StatusCode, resp.Header, body, e.now(), secrets)
 }

@@ -47,6 +47,17 @@ type Endpoint struct {
 	ClientSecret string
 	// AuthStyle defaults to AuthInParams.
 	AuthStyle AuthStyle
+	// Now is the clock that dates a response (a token's expiry, a
+	// Retry-After); nil means time.Now.
+	Now func() time.Time
+}
+
+// now reads e's clock.
+func (e Endpoint) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
 }
 
 // Token is a successful token response (RFC 6749 section 5.1).
@@ -349,7 +360,7 @@ func (e Endpoint) post(ctx context.Context, client *http.Client, form url.Values
 		secrets = append(secrets, e.ClientSecret)
 	}
 
-	resp, body, sent, err := postForm(ctx, client, u, form, user, pass)
+	resp, body, sent, err := postForm(ctx, client, u, form, user, pass, e.now)
 	if err != nil {
 		return nil, err
 	}
@@ -361,7 +372,7 @@ func (e Endpoint) post(ctx context.Context, client *http.Client, form url.Values
 // of the answer. A failure is the context's error when cancelled, else a
 // transient *TokenError that says whether the request went out. The token
 // and revocation requests share it.
-func postForm(ctx context.Context, client *http.Client, u *url.URL, form url.Values, user, pass string) (*http.Response, []byte, time.Time, error) {
+func postForm(ctx context.Context, client *http.Client, u *url.URL, form url.Values, user, pass string, now func() time.Time) (*http.Response, []byte, time.Time, error) {
 	var written atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
@@ -381,7 +392,7 @@ func postForm(ctx context.Context, client *http.Client, u *url.URL, form url.Val
 	c := *client
 	c.CheckRedirect = refuseRedirect
 
-	sent := time.Now()
+	sent := now()
 	resp, err := c.Do(req)
 	if err != nil {
 		if ctx.Err() == context.Canceled {

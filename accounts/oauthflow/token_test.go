@@ -440,3 +440,19 @@ func TestTokenAlphabet(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointClock: a token's expiry is dated by the endpoint's clock, not
+// the wall clock, so the core's injected Now governs it end to end.
+func TestEndpointClock(t *testing.T) {
+	stub := &stubToken{replies: []reply{{200, nil, msSuccess}}}
+	srv := httptest.NewServer(stub)
+	defer srv.Close()
+	at := time.Date(2031, 2, 3, 4, 5, 6, 0, time.UTC)
+	tok, err := (Endpoint{TokenURL: srv.URL, ClientID: "cid", Now: func() time.Time { return at }}).Refresh(context.Background(), nil, "rt", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := tok.Expiry.Sub(at); d <= 0 || d > 2*time.Hour {
+		t.Errorf("expiry %v is not dated from the endpoint's clock %v", tok.Expiry, at)
+	}
+}
