@@ -114,7 +114,7 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	save(t, out, name("wizard-3-registration"), w.win.Canvas())
 	test.Tap(w.next)
 	<-urls
-	w.signInURL.SetText("http://localhost:52817/common/oauth2/v2.0/authorize?client_id=…&scope=openid+profile+email+offline_access+Mail.Read+Mail.Send&code_challenge=…")
+	w.signInURL.SetText("http://127.0.0.1:52817/start/q3V8cZr1mT0xLk2NwYb7sA")
 	save(t, out, name("wizard-4-browser"), w.win.Canvas())
 	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
 	<-w.done

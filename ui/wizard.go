@@ -558,7 +558,7 @@ func (w *wizard) browserStep() fyne.CanvasObject {
 		progress,
 		w.countdown,
 		widget.NewSeparator(),
-		caption("If no browser window opened, copy this link into your browser:"),
+		caption("If no browser window opened, copy this link into your browser (it works only once):"),
 		container.NewBorder(nil, nil, nil, w.copyURL, w.signInURL),
 	)
 }
