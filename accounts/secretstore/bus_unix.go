@@ -79,6 +79,14 @@ func defaultCollectionLocked(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer conn.Close()
+	// Greet the Secret Service before asking a property: a
+	// Properties.Get that is a connection's first call can abort
+	// gnome-keyring-daemon (see greet).
+	err = conn.Object(secretsName, "/org/freedesktop/secrets").CallWithContext(ctx,
+		"org.freedesktop.Secret.Service.SearchItems", dbus.FlagNoAutoStart, greetAttrs).Err
+	if err != nil && (ctx.Err() != nil || classifyPlatform(err) != nil) {
+		return false, err
+	}
 	var lastErr error
 	for _, path := range []dbus.ObjectPath{
 		"/org/freedesktop/secrets/collection/login",

@@ -559,6 +559,13 @@ func (s *Session) withConn(f func(ctx context.Context, c *dbus.Conn) error) erro
 		return fmt.Errorf("keyringtest: connect to private bus: %w", err)
 	}
 	defer c.Close()
+	// A connection's first call to gnome-keyring-daemon must be one that
+	// cannot abort it (see greet in package secretstore): OpenSession or
+	// Properties.Get sent first kill it about once in a thousand
+	// connections, and Lock or Unlock sent first may find no collection.
+	// Its error, if any, shows again in f's calls.
+	_ = c.Object(secretsName, secretsPath).CallWithContext(ctx, serviceIface+".SearchItems",
+		dbus.FlagNoAutoStart, map[string]string{"latchkey-greeting": "1"}).Err
 	return f(ctx, c)
 }
 
