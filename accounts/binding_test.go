@@ -271,3 +271,62 @@ func TestAccountName(t *testing.T) {
 		}
 	}
 }
+
+// TestProperty40_PinOfTheAccountSavedTo: the account a sign-in would be
+// saved as is held to its pin too, whichever way the sign-in came: adding
+// permissions to one account must not land on another whose address the
+// provider now hands out, and an index entry that was lost leaves the pin
+// in the keychain item. Replace is bound to the person the app showed.
+func TestProperty40_PinOfTheAccountSavedTo(t *testing.T) {
+	ctx := context.Background()
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	store := newMemStore()
+	s, _ := newReviewService(t, store, googleConfig(g))
+	connectGoogle(t, s, CapabilityReadMail)
+	bob := readItem(t, store, refreshKey(bobID))
+
+	// Mallory connects her own account, then the provider gives her Bob's
+	// address while she adds permissions to hers.
+	g.SwitchUser("Mallory")
+	g.SetEmail("mallory@gmail.test")
+	mallory, err := s.Connect(ctx, ConnectRequest{Provider: "google", Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.SetEmail("bob@gmail.test")
+	before := snapshot(t, s, store)
+	_, err = s.Connect(ctx, ConnectRequest{Account: mallory.ID, Allow: []Capability{CapabilityReadContacts}, Timeout: 30 * time.Second})
+	if !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("adding permissions to %s with a sign-in that says %s = %v", mallory.ID, bobID, err)
+	}
+	if after := snapshot(t, s, store); !maps.Equal(before, after) {
+		t.Error("a refused grant changed the keychain or the index")
+	}
+
+	// Bob's index entry is lost; his keychain item still says who he is.
+	if err := s.updateIndex(ctx, func(ix *index) error { ix.remove(bobID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Connect(ctx, ConnectRequest{Provider: "google", Timeout: 30 * time.Second})
+	var mismatch *IdentityMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Connected != bob.Identity || !mismatch.CanReplace {
+		t.Fatalf("connecting %s as Mallory with its index entry lost = %v", bobID, err)
+	}
+	if it := readItem(t, store, refreshKey(bobID)); it.RefreshToken != bob.RefreshToken {
+		t.Error("the refused sign-in replaced Bob's saved sign-in")
+	}
+
+	// The app asked about Mallory; someone else signs in this time.
+	g.SwitchUser("Eve")
+	_, err = s.Connect(ctx, ConnectRequest{Provider: "google", Replace: true, ReplaceWith: mismatch.SignedIn, Timeout: 30 * time.Second})
+	var again *IdentityMismatchError
+	if !errors.As(err, &again) || again.SignedIn == mismatch.SignedIn {
+		t.Fatalf("Replace for Mallory, signed in as Eve = %v", err)
+	}
+	if _, err := s.Connect(ctx, ConnectRequest{Provider: "google", Replace: true, ReplaceWith: again.SignedIn, Timeout: 30 * time.Second}); err != nil {
+		t.Fatalf("Replace for the person shown = %v", err)
+	}
+	if it := readItem(t, store, refreshKey(bobID)); it.Identity != again.SignedIn {
+		t.Errorf("after Replace the account is pinned to %v, want %v", it.Identity, again.SignedIn)
+	}
+}

@@ -55,6 +55,12 @@ type ConnectRequest struct {
 	// such a sign-in fails with an *IdentityMismatchError and changes
 	// nothing. It does not apply when adding permissions (Account).
 	Replace bool
+	// ReplaceWith, when set with Replace, is the person who may replace
+	// the account: the one a front end showed when it asked. Another
+	// person signing in this time fails with an *IdentityMismatchError
+	// again, so the question is asked anew. Zero means whoever signs in
+	// (the command's --replace, said before the sign-in).
+	ReplaceWith Identity
 
 	// revoked, when set, is the account Reduce has just revoked and
 	// connects again: the sign-in must be the same person.
@@ -237,26 +243,42 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	return r.view(), nil
 }
 
-// checkSignedIn is the pin check of a sign-in that changes an account
-// that exists: the one permissions are added to (extend), the one with the
-// same id (old), or the one Reduce revoked. Another person than the one
-// pinned fails with an *IdentityMismatchError before anything is written,
-// unless req.Replace says to replace old.
+// checkSignedIn is the pin check of a sign-in before anything is written.
+// A sign-in that adds permissions (extend) or reconnects after a reduce
+// (revoked) must be the person that account is pinned to, under its own
+// id. And the account the sign-in would be saved as, r.ID, must be pinned
+// to the person who signed in: its index entry (old) may be missing while
+// its keychain item, and with it the pin, is still there. Another person
+// fails with an *IdentityMismatchError, unless req.Replace says to replace
+// the account (for ReplaceWith, if set, only).
 func (s *Service) checkSignedIn(ctx context.Context, req ConnectRequest, extend, old *record, claims *oauthflow.Claims, r *record) error {
-	on, canReplace := old, true
-	switch {
-	case extend != nil:
-		on, canReplace = extend, false
-	case req.revoked != nil:
-		on, canReplace = req.revoked, false
+	signedIn, signedInAs := claimsIdentity(claims), personLabel(r.Name, r.Email)
+	on := extend
+	if on == nil {
+		on = req.revoked
 	}
-	if on == nil || req.Replace && canReplace {
+	if on != nil {
+		if err := s.checkPin(ctx, on, signedIn, signedInAs); err != nil {
+			return err
+		}
+		if on.ID != r.ID {
+			return fmt.Errorf("%w: the sign-in for %s returned the address %s; nothing was changed. Sign in with %s, or connect %s as an account of its own",
+				ErrSignIn, on.ID, r.Email, on.Email, r.Email)
+		}
+		return nil // the account the sign-in is saved as was checked
+	}
+	if req.Replace && (req.ReplaceWith == Identity{} || req.ReplaceWith == signedIn) {
 		return nil
 	}
-	err := s.checkPin(ctx, on, claimsIdentity(claims), personLabel(r.Name, r.Email))
+	target := old
+	if target == nil {
+		// Only the keychain can pin it now.
+		target = &record{Account: Account{ID: r.ID, Email: r.Email}}
+	}
+	err := s.checkPin(ctx, target, signedIn, signedInAs)
 	var mismatch *IdentityMismatchError
 	if errors.As(err, &mismatch) {
-		mismatch.CanReplace = canReplace
+		mismatch.CanReplace = true
 	}
 	return err
 }

@@ -299,9 +299,9 @@ func (s *Service) writeAccess(ctx context.Context, t *AccessToken) error {
 }
 
 // keychainCheckTimeout bounds CheckKeychain, so that list and show answer
-// within two seconds, process start included, even when the keychain
+// within two seconds, process start and a loaded machine included, even when the keychain
 // hangs or waits at an unlock prompt.
-const keychainCheckTimeout = 1500 * time.Millisecond
+const keychainCheckTimeout = time.Second
 
 // CheckKeychain asks the keychain, in one read bounded by
 // keychainCheckTimeout, whether it holds the saved sign-in of each

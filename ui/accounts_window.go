@@ -214,7 +214,7 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 	}
 	box.Add(caption(state))
 	if note := a.UnverifiedNote(); note != "" {
-		box.Add(warning("Unverified address: " + note + "."))
+		box.Add(warning("Unverified address: " + safetext.Line(note) + "."))
 	}
 	if reason := accountReason(a); reason != "" {
 		box.Add(warning(reason))

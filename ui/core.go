@@ -117,6 +117,9 @@ type ConnectPlan struct {
 	// address although another person signed in (see
 	// accounts.ConnectRequest.Replace); the person chose it on purpose.
 	Replace bool
+	// ReplaceWith is the person they chose to replace it with: anyone
+	// else signing in is asked about again.
+	ReplaceWith accounts.Identity
 }
 
 // ScopeGroup is the granted scopes that serve one capability.
@@ -219,8 +222,8 @@ func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(
 		Allow:    allow,
 		Account:  plan.Account,
 		Timeout:  plan.Timeout,
-		Replace:  plan.Replace,
-		OnURL:    onURL,
+		Replace:  plan.Replace, ReplaceWith: plan.ReplaceWith,
+		OnURL: onURL,
 	})
 }
 

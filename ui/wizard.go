@@ -86,9 +86,10 @@ type wizard struct {
 	failure       error
 	// addPermissions is true when adding permissions to w.reconnect.
 	addPermissions bool
-	// replace is set when the person chose Replace after another person
-	// signed in with the account's address: the next sign-in replaces it.
-	replace bool
+	// replaceWith is set when the person chose Replace after another
+	// person signed in with the account's address: the next sign-in
+	// replaces it if that same person signs in again.
+	replaceWith *accounts.Identity
 	// otherPerson asks whether to replace the account with the person who
 	// signed in (tests tap it).
 	otherPerson *dialog.ConfirmDialog
@@ -158,7 +159,7 @@ func (w *wizard) startFor(providers []ProviderInfo, a accounts.Account, caps []C
 	w.providers = providers
 	w.reconnect = a
 	w.addPermissions = addPermissions
-	w.replace = false
+	w.replaceWith = nil
 	for _, p := range providers {
 		if p.Name == a.Provider {
 			w.provider = p
@@ -570,8 +571,11 @@ func (w *wizard) startSignIn() {
 	for _, c := range w.chosenCapabilities() {
 		ids = append(ids, c.ID)
 	}
-	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Registration: reg, Timeout: signInTimeout, Replace: w.replace}
-	w.replace = false
+	plan := ConnectPlan{Provider: w.provider.Name, Capabilities: ids, Registration: reg, Timeout: signInTimeout}
+	if w.replaceWith != nil {
+		plan.Replace, plan.ReplaceWith = true, *w.replaceWith
+	}
+	w.replaceWith = nil
 	if w.addPermissions {
 		plan.Account = w.reconnect.ID
 	}
@@ -633,7 +637,7 @@ func (w *wizard) startSignIn() {
 func (w *wizard) askReplace(e *accounts.IdentityMismatchError) {
 	d := dialog.NewCustomConfirm("Another account signed in", "Replace", "Keep", wrapped(plainError(e), 440), func(replace bool) {
 		if replace {
-			w.replace = true
+			w.replaceWith = &e.SignedIn
 			w.startSignIn()
 		}
 	}, w.win)

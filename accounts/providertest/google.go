@@ -124,6 +124,15 @@ func (g *Google) SwitchUser(name string) {
 	g.opts.Name = cmp.Or(name, g.opts.Name)
 }
 
+// SetEmail makes later sign-ins carry email as their address, whoever
+// signs in: a provider (or a tenant's administrator) that lets another
+// person show an address.
+func (g *Google) SetEmail(email string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.Email = email
+}
+
 // FailNext queues f for the next token request that finds no earlier fault.
 // Revoke requests take their faults from FailNextRevoke.
 func (g *Google) FailNext(f Fault) { g.failNext(f) }

@@ -36,7 +36,7 @@ func TestRealShortLivedConnectionsSpareDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := session.Problems()
-	var read, gaveUp, gaveUpGreeted atomic.Int64
+	var issued, read, gaveUp, gaveUpGreeted atomic.Int64
 	var firstErr atomic.Value
 	deadline := time.Now().Add(20 * time.Second) // bounded even on a slow machine
 	next := make(chan int)
@@ -46,6 +46,7 @@ func TestRealShortLivedConnectionsSpareDaemon(t *testing.T) {
 			if time.Now().After(deadline) {
 				return
 			}
+			issued.Add(1)
 			next <- i
 		}
 	}()
@@ -68,7 +69,9 @@ func TestRealShortLivedConnectionsSpareDaemon(t *testing.T) {
 				switch {
 				case err == nil && v == "token":
 					read.Add(1)
-				case errors.Is(err, context.DeadlineExceeded) && limit < time.Second:
+				case errors.Is(err, context.DeadlineExceeded):
+					// Mostly the short deadlines; on a starved machine
+					// a 5 s one too. A dead daemon shows in Problems.
 					gaveUp.Add(1)
 					if greeted {
 						gaveUpGreeted.Add(1)
@@ -80,9 +83,14 @@ func TestRealShortLivedConnectionsSpareDaemon(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// A daemon that died is noticed when its process is reaped: give that
-	// a moment, then look.
-	time.Sleep(200 * time.Millisecond)
+	// A daemon that died is noticed when its process is reaped: look for a
+	// second before calling it alive.
+	for range 10 {
+		if session.Problems() != before {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if p := session.Problems(); p != before {
 		t.Fatalf("gnome-keyring-daemon died under %d short-lived connections (%d read, %d gave up):%s", conns, read.Load(), gaveUp.Load(),
 			strings.TrimPrefix(p, before))
@@ -90,8 +98,8 @@ func TestRealShortLivedConnectionsSpareDaemon(t *testing.T) {
 	if err, _ := firstErr.Load().(error); err != nil {
 		t.Errorf("a read failed: %v", err)
 	}
-	if read.Load() < conns/2 {
-		t.Errorf("only %d of %d connections read the item (%d gave up)", read.Load(), conns, gaveUp.Load())
+	if read.Load() < issued.Load()/2 {
+		t.Errorf("only %d of %d connections read the item (%d gave up)", read.Load(), issued.Load(), gaveUp.Load())
 	}
 	t.Logf("%d reads; %d gave up with calls pending, %d of them after the greeting", read.Load(), gaveUp.Load(), gaveUpGreeted.Load())
 	if err := session.Ready(); err != nil {

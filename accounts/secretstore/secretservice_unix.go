@@ -3,6 +3,7 @@
 package secretstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -378,7 +379,10 @@ func (s *secretService) lookup(ctx context.Context, service string, users ...str
 		}
 		calls = append(calls, searches...)
 		if err := s.await(ctx, calls...); ctx.Err() != nil {
-			return nil, err
+			// Every call may have been answered just as the deadline
+			// passed, and await then reports no error: the deadline's
+			// is the one to give, never a nil error with no items.
+			return nil, cmp.Or(err, ctx.Err())
 		}
 		if openCall != nil {
 			var ignored dbus.Variant
@@ -509,7 +513,10 @@ func (s *secretService) greet(ctx context.Context) error {
 	}
 	call := s.conn.Object(secretsName, secretsPath).Go(serviceIface+".SearchItems", 0, nil, greetAttrs)
 	err := s.await(ctx, call)
-	if ctx.Err() != nil || errors.Is(err, dbus.ErrClosed) || classifyPlatform(err) != nil ||
+	if ctx.Err() != nil {
+		return cmp.Or(err, ctx.Err())
+	}
+	if errors.Is(err, dbus.ErrClosed) || classifyPlatform(err) != nil ||
 		isDBusError(err, "org.freedesktop.DBus.Error.Disconnected") {
 		return err
 	}

@@ -136,8 +136,8 @@ access_token_expires_at and, when the provider does not vouch for an
 address, unverified_email.
 
 Status is connected, needs-reconnect or revoking, as the account index has
-it. For a connected account, list also asks the keychain (for at most 1.5
-seconds) and shows what it says instead: keychain-unavailable (no Secret
+it. For a connected account, list also asks the keychain (for at most a
+second) and shows what it says instead: keychain-unavailable (no Secret
 Service answered), keychain-locked, or missing-from-keychain (the keychain
 holds no saved sign-in for it). It still exits 0, and says on stderr, in
 one line, what is wrong and how to fix it.

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/oidcprovidertest"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore/keyringtest"
@@ -78,12 +79,40 @@ func newWorld(t *testing.T, config string) *world {
 	if err := os.WriteFile(filepath.Join(w.dir, "config.toml"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(w.forgetKeychainItems)
 	w.env = append(keyring.Environ(),
 		"LATCHKEY_CONFIG_DIR="+w.dir,
 		"LATCHKEY_KEYCHAIN_TIMEOUT=5s",
 		"PATH="+oidcprovidertest.BrowserDir()+string(os.PathListSeparator)+os.Getenv("PATH"),
 	)
 	return w
+}
+
+// forgetKeychainItems deletes the keychain items of the accounts in w's
+// index when the test ends. The worlds share one keyring, and an account
+// is pinned to the person in its keychain item: items left behind would
+// pin the same address for the next test, whose emulator signs in someone
+// else (as a real keychain would, rightly, for a real person).
+func (w *world) forgetKeychainItems() {
+	data, err := os.ReadFile(filepath.Join(w.dir, accounts.IndexFileName))
+	if err != nil {
+		return
+	}
+	var ix struct{ Accounts []struct{ ID string } }
+	if json.Unmarshal(data, &ix) != nil || len(ix.Accounts) == 0 {
+		return
+	}
+	err = w.ks.Forget(accounts.KeychainService, func(user string) bool {
+		for _, a := range ix.Accounts {
+			if strings.HasPrefix(user, a.ID+"/") {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		w.t.Logf("forget the keychain items of %s: %v", w.dir, err)
+	}
 }
 
 type result struct {

@@ -226,7 +226,7 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 		fmt.Fprintf(w, "Name:           %s\n", safetext.Line(d.Name))
 	}
 	if note := d.UnverifiedNote(); note != "" {
-		fmt.Fprintf(w, "Unverified:     %s\n", note)
+		fmt.Fprintf(w, "Unverified:     %s\n", safetext.Line(note))
 	}
 
 	fmt.Fprintln(w, "\nGranted, by what programs can do with it:")

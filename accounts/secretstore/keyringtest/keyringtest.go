@@ -635,23 +635,50 @@ func (s *Session) Unlock(password string) error {
 func (s *Session) Usernames(service string) ([]string, error) {
 	var names []string
 	err := s.withConn(func(ctx context.Context, c *dbus.Conn) error {
-		var unlocked, locked []dbus.ObjectPath
-		if err := c.Object(secretsName, secretsPath).CallWithContext(ctx, serviceIface+".SearchItems", 0,
-			map[string]string{"service": service}).Store(&unlocked, &locked); err != nil {
-			return fmt.Errorf("keyringtest: search: %w", err)
-		}
-		for _, item := range append(unlocked, locked...) {
-			var v dbus.Variant
-			if err := c.Object(secretsName, item).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0,
-				itemIface, "Attributes").Store(&v); err != nil {
-				return fmt.Errorf("keyringtest: attributes of %s: %w", item, err)
-			}
-			attrs, _ := v.Value().(map[string]string)
-			names = append(names, attrs["username"])
-		}
-		return nil
+		_, users, err := serviceItems(ctx, c, service)
+		names = users
+		return err
 	})
 	return names, err
+}
+
+// Forget deletes the items of service whose username match accepts, so a
+// test can leave the shared keyring as it found it.
+func (s *Session) Forget(service string, match func(username string) bool) error {
+	return s.withConn(func(ctx context.Context, c *dbus.Conn) error {
+		items, users, err := serviceItems(ctx, c, service)
+		for i, item := range items {
+			if err != nil || !match(users[i]) {
+				continue
+			}
+			var prompt dbus.ObjectPath
+			if derr := c.Object(secretsName, item).CallWithContext(ctx, itemIface+".Delete", 0).Store(&prompt); derr != nil {
+				err = fmt.Errorf("keyringtest: delete %s: %w", item, derr)
+			}
+		}
+		return err
+	})
+}
+
+// serviceItems lists the items of service and their usernames.
+func serviceItems(ctx context.Context, c *dbus.Conn, service string) ([]dbus.ObjectPath, []string, error) {
+	var unlocked, locked []dbus.ObjectPath
+	if err := c.Object(secretsName, secretsPath).CallWithContext(ctx, serviceIface+".SearchItems", 0,
+		map[string]string{"service": service}).Store(&unlocked, &locked); err != nil {
+		return nil, nil, fmt.Errorf("keyringtest: search: %w", err)
+	}
+	items := append(unlocked, locked...)
+	users := make([]string, len(items))
+	for i, item := range items {
+		var v dbus.Variant
+		if err := c.Object(secretsName, item).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0,
+			itemIface, "Attributes").Store(&v); err != nil {
+			return nil, nil, fmt.Errorf("keyringtest: attributes of %s: %w", item, err)
+		}
+		attrs, _ := v.Value().(map[string]string)
+		users[i] = attrs["username"]
+	}
+	return items, users, nil
 }
 
 // Lookup reads an item the way a person would, with
