@@ -322,7 +322,9 @@ func (s *Service) CheckKeychain(ctx context.Context, list []Account) ([]Account,
 	}
 	ctx, cancel := context.WithTimeout(ctx, keychainCheckTimeout)
 	defer cancel()
-	found, err := s.holds(ctx, keys)
+	// A locked keychain is reported, not unlocked: a prompt would outlive
+	// the check on screen.
+	found, err := s.holds(secretstore.NoUnlockPrompt(ctx), keys)
 	if errors.Is(err, context.Canceled) {
 		return list, err
 	}

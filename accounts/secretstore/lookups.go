@@ -88,3 +88,19 @@ func jobLookups(ctx context.Context) *lookups {
 	}
 	return newLookups()
 }
+
+type noUnlockPromptKey struct{}
+
+// NoUnlockPrompt returns a context under which a locked keychain is
+// reported at once as locked (ErrLocked) instead of asking the person to
+// unlock it: for a look that must not put a prompt on screen and leave it
+// there when its short deadline passes (latchkey list). Where the OS
+// keychain prompts by itself (macOS), it has no effect.
+func NoUnlockPrompt(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noUnlockPromptKey{}, true)
+}
+
+func unlockPromptAllowed(ctx context.Context) bool {
+	no, _ := ctx.Value(noUnlockPromptKey{}).(bool)
+	return !no
+}

@@ -558,3 +558,27 @@ func TestRealKeyringRestarted(t *testing.T) {
 		t.Fatalf("secret-tool lookup = %q, %v, %v", v, ok, err)
 	}
 }
+
+// TestRealLockedNoUnlockPrompt: under NoUnlockPrompt a locked keychain is
+// reported as locked at once, without asking to unlock it (the look of
+// latchkey list, whose short deadline would leave a prompt on screen).
+func TestRealLockedNoUnlockPrompt(t *testing.T) {
+	k := New(testService, 10*time.Second)
+	ctx := context.Background()
+	if err := k.Set(ctx, "acct", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	cleanKey(t, k, "acct")
+	lockSession(t)
+	start := time.Now()
+	_, err := k.GetMany(NoUnlockPrompt(ctx), "acct")
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("GetMany on a locked keychain without prompting: %v, want ErrLocked", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v: it must not wait for a prompt", took)
+	}
+	if locked, err := session.Locked(); err != nil || !locked {
+		t.Errorf("the keychain was unlocked (%v, %v)", locked, err)
+	}
+}

@@ -598,7 +598,7 @@ func (s *secretService) unlock(ctx context.Context, path dbus.ObjectPath) error 
 	if len(unlocked) > 0 {
 		return nil
 	}
-	if prompt == "/" || prompt == "" {
+	if prompt == "/" || prompt == "" || !unlockPromptAllowed(ctx) {
 		return errLockedNow
 	}
 	return s.prompt(ctx, prompt)
