@@ -136,6 +136,19 @@ func TestProperty15_SecretsOfAnySize(t *testing.T) {
 	})
 }
 
+// lockedWithItem stores the item "acct" and locks the keychain until the
+// test ends.
+func lockedWithItem(t *testing.T) *Keyring {
+	t.Helper()
+	k := New(testService, 10*time.Second)
+	if err := k.Set(context.Background(), "acct", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	cleanKey(t, k, "acct")
+	lockSession(t)
+	return k
+}
+
 func lockSession(t *testing.T) {
 	t.Helper()
 	if err := session.Lock(); err != nil {
@@ -153,13 +166,8 @@ func lockSession(t *testing.T) {
 // go-keyring then fails with "failed to unlock correct collection", and
 // the Locked property turns that into ErrLocked.
 func TestRealLocked(t *testing.T) {
-	k := New(testService, 10*time.Second)
+	k := lockedWithItem(t)
 	ctx := context.Background()
-	if err := k.Set(ctx, "acct", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	cleanKey(t, k, "acct")
-	lockSession(t)
 	k.timeout = 2 * time.Second
 	for _, op := range []struct {
 		name string
@@ -563,13 +571,8 @@ func TestRealKeyringRestarted(t *testing.T) {
 // reported as locked at once, without asking to unlock it (the look of
 // latchkey list, whose short deadline would leave a prompt on screen).
 func TestRealLockedNoUnlockPrompt(t *testing.T) {
-	k := New(testService, 10*time.Second)
+	k := lockedWithItem(t)
 	ctx := context.Background()
-	if err := k.Set(ctx, "acct", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	cleanKey(t, k, "acct")
-	lockSession(t)
 	start := time.Now()
 	_, err := k.GetMany(NoUnlockPrompt(ctx), "acct")
 	if !errors.Is(err, ErrLocked) {
