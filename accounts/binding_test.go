@@ -330,3 +330,35 @@ func TestProperty40_PinOfTheAccountSavedTo(t *testing.T) {
 		t.Errorf("after Replace the account is pinned to %v, want %v", it.Identity, again.SignedIn)
 	}
 }
+
+// TestIdentitySamePerson: Microsoft's sub differs from one app
+// registration to another; the user (tenant and oid) does not. A reconnect
+// through another client id is the same person, another oid is not.
+func TestIdentitySamePerson(t *testing.T) {
+	const iss = "https://login.test/t1/v2.0"
+	a := Identity{Issuer: iss, TenantID: "t1", Subject: "s1", ObjectID: "o1"}
+	for _, tt := range []struct {
+		name string
+		b    Identity
+		same bool
+	}{
+		{"identical", a, true},
+		{"another app: other sub, same oid", Identity{Issuer: iss, TenantID: "t1", Subject: "s2", ObjectID: "o1"}, true},
+		{"another user of the tenant", Identity{Issuer: iss, TenantID: "t1", Subject: "s1", ObjectID: "o2"}, false},
+		{"another tenant", Identity{Issuer: "https://login.test/t2/v2.0", TenantID: "t2", Subject: "s1", ObjectID: "o1"}, false},
+		{"no oid: sub decides", Identity{Issuer: iss, TenantID: "t1", Subject: "s2"}, false},
+		{"no oid, same sub", Identity{Issuer: iss, TenantID: "t1", Subject: "s1"}, true},
+	} {
+		if got := a.same(tt.b); got != tt.same {
+			t.Errorf("%s: same = %v, want %v", tt.name, got, tt.same)
+		}
+	}
+
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	store := newMemStore()
+	s := connectMicrosoftMail(t, m, store)
+	m.OtherApp()
+	if _, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Scopes: mailScopes, Timeout: 30 * time.Second}); err != nil {
+		t.Errorf("reconnect through another app registration, same user: %v", err)
+	}
+}

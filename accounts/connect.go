@@ -194,7 +194,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 			ConnectedAt: connectedAt, Capabilities: caps,
 		},
 		Family: su.Family, ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL,
-		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID,
+		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID, ObjectID: claims.ObjectID,
 		Resource: su.Resource, Graph: su.Graph,
 	}
 	res := r.resourceKey("")
@@ -267,7 +267,7 @@ func (s *Service) checkSignedIn(ctx context.Context, req ConnectRequest, extend,
 		}
 		return nil // the account the sign-in is saved as was checked
 	}
-	if req.Replace && (req.ReplaceWith == Identity{} || req.ReplaceWith == signedIn) {
+	if req.Replace && (req.ReplaceWith == Identity{} || req.ReplaceWith.same(signedIn)) {
 		return nil
 	}
 	target := old

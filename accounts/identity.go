@@ -19,6 +19,23 @@ type Identity struct {
 	Issuer   string `json:"issuer,omitempty"`
 	TenantID string `json:"tenant_id,omitempty"`
 	Subject  string `json:"subject,omitempty"`
+	// ObjectID is Microsoft's oid, the user in the tenant whatever app
+	// signed in: sub is per app registration, so a reconnect through
+	// another client id (a new registration, a distributor's default)
+	// is still the same person when the oid is.
+	ObjectID string `json:"object_id,omitempty"`
+}
+
+// same reports whether id and o are one person: the same issuer and
+// tenant, and the same oid where both have one, else the same sub.
+func (id Identity) same(o Identity) bool {
+	if id.Issuer != o.Issuer || id.TenantID != o.TenantID {
+		return false
+	}
+	if id.ObjectID != "" && o.ObjectID != "" {
+		return id.ObjectID == o.ObjectID
+	}
+	return id.Subject == o.Subject
 }
 
 func (id Identity) String() string {
@@ -29,11 +46,11 @@ func (id Identity) String() string {
 }
 
 func (r *record) identity() Identity {
-	return Identity{Issuer: r.Issuer, TenantID: r.TenantID, Subject: r.Subject}
+	return Identity{Issuer: r.Issuer, TenantID: r.TenantID, Subject: r.Subject, ObjectID: r.ObjectID}
 }
 
 func claimsIdentity(c *oauthflow.Claims) Identity {
-	return Identity{Issuer: c.Issuer, TenantID: c.TenantID, Subject: c.Subject}
+	return Identity{Issuer: c.Issuer, TenantID: c.TenantID, Subject: c.Subject, ObjectID: c.ObjectID}
 }
 
 // ErrIdentityMismatch: a sign-in for a connected account returned another
@@ -87,7 +104,7 @@ func (s *Service) pinnedIdentity(ctx context.Context, r *record) (Identity, erro
 // on, is pinned to.
 func (s *Service) checkPin(ctx context.Context, on *record, signedIn Identity, signedInAs string) error {
 	want, err := s.pinnedIdentity(ctx, on)
-	if err != nil || want == (Identity{}) || want == signedIn {
+	if err != nil || want == (Identity{}) || want.same(signedIn) {
 		return err
 	}
 	return &IdentityMismatchError{Account: on.ID, Connected: want, SignedIn: signedIn,

@@ -33,6 +33,7 @@ type record struct {
 	Issuer    string `json:"issuer"`
 	Subject   string `json:"subject"`
 	TenantID  string `json:"tenant_id,omitempty"`
+	ObjectID  string `json:"object_id,omitempty"`
 	// Resource is the default resource of access tokens (Microsoft).
 	Resource string `json:"resource,omitempty"`
 	Graph    string `json:"graph,omitempty"`

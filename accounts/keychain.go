@@ -23,7 +23,7 @@ const KeychainService = "latchkey"
 //
 //	key ACCOUNT/refresh          {"version":2,"refresh_token":"...","client_secret":"...",
 //	                              "client_id":"...","token_url":"...","revoke_url":"...",
-//	                              "issuer":"...","tenant_id":"...","subject":"..."}
+//	                              "issuer":"...","tenant_id":"...","subject":"...","object_id":"..."}
 //	key ACCOUNT/access/RESOURCE  {"version":1,"account":"...","email":"...","access_token":"...",
 //	                              "token_type":"Bearer","expires_at":"RFC 3339","scopes":[...],"resource":"..."}
 //

@@ -29,6 +29,9 @@ type Claims struct {
 	Name              string
 	Nonce             string
 	TenantID          string // tid
+	// ObjectID is Microsoft's oid: the user in the tenant, the same for
+	// every app (sub differs from one app registration to another).
+	ObjectID string
 	// EmailVerified is email_verified: nil when absent, else whether the
 	// provider vouches for Email (a JSON boolean, or the strings "true" and
 	// "false" some providers send).
@@ -88,7 +91,7 @@ func ParseIDToken(raw string) (*Claims, error) {
 	}{
 		{"iss", &c.Issuer, true}, {"sub", &c.Subject, true}, {"azp", &c.AuthorizedParty, false},
 		{"email", &c.Email, false}, {"preferred_username", &c.PreferredUsername, false},
-		{"name", &c.Name, false}, {"nonce", &c.Nonce, false}, {"tid", &c.TenantID, false},
+		{"name", &c.Name, false}, {"nonce", &c.Nonce, false}, {"tid", &c.TenantID, false}, {"oid", &c.ObjectID, false},
 	} {
 		s, ok, err := stringMember(obj, f.name)
 		if err != nil {

@@ -145,6 +145,14 @@ func (m *Microsoft) SwitchUser(tenantID, name string) {
 	m.opts.Name = cmp.Or(name, m.opts.Name)
 }
 
+// OtherApp makes later sign-ins come through another app registration:
+// Microsoft's sub is per app, so it changes; the user (tid, oid) does not.
+func (m *Microsoft) OtherApp() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sub = randomToken("", 43)
+}
+
 // AuthorizeURL is the authorize endpoint for tenant ("common" if empty).
 func (m *Microsoft) AuthorizeURL(tenant string) string {
 	return m.URL + "/" + cmp.Or(tenant, "common") + "/oauth2/v2.0/authorize"
