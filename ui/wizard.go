@@ -190,11 +190,7 @@ func (w *wizard) dismiss() {
 func (w *wizard) show(step int) {
 	w.step = step
 	w.title.SetText(stepTitles[step])
-	if step < stepResult {
-		w.counter.SetText(fmt.Sprintf("Step %d of 4", step+1))
-	} else {
-		w.counter.SetText("")
-	}
+	w.updateCounter()
 	first := stepProvider
 	if w.reconnect.ID != "" {
 		first = stepAllow
@@ -213,6 +209,10 @@ func (w *wizard) show(step int) {
 		content = w.providerStep()
 	case stepAllow:
 		content = w.allowStep()
+		if w.skipsRegistration() {
+			w.next.SetText("Continue in your browser")
+			w.next.SetIcon(theme.ComputerIcon())
+		}
 	case stepRegistration:
 		content = w.registrationStep()
 		w.next.SetText("Continue in your browser")
@@ -233,9 +233,34 @@ func (w *wizard) show(step int) {
 	}
 }
 
+// updateCounter shows which step of how many this is: 3 when the
+// registration step is skipped, else 4.
+func (w *wizard) updateCounter() {
+	if w.step >= stepResult {
+		w.counter.SetText("")
+		return
+	}
+	n, total := w.step+1, 4
+	if w.skipsRegistration() {
+		total = 3
+		if w.step > stepRegistration {
+			n--
+		}
+	}
+	w.counter.SetText(fmt.Sprintf("Step %d of %d", n, total))
+}
+
+// skipsRegistration: this build has an app registration for the chosen
+// provider, so the person is not asked for one.
+func (w *wizard) skipsRegistration() bool { return w.provider.DefaultRegistration }
+
 func (w *wizard) goBack() {
 	switch w.step {
 	case stepResult:
+		if w.skipsRegistration() {
+			w.show(stepAllow)
+			return
+		}
 		w.show(stepRegistration)
 	default:
 		w.show(w.step - 1)
@@ -247,6 +272,10 @@ func (w *wizard) goNext() {
 	case stepProvider:
 		w.show(stepAllow)
 	case stepAllow:
+		if w.skipsRegistration() {
+			w.startSignIn()
+			return
+		}
 		w.show(stepRegistration)
 	case stepRegistration:
 		w.startSignIn()
@@ -300,6 +329,7 @@ func (w *wizard) chooseProvider(p ProviderInfo) {
 		return
 	}
 	w.provider = p
+	w.updateCounter()
 	w.caps = nil // chosen again for the new provider
 	w.fillRegistration(Registration{})
 	// Last: its result may arrive at once.
@@ -586,10 +616,15 @@ func (w *wizard) startSignIn() {
 	w.tick(deadline)
 	w.signingInChanged()
 
+	// A skipped registration step changed nothing: config.toml stays.
+	save := !w.skipsRegistration()
 	go func() {
 		// Remember the registration even if the sign-in fails: the person
 		// typed it once.
-		saveErr := w.core.SaveRegistration(plan.Provider, reg)
+		var saveErr error
+		if save {
+			saveErr = w.core.SaveRegistration(plan.Provider, reg)
+		}
 		var a accounts.Account
 		err := saveErr
 		if err == nil {
