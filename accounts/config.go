@@ -280,6 +280,9 @@ type Setup struct {
 	TokenURL string
 	// RevokeURL is the RFC 7009 endpoint, "" where the provider has none.
 	RevokeURL string
+	// DeviceURL is the RFC 8628 device authorization endpoint, "" where
+	// Latchkey offers no device sign-in (Google's cannot grant mail scopes).
+	DeviceURL string
 	// Issuer is the expected ID-token issuer; "{tid}" in it stands for the
 	// tenant id claim (Microsoft multi-tenant sign-in).
 	Issuer string
@@ -405,6 +408,7 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		su.Tenant = tenant
 		su.AuthURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/authorize"
 		su.TokenURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
+		su.DeviceURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/devicecode"
 		su.Issuer = authority + "/{tid}/v2.0"
 		if s.Issuer != "" {
 			su.Issuer = s.Issuer

@@ -13,6 +13,7 @@ import (
 
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/killpoint"
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -50,6 +51,10 @@ Flags:
   --cloud C          Microsoft: global, usgov, usgov-dod or china
   --authority URL    Microsoft: another sign-in authority (AD FS, tests)
   --no-browser       do not open a browser; only print the sign-in URL
+  --device           Microsoft: sign in on another device (a phone) with a code,
+                     for a computer without a browser (SSH); suggested by
+                     itself when there is no display. Google's device sign-in
+                     cannot grant mail scopes, so it is not offered for google
   --timeout D        how long to wait for you to finish (default 5m)
   --replace          if another person signs in with the address of a connected
                      account, replace that account (its tokens are deleted)
@@ -63,6 +68,7 @@ Examples:
   latchkey connect microsoft --client-id 00000000-0000-0000-0000-000000000000
   latchkey connect exchange --tenant contoso.com
   latchkey connect google --scope https://mail.google.com/ --no-browser
+  latchkey connect microsoft --device       (over SSH: enter a code on your phone)
 `,
 	run: runConnect,
 }
@@ -74,6 +80,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		allow     string
 		set       accounts.Settings
 		noBrowser bool
+		device    bool
 		replace   bool
 		asJSON    bool
 		timeout   = 5 * time.Minute
@@ -86,6 +93,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	fs.StringVar(&set.Cloud, "cloud", "", "")
 	fs.StringVar(&set.Authority, "authority", "", "")
 	fs.BoolVar(&noBrowser, "no-browser", false, "")
+	fs.BoolVar(&device, "device", false, "")
 	fs.DurationVar(&timeout, "timeout", timeout, "")
 	fs.BoolVar(&replace, "replace", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -105,11 +113,16 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	}
 	// Progress goes to stderr so that --json output stays clean.
 	out := env.stderr
+	if device && noBrowser {
+		return usagef(c.name, "--device and --no-browser are two ways to sign in: choose one")
+	}
 	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
-		OnPlan:  func(p accounts.ScopePlan) { printPlan(out, p) },
-		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", safetext.Line(su.Title)) },
-		OnURL:   func(u string) { printSignInURL(out, u, noBrowser, timeout) },
+		Device:       device,
+		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
+		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser) },
+		OnURL:        func(u string) { printSignInURL(out, u, noBrowser, timeout) },
+		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout) },
 	})
 	if err != nil {
 		return err

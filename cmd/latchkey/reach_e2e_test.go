@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
@@ -59,3 +60,141 @@ func TestDefaultRegistrationConnects(t *testing.T) {
 
 // regexpMatch reports whether text matches the regular expression re.
 func regexpMatch(re, text string) bool { return regexp.MustCompile(re).MatchString(text) }
+
+// deviceWorld is a world whose config.toml points microsoft at a Microsoft
+// emulator that answers device codes every second.
+func deviceWorld(t *testing.T, bin string) (*world, *providertest.Microsoft) {
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{DeviceInterval: time.Second})
+	config := fmt.Sprintf("[providers.microsoft]\nauthority = %q\n", ms.URL)
+	if bin == binary {
+		config += fmt.Sprintf("client_id = %q\n", ms.ClientID)
+	}
+	w := newWorld(t, config)
+	w.bin = bin
+	return w, ms
+}
+
+// TestDeviceSignIn: `connect microsoft --device` prints the code and the
+// page, polls through authorization_pending and slow_down (5 s slower
+// after it, one request per tick) and keeps the account as the browser
+// sign-in does, on a build with a default registration and no client_id
+// in config.toml; the token then works. No device code, token or secret
+// reaches the output.
+func TestDeviceSignIn(t *testing.T) {
+	t.Parallel()
+	w, ms := deviceWorld(t, defaultBinary)
+	ms.DeviceSignIn("", "authorization_pending", "slow_down")
+	r := w.run("connect", "microsoft", "--device", "--timeout", "60s")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{ms.URL + "/devicelogin", "enter the code", "Connected " + ms.Email} {
+		if !strings.Contains(r.stderr+r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s%s", want, r.stderr, r.stdout)
+		}
+	}
+	if !regexpMatch(`\n  [A-Z0-9_-]{9}\n`, r.stderr) {
+		t.Errorf("no user code on its own line:\n%s", r.stderr)
+	}
+	polls := ms.DevicePolls()
+	if len(polls) != 3 || ms.DeviceTooFast() != 0 {
+		t.Errorf("%d polls, %d too fast; want 3 (pending, slow_down, signed in), none too fast", len(polls), ms.DeviceTooFast())
+	} else if gap := polls[2].Sub(polls[1]); gap < 5*time.Second {
+		t.Errorf("the poll after slow_down came %v later, want the interval 5 s longer", gap)
+	}
+	if l := w.list(); len(l) != 1 || l[0].Status != "connected" {
+		t.Fatalf("list = %+v", l)
+	}
+	item, ok := w.item("microsoft:" + ms.Email + "/refresh")
+	if !ok || item["client_id"] != testDefaultClientID || item["subject"] == "" {
+		t.Errorf("refresh item = %v (found %v): want the built-in client and the identity pinned", item != nil, ok)
+	}
+	if tok := strings.TrimSpace(w.must("token", ms.Email)); tok == "" {
+		t.Error("no token after the device sign-in")
+	}
+	w.noLeaks(ms.IssuedTokens())
+}
+
+// TestDeviceSignInFails: an expired code exits 9 and a declined sign-in
+// 7, each saying so, saving nothing; a device reconnect that signs in
+// another person with the same address is refused like a browser one
+// (exit 15); Google says plainly why it has no device sign-in.
+func TestDeviceSignInFails(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		outcome string
+		code    int
+		says    string
+	}{
+		{"expired_token", exitSignInTimeout, "expired"},
+		{"authorization_declined", exitSignIn, "declined"},
+		{"access_denied", exitSignIn, "declined"},
+	} {
+		t.Run(c.outcome, func(t *testing.T) {
+			t.Parallel()
+			w, ms := deviceWorld(t, binary)
+			ms.DeviceSignIn(c.outcome, "authorization_pending")
+			r := w.expectExit(c.code, "connect", "microsoft", "--device", "--timeout", "60s")
+			if !strings.Contains(r.stderr, c.says) || !strings.Contains(r.stderr, "nothing was saved") {
+				t.Errorf("stderr does not say %q and that nothing was saved:\n%s", c.says, r.stderr)
+			}
+			if l := w.list(); len(l) != 0 {
+				t.Errorf("list = %+v, want nothing saved", l)
+			}
+			w.noLeaks(ms.IssuedTokens())
+		})
+	}
+	t.Run("another person reconnects", func(t *testing.T) {
+		t.Parallel()
+		w, ms := deviceWorld(t, binary)
+		w.must("connect", "microsoft", "--device", "--timeout", "60s")
+		before, _ := w.item("microsoft:" + ms.Email + "/refresh")
+		ms.SwitchUser("", "Mallory Other")
+		r := w.expectExit(exitOtherPerson, "connect", "microsoft", "--device", "--timeout", "60s")
+		if !strings.Contains(r.stderr, "--replace") {
+			t.Errorf("stderr: %s", r.stderr)
+		}
+		after, _ := w.item("microsoft:" + ms.Email + "/refresh")
+		if after["subject"] != before["subject"] || after["refresh_token"] != before["refresh_token"] {
+			t.Error("the device sign-in of another person replaced the pinned account")
+		}
+	})
+	t.Run("google", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, "")
+		r := w.expectExit(exitUsage, "connect", "google", "--device")
+		if !strings.Contains(r.stderr, "cannot grant mail scopes") {
+			t.Errorf("stderr: %s", r.stderr)
+		}
+	})
+}
+
+// TestNoDisplaySuggestsDevice: over SSH, or with no display, connect
+// suggests --device for Microsoft; it does not when a display is there.
+func TestNoDisplaySuggestsDevice(t *testing.T) {
+	t.Parallel()
+	w, _ := deviceWorld(t, binary)
+	for _, c := range []struct {
+		env  []string
+		want bool
+	}{
+		{[]string{"SSH_CONNECTION=10.0.0.2 50000 10.0.0.1 22", "DISPLAY=:0"}, true},
+		{nil, true},
+		{[]string{"DISPLAY=:0"}, false},
+	} {
+		var env []string
+		for _, kv := range w.env {
+			if !strings.HasPrefix(kv, "SSH_") { // this test's own session may be one
+				env = append(env, kv)
+			}
+		}
+		env = append(env, c.env...)
+		r := w.runEnv(env, "connect", "microsoft", "--timeout", "30s")
+		if r.code != 0 {
+			t.Fatalf("env %v: exit %d\n%s", c.env, r.code, r.stderr)
+		}
+		if got := strings.Contains(r.stderr, "latchkey connect microsoft --device"); got != c.want {
+			t.Errorf("env %v: suggests --device = %v, want %v\n%s", c.env, got, c.want, r.stderr)
+		}
+	}
+}
