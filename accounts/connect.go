@@ -207,6 +207,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err := s.checkSignedIn(ctx, req, extend, old, claims, r); err != nil {
 		return Account{}, err
 	}
+	if old != nil && (!req.Replace || extend != nil) {
+		// The same person: the shared mailboxes they open stay theirs.
+		r.SharedMailboxes = old.SharedMailboxes
+	}
 	saved := refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret,
 		ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(claims)}
 	if err := s.writeRefresh(ctx, r.ID, saved); err != nil {

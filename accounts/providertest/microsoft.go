@@ -57,6 +57,9 @@ type MicrosoftOptions struct {
 	// interval after the last one gets slow_down and is counted (see
 	// DeviceTooFast).
 	DeviceInterval time.Duration
+	// SharedMailboxes are the shared mailboxes an administrator let the
+	// user open (see MailboxAllowed).
+	SharedMailboxes []string
 }
 
 // Microsoft emulates Microsoft's identity platform v2.0 endpoints for one
@@ -256,6 +259,23 @@ func (m *Microsoft) RevokeAll() {
 	for _, r := range m.refresh {
 		r.revoked = true
 	}
+}
+
+// MailboxAllowed plays Exchange Online's check of an IMAP or SMTP
+// XOAUTH2 login: accessToken must be a live token this emulator issued for
+// the mail servers (https://outlook.office.com/), and mailbox the user's
+// own address or a shared mailbox they may open (SharedMailboxes).
+func (m *Microsoft) MailboxAllowed(accessToken, mailbox string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	info, ok := m.access[accessToken]
+	if !ok || info.Resource != "https://outlook.office.com/" || time.Now().After(info.Expiry) {
+		return false
+	}
+	if strings.EqualFold(mailbox, info.Email) {
+		return true
+	}
+	return slices.ContainsFunc(m.opts.SharedMailboxes, func(s string) bool { return strings.EqualFold(s, mailbox) })
 }
 
 // Lookup describes an access token this emulator issued, for fake resource

@@ -39,7 +39,8 @@ Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
 Flags:
   --allow LIST       capabilities to give, comma-separated: read-mail, send-mail,
                      manage-mail, drafts, read-calendar, manage-calendar,
-                     free-busy, read-contacts, manage-contacts, mail-client;
+                     free-busy, read-contacts, manage-contacts, mail-client,
+                     shared-mailboxes;
                      Latchkey asks for the fewest scopes that give them and
                      says why each is needed before the browser opens
                      (see ` + "`latchkey scopes PROVIDER`" + `)
@@ -231,7 +232,7 @@ Examples:
 var tokenCommand = command{
 	name:    "token",
 	summary: "Print a fresh access token for a program",
-	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--format raw|json|header|xoauth2|oauthbearer]
+	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--mailbox ADDRESS] [--format raw|json|header|xoauth2|oauthbearer]
 
 Prints a valid access token for ACCOUNT on standard output, renewing it
 first if it expires within 5 minutes. Never prints the refresh token.
@@ -251,6 +252,12 @@ With --format xoauth2 or oauthbearer and no --scope, the token is for the
 mail servers (https://outlook.office.com, or the account's cloud's), which
 refuse Graph tokens.
 
+A shared mailbox (Microsoft 365: a team's support@ box an administrator
+lets you open) is opened with your own token: --mailbox ADDRESS makes the
+xoauth2 and oauthbearer strings log in as that mailbox, and Latchkey
+remembers it under the account (the desktop app lists it). ADDRESS must be
+a plain address such as support@contoso.com.
+
 Each token handed out is recorded in the access log (never the token
 itself): see ` + "`latchkey log`" + `.
 
@@ -258,6 +265,7 @@ Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
   latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
+  latchkey token alice@contoso.com --mailbox support@contoso.com --format xoauth2
   latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
 `,
 	run: runToken,
@@ -268,6 +276,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	var scopes listFlag
 	fs.Var(&scopes, "scope", "")
 	format := fs.String("format", "raw", "")
+	mailbox := fs.String("mailbox", "", "")
 	pos, err := parse(c, fs, env.stdout, args)
 	if err != nil {
 		return err
@@ -283,7 +292,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	// The program that ran latchkey is the one the token is for.
 	who := accounts.ParentProcess()
 	t, err := env.svc.TokenFor(ctx, pos[0], accounts.TokenRequest{Scopes: scopes, Format: *format, Requester: &who,
-		Mail: *format == "xoauth2" || *format == "oauthbearer"})
+		Mail: *format == "xoauth2" || *format == "oauthbearer", Mailbox: *mailbox})
 	if err != nil {
 		return err
 	}

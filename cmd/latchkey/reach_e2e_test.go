@@ -5,7 +5,9 @@ package main
 // and shared mailboxes.
 
 import (
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -197,4 +199,59 @@ func TestNoDisplaySuggestsDevice(t *testing.T) {
 			t.Errorf("env %v: suggests --device = %v, want %v\n%s", c.env, got, c.want, r.stderr)
 		}
 	}
+}
+
+// TestSharedMailbox: through the real binary, `token --mailbox` gives an
+// XOAUTH2 string whose user= is the shared mailbox with the account's own
+// Exchange Online token, which the IMAP stand-in accepts as Exchange does
+// (the emulator says who may open which mailbox) and refuses for a
+// mailbox the person was not given; a malformed address is a usage error;
+// the mailbox is remembered with the account; `setup --mailbox` writes
+// mbsync, msmtp and aerc configurations that log in as it (goldens in
+// testdata/setup/CLIENT/exchange-shared.golden, go test -update).
+func TestSharedMailbox(t *testing.T) {
+	t.Parallel()
+	const shared = "support@contoso.test"
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "alice@contoso.test", SharedMailboxes: []string{shared}})
+	w := newWorld(t, fmt.Sprintf("[providers.exchange]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
+	w.must("connect", "exchange", "--allow", "shared-mailboxes", "--timeout", "60s")
+	allow := func(user, bearer string) error {
+		if !ms.MailboxAllowed(bearer, user) {
+			return fmt.Errorf("%s may not be opened with this token", user)
+		}
+		return nil
+	}
+
+	out := strings.TrimSpace(w.must("token", ms.Email, "--mailbox", shared, "--format", "xoauth2"))
+	user, bearer, err := imapAuthenticateAs(t, "XOAUTH2", out, allow)
+	if err != nil || user != shared {
+		t.Fatalf("IMAP login as the shared mailbox: user %q, %v", user, err)
+	}
+	if info, ok := ms.Lookup(bearer); !ok || info.Email != ms.Email {
+		t.Errorf("the token is %+v, want the account's own", info)
+	}
+	out = strings.TrimSpace(w.must("token", ms.Email, "--mailbox", "ceo@contoso.test", "--format", "xoauth2"))
+	if _, _, err := imapAuthenticateAs(t, "XOAUTH2", out, allow); err == nil {
+		t.Error("the IMAP stand-in let the account open a mailbox it was not given")
+	}
+	for _, bad := range []string{"support", "Support <support@contoso.test>", "sup\u202eport@contoso.test", "support@contoso.test\r\nX: y"} {
+		r := w.expectExit(exitUsage, "token", ms.Email, "--mailbox", bad, "--format", "xoauth2")
+		if !strings.Contains(r.stderr, "not a plain email address") || r.stdout != "" {
+			t.Errorf("--mailbox %q: stdout %q, stderr %s", bad, r.stdout, r.stderr)
+		}
+	}
+
+	var shown struct {
+		Shared []string `json:"shared_mailboxes"`
+	}
+	if err := json.Unmarshal([]byte(w.must("show", ms.Email, "--json")), &shown); err != nil ||
+		strings.Join(shown.Shared, ",") != "ceo@contoso.test,"+shared {
+		t.Errorf("show --json shared_mailboxes = %v, %v", shown.Shared, err)
+	}
+
+	for _, client := range []string{"mbsync", "msmtp", "aerc"} {
+		got := w.must("setup", client, ms.Email, "--mailbox", shared, "--latchkey", "latchkey")
+		golden(t, filepath.Join("setup", client, "exchange-shared.golden"), got)
+	}
+	w.noLeaks(ms.IssuedTokens())
 }
