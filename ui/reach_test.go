@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -71,4 +72,21 @@ func TestWizardSkipsRegistrationWithDefault(t *testing.T) {
 	if w.step != stepAllow {
 		t.Errorf("Back from the result goes to step %d, want the allow step", w.step)
 	}
+}
+
+// TestAccountsWindowSharedMailboxes: the detail pane lists an account's
+// shared mailboxes under it, with how programs open them.
+func TestAccountsWindowSharedMailboxes(t *testing.T) {
+	withShared := alice
+	withShared.SharedMailboxes = []string{"sales@contoso.com", "support@contoso.com"}
+	s, _, _ := newTestShell(t, []accounts.Account{withShared, bob}, nil)
+	s.window.win.Resize(fyne.NewSize(720, 560))
+	s.window.selectAccount(alice.ID)
+	text := visibleText(s.window.win.Content())
+	for _, want := range []string{"Shared mailboxes", "sales@contoso.com", "support@contoso.com", "--mailbox ADDRESS"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the detail pane lacks %q: %q", want, text)
+		}
+	}
+	test.AssertRendersToMarkup(t, "accounts_window_shared_mailboxes.xml", s.window.win.Canvas())
 }

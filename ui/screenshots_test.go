@@ -128,6 +128,10 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	if _, err := core2.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail", "read-calendar"}, Timeout: 30 * time.Second}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Alice opens her team's shared mailbox too.
+	if _, err := core2.svc.AddSharedMailbox(context.Background(), "microsoft:alice@contoso.com", "support@contoso.com"); err != nil {
+		t.Fatal(err)
+	}
 	// msmtp used Alice's account a few minutes ago.
 	core2.svc.TokenFor(context.Background(), "alice@contoso.com", accounts.TokenRequest{Requester: &accounts.Requester{Program: "msmtp"}})
 	<-s.Reload()
