@@ -50,6 +50,9 @@ func TestWizardSkipsRegistrationWithDefault(t *testing.T) {
 	w.win.Resize(fyne.NewSize(620, 560))
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
 	<-w.settingsLoaded
+	if text := visibleText(w.win.Content()); !strings.Contains(text, "No app registration needed: this build of Latchkey brings its own.") {
+		t.Errorf("the provider step does not say Microsoft needs no registration: %q", text)
+	}
 	if got := w.counter.Text; got != "Step 1 of 3" {
 		t.Errorf("counter %q, want Step 1 of 3", got)
 	}

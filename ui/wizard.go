@@ -314,7 +314,12 @@ func (w *wizard) providerStep() fyne.CanvasObject {
 		}
 		w.providerChoices = append(w.providerChoices, choice)
 		box.Add(choice)
-		box.Add(container.NewBorder(nil, nil, widget.NewLabel("   "), nil, caption(p.Blurb)))
+		blurb := p.Blurb
+		if p.DefaultRegistration {
+			// Which registration signs in: this build's, not the person's.
+			blurb += ". No app registration needed: this build of Latchkey brings its own."
+		}
+		box.Add(container.NewBorder(nil, nil, widget.NewLabel("   "), nil, caption(blurb)))
 	}
 	if w.provider.Name == "" {
 		w.next.Disable()
