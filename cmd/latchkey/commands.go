@@ -123,7 +123,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
 		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser) },
 		OnURL:        func(u string) { printSignInURL(out, u, noBrowser, timeout) },
-		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout) },
+		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },
 	})
 	if err != nil {
 		return err

@@ -15,8 +15,9 @@ import (
 )
 
 // printDeviceCode tells the person where to enter the device code, with a
-// QR code of the page when out is a terminal (a phone's camera opens it).
-func printDeviceCode(out io.Writer, d oauthflow.DeviceCode, timeout time.Duration) {
+// QR code of the page when qr (out is a terminal: a phone's camera opens
+// it; in a pipe or a log it would be noise).
+func printDeviceCode(out io.Writer, d oauthflow.DeviceCode, timeout time.Duration, qr bool) {
 	page := d.VerificationURI
 	qrText := page
 	if d.VerificationURIComplete != "" {
@@ -24,9 +25,9 @@ func printDeviceCode(out io.Writer, d oauthflow.DeviceCode, timeout time.Duratio
 	}
 	fmt.Fprintf(out, "To sign in, open this page on any device (a phone works):\n\n  %s\n\nand enter the code:\n\n  %s\n\n",
 		safetext.Line(page), safetext.Line(d.UserCode))
-	if isTerminal(out) {
-		if qr, err := qrcode.New(qrText, qrcode.Medium); err == nil {
-			fmt.Fprintf(out, "Or scan this to open the page:\n\n%s\n", qr.ToSmallString(false))
+	if qr {
+		if code, err := qrcode.New(qrText, qrcode.Medium); err == nil {
+			fmt.Fprintf(out, "Or scan this to open the page:\n\n%s\n", code.ToSmallString(false))
 		}
 	}
 	wait := timeout
