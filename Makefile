@@ -20,6 +20,20 @@ define apt-install
 	fi
 endef
 
+# Default app registrations, for distributors (see the README, "Building
+# with a default app registration"): with them, people connect without
+# registering an app of their own. Empty by default: never build with
+# someone else's client id.
+LATCHKEY_MICROSOFT_CLIENT_ID ?=
+LATCHKEY_MICROSOFT_USGOV_CLIENT_ID ?=
+LATCHKEY_MICROSOFT_CHINA_CLIENT_ID ?=
+LATCHKEY_GOOGLE_CLIENT_ID ?=
+LATCHKEY_GOOGLE_CLIENT_SECRET ?=
+REG_PKG := github.com/latchkey/latchkey/accounts
+REG_LDFLAGS := $(foreach v,MicrosoftClientID=$(LATCHKEY_MICROSOFT_CLIENT_ID) MicrosoftUSGovClientID=$(LATCHKEY_MICROSOFT_USGOV_CLIENT_ID) \
+	MicrosoftChinaClientID=$(LATCHKEY_MICROSOFT_CHINA_CLIENT_ID) GoogleClientID=$(LATCHKEY_GOOGLE_CLIENT_ID) \
+	GoogleClientSecret=$(LATCHKEY_GOOGLE_CLIENT_SECRET),$(if $(word 2,$(subst =, ,$(v))),-X $(REG_PKG).default$(v)))
+
 .PHONY: run test build deps deps-test cli tray cross smoke anydate bench fuzz clean screenshots package bench-desktop
 
 ## run: install build dependencies, build both programs, start the desktop app
@@ -39,10 +53,10 @@ deps-test: deps
 	cd accounts/oidcprovidertest/node && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 cli:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/latchkey ./cmd/latchkey
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(REG_LDFLAGS)" -o $(BIN)/latchkey ./cmd/latchkey
 
 tray:
-	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/latchkey-tray ./cmd/latchkey-tray
+	$(GO) build -trimpath -tags migrated_fynedo -ldflags "$(REG_LDFLAGS)" -o $(BIN)/latchkey-tray ./cmd/latchkey-tray
 
 ## test: install what the tests need, then run every test
 test: deps-test

@@ -69,6 +69,9 @@ type Account struct {
 	LastRefresh time.Time `json:"last_refresh,omitempty"`
 	// AccessExpiry is when the newest cached access token expires.
 	AccessExpiry time.Time `json:"access_token_expires_at,omitempty"`
+	// SharedMailboxes are the shared mailboxes (Microsoft 365) programs
+	// opened with this account's sign-in, sorted (see AddSharedMailbox).
+	SharedMailboxes []string `json:"shared_mailboxes,omitempty"`
 }
 
 // UnverifiedNote says, for people, which address of the account the

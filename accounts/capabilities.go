@@ -34,6 +34,10 @@ const (
 	CapabilityManageContacts Capability = "manage-contacts"
 	// CapabilityMailClient is IMAP and SMTP for a mail program.
 	CapabilityMailClient Capability = "mail-client"
+	// CapabilitySharedMailboxes reads and sends mail of mailboxes others
+	// share with the person (a team's support@ box), and reads calendars
+	// shared with them (Microsoft 365 work or school accounts).
+	CapabilitySharedMailboxes Capability = "shared-mailboxes"
 )
 
 // CapabilityInfo describes a capability for people.
@@ -57,6 +61,7 @@ var capabilityInfos = []CapabilityInfo{
 	{CapabilityReadContacts, "Read your contacts", "Programs can read your address book, but not change it."},
 	{CapabilityManageContacts, "Manage your contacts", "Programs can add, change and delete people in your address book."},
 	{CapabilityMailClient, "Mail program (IMAP and SMTP)", "A mail program such as Thunderbird, mutt or aerc can read, organize and send your mail."},
+	{CapabilitySharedMailboxes, "Shared mailboxes and calendars", "Programs can read and send mail of mailboxes shared with you, such as a team's support address, and read calendars shared with you."},
 }
 
 // Capabilities lists every capability, in the order people see them.
@@ -168,6 +173,8 @@ var signInScopes = map[string][]string{
 }
 
 const (
+	// sharedNote says who decides which shared mailboxes a person opens.
+	sharedNote      = "Work or school accounts only: an administrator gives you access to each shared mailbox."
 	exchangeOutlook = "https://outlook.office.com/"
 	useMicrosoft    = " need EWS, which hands over your whole mailbox; connect with `microsoft` (Microsoft Graph) instead, which asks only for what is needed"
 )
@@ -191,6 +198,8 @@ var capabilityTable = []ProviderCapability{
 	{Provider: "microsoft", Capability: CapabilityManageContacts, Scopes: []string{"Contacts.ReadWrite"}},
 	{Provider: "microsoft", Capability: CapabilityMailClient,
 		Refused: "mail programs (IMAP and SMTP) do not accept Microsoft Graph tokens; connect with `exchange` instead"},
+	{Provider: "microsoft", Capability: CapabilitySharedMailboxes, Scopes: []string{"Mail.Read.Shared", "Mail.Send.Shared", "Calendars.Read.Shared"},
+		Note: sharedNote},
 
 	// Exchange Online: IMAP, POP, SMTP and EWS.
 	{Provider: "exchange", Capability: CapabilityReadMail, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All"},
@@ -207,6 +216,8 @@ var capabilityTable = []ProviderCapability{
 	{Provider: "exchange", Capability: CapabilityManageContacts, Refused: "through Exchange Online, contacts" + useMicrosoft},
 	{Provider: "exchange", Capability: CapabilityMailClient, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All", exchangeOutlook + "SMTP.Send"},
 		Note: "Your organization must allow IMAP and SMTP for your mailbox."},
+	{Provider: "exchange", Capability: CapabilitySharedMailboxes, Scopes: []string{exchangeOutlook + "IMAP.AccessAsUser.All", exchangeOutlook + "SMTP.Send"},
+		Note: sharedNote + " Over IMAP and SMTP a program logs in to it with your token and its address: `latchkey token ACCOUNT --mailbox ADDRESS --format xoauth2`."},
 
 	// Google.
 	{Provider: "google", Capability: CapabilityReadMail, Scopes: []string{gAuth + "gmail.readonly"}},
@@ -222,6 +233,8 @@ var capabilityTable = []ProviderCapability{
 	{Provider: "google", Capability: CapabilityManageContacts, Scopes: []string{gAuth + "contacts"}},
 	{Provider: "google", Capability: CapabilityMailClient, Scopes: []string{"https://mail.google.com/"},
 		Note: "Gmail's mail servers accept only full Gmail access."},
+	{Provider: "google", Capability: CapabilitySharedMailboxes,
+		Refused: "Gmail has no shared mailboxes: a delegate signs in to the delegated account as its own user"},
 }
 
 // ScopeRequest is one scope Latchkey will ask for, and why.

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,17 +20,94 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Build-time default client registrations, set with
+// Build-time default client registrations, one per provider family and
+// Microsoft cloud, set by whoever builds Latchkey (a distribution, a
+// company's IT) with
 //
 //	go build -ldflags "-X github.com/latchkey/latchkey/accounts.defaultMicrosoftClientID=..."
 //
-// No real client id ships with the source: a borrowed id gets disabled by
-// its owner, and every user is then locked out at once.
+// or `make cli LATCHKEY_MICROSOFT_CLIENT_ID=...` (see the Makefile and the
+// README). A client_id in config.toml or --client-id still wins. No real
+// client id ships with the source: a borrowed id gets disabled by its
+// owner, and every user is then locked out at once.
 var (
-	defaultMicrosoftClientID  string
-	defaultGoogleClientID     string
-	defaultGoogleClientSecret string
+	defaultMicrosoftClientID      string // global cloud: microsoft and exchange
+	defaultMicrosoftUSGovClientID string // usgov and usgov-dod (Azure Government)
+	defaultMicrosoftChinaClientID string // china (21Vianet)
+	defaultGoogleClientID         string
+	defaultGoogleClientSecret     string
 )
+
+// defaultClient returns the build-time registration of family in cloud
+// (Microsoft only; "" is global), "" when the build has none.
+func defaultClient(family Family, cloud string) (id, secret string) {
+	switch family {
+	case FamilyMicrosoft:
+		switch cloud {
+		case "", "global":
+			return defaultMicrosoftClientID, ""
+		case "usgov", "usgov-dod":
+			return defaultMicrosoftUSGovClientID, ""
+		case "china":
+			return defaultMicrosoftChinaClientID, ""
+		}
+	case FamilyGoogle:
+		return defaultGoogleClientID, defaultGoogleClientSecret
+	}
+	return "", ""
+}
+
+// Registration says which app registration a provider signs in with.
+type Registration struct {
+	// Provider is the provider's name; Cloud its Microsoft cloud ("" elsewhere).
+	Provider, Cloud string
+	// ClientID is the client in use, "" when there is none yet.
+	ClientID string
+	// Source is RegistrationConfig, RegistrationBuiltIn or RegistrationNone.
+	Source string
+}
+
+// Where a provider's registration comes from.
+const (
+	RegistrationConfig  = "config.toml"
+	RegistrationBuiltIn = "built-in default"
+	RegistrationNone    = "none"
+)
+
+// HasDefaultRegistration reports whether this build carries a default app
+// registration for the built-in provider name in cloud ("" is global), so
+// a person can connect without registering an app.
+func HasDefaultRegistration(name, cloud string) bool {
+	p, ok := builtinProvider(name)
+	if !ok {
+		return false
+	}
+	id, secret := defaultClient(p.Family, cloud)
+	return id != "" && (!p.NeedsClientSecret || secret != "")
+}
+
+// Registrations says, for each built-in provider, which app registration
+// a connect without --client-id would use: config.toml's, the build's
+// default or none.
+func (c *Config) Registrations() []Registration {
+	var out []Registration
+	for _, p := range builtinProviders {
+		s := c.Providers[p.Name]
+		r := Registration{Provider: p.Name, ClientID: s.ClientID, Source: RegistrationConfig}
+		if p.Family == FamilyMicrosoft {
+			r.Cloud = cmp.Or(s.Cloud, "global")
+		}
+		if r.ClientID == "" {
+			r.Source = RegistrationNone
+			if HasDefaultRegistration(p.Name, r.Cloud) {
+				r.ClientID, _ = defaultClient(p.Family, r.Cloud)
+				r.Source = RegistrationBuiltIn
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
 
 // ConfigFileName is the name of the configuration file in the config dir.
 const ConfigFileName = "config.toml"
@@ -202,6 +280,9 @@ type Setup struct {
 	TokenURL string
 	// RevokeURL is the RFC 7009 endpoint, "" where the provider has none.
 	RevokeURL string
+	// DeviceURL is the RFC 8628 device authorization endpoint, "" where
+	// Latchkey offers no device sign-in (Google's cannot grant mail scopes).
+	DeviceURL string
 	// Issuer is the expected ID-token issuer; "{tid}" in it stands for the
 	// tenant id claim (Microsoft multi-tenant sign-in).
 	Issuer string
@@ -215,6 +296,9 @@ type Setup struct {
 	AuthResponseIssuerRequired bool
 	ClientID                   string
 	ClientSecret               string
+	// DefaultClient: ClientID is the build's default registration, not
+	// the person's own.
+	DefaultClient bool
 	// Tenant is the Microsoft tenant setting (common, organizations, ...).
 	Tenant string
 	// Resource is the default resource of access tokens (Microsoft), "" elsewhere.
@@ -295,12 +379,13 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 	}
 	switch p.Family {
 	case FamilyMicrosoft:
-		if su.ClientID == "" {
-			su.ClientID = defaultMicrosoftClientID
-		}
 		cloudName := s.Cloud
 		if cloudName == "" {
 			cloudName = "global"
+		}
+		if su.ClientID == "" {
+			su.ClientID, _ = defaultClient(p.Family, cloudName)
+			su.DefaultClient = su.ClientID != ""
 		}
 		cl, ok := microsoftClouds[cloudName]
 		if !ok {
@@ -323,6 +408,7 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		su.Tenant = tenant
 		su.AuthURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/authorize"
 		su.TokenURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
+		su.DeviceURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/devicecode"
 		su.Issuer = authority + "/{tid}/v2.0"
 		if s.Issuer != "" {
 			su.Issuer = s.Issuer
@@ -353,7 +439,8 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		}
 	case FamilyGoogle:
 		if su.ClientID == "" {
-			su.ClientID, su.ClientSecret = defaultGoogleClientID, defaultGoogleClientSecret
+			su.ClientID, su.ClientSecret = defaultClient(p.Family, "")
+			su.DefaultClient = su.ClientID != ""
 		}
 		su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = googleAuthURL, googleTokenURL, googleRevokeURL, googleIssuer
 		for _, o := range []struct {

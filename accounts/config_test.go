@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -335,5 +336,56 @@ func TestCheckEndpoint(t *testing.T) {
 		if err := checkEndpoint("k", tt.url); (err == nil) != tt.ok {
 			t.Errorf("checkEndpoint(%q) = %v, want ok=%v", tt.url, err, tt.ok)
 		}
+	}
+}
+
+// TestDefaultRegistrationPerCloud: each Microsoft cloud takes its own
+// build-time client id, config.toml's client_id wins, and Registrations
+// says which one a connect would use.
+func TestDefaultRegistrationPerCloud(t *testing.T) {
+	saved := []*string{&defaultMicrosoftClientID, &defaultMicrosoftUSGovClientID, &defaultMicrosoftChinaClientID, &defaultGoogleClientID, &defaultGoogleClientSecret}
+	old := make([]string, len(saved))
+	for i, p := range saved {
+		old[i] = *p
+	}
+	t.Cleanup(func() {
+		for i, p := range saved {
+			*p = old[i]
+		}
+	})
+	defaultMicrosoftClientID, defaultMicrosoftUSGovClientID, defaultMicrosoftChinaClientID = "ms-global", "ms-gov", ""
+	defaultGoogleClientID, defaultGoogleClientSecret = "g-id", ""
+
+	for _, c := range []struct{ cloud, want string }{{"", "ms-global"}, {"usgov", "ms-gov"}, {"usgov-dod", "ms-gov"}} {
+		su, err := setupOf(t, "", "exchange", Settings{Cloud: c.cloud})
+		if err != nil || su.ClientID != c.want || !su.DefaultClient {
+			t.Errorf("cloud %q: Setup = %+v, %v; want default %q", c.cloud, su, err, c.want)
+		}
+	}
+	var nce *NoClientError
+	if _, err := setupOf(t, "", "microsoft", Settings{Cloud: "china"}); !errors.As(err, &nce) {
+		t.Errorf("china without a default: %v, want *NoClientError", err)
+	}
+	if HasDefaultRegistration("google", "") {
+		t.Error("google's default without its secret counts as a registration")
+	}
+	if !HasDefaultRegistration("microsoft", "") || HasDefaultRegistration("microsoft", "china") || HasDefaultRegistration("nosuch", "") {
+		t.Error("HasDefaultRegistration is wrong for microsoft")
+	}
+	su, err := setupOf(t, "[providers.microsoft]\nclient_id = \"mine\"\n", "microsoft", Settings{})
+	if err != nil || su.ClientID != "mine" || su.DefaultClient {
+		t.Errorf("own client id: %+v, %v", su, err)
+	}
+	cfg, err := parseConfig("config.toml", []byte("[providers.microsoft]\nclient_id = \"mine\"\n[providers.exchange]\ncloud = \"china\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Registration{
+		{Provider: "microsoft", Cloud: "global", ClientID: "mine", Source: RegistrationConfig},
+		{Provider: "exchange", Cloud: "china", Source: RegistrationNone},
+		{Provider: "google", Source: RegistrationNone},
+	}
+	if got := cfg.Registrations(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Registrations = %+v\nwant %+v", got, want)
 	}
 }

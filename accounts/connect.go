@@ -23,6 +23,13 @@ type ConnectRequest struct {
 	Scopes []string
 	// NoBrowser: only report the URL, do not open a browser.
 	NoBrowser bool
+	// Device signs in with a device code (RFC 8628) instead of the
+	// browser on this computer: OnDeviceCode gets the code to enter on
+	// another device. Microsoft only; the rest of the connect (ID token
+	// checks, identity pin, saving) is the same.
+	Device bool
+	// OnDeviceCode receives the code and where to enter it (Device).
+	OnDeviceCode func(oauthflow.DeviceCode)
 	// Timeout bounds the wait for the person; default 5 minutes.
 	Timeout time.Duration
 	// OnURL receives, before the browser opens, the one-time sign-in link
@@ -78,6 +85,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err != nil {
 		return Account{}, err
 	}
+	if p, ok := builtinProvider(req.Provider); req.Device && ok && p.Family != FamilyMicrosoft {
+		// Before the registration is asked for: none would help.
+		return Account{}, noDeviceSignIn(p.Family)
+	}
 	// A capability the provider cannot offer is refused before anything
 	// else, missing configuration included.
 	if len(req.Allow) > 0 {
@@ -122,32 +133,17 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if req.OnPlan != nil {
 		req.OnPlan(plan)
 	}
-	open := s.openBrowser
-	if req.NoBrowser {
-		open = nil
+	var (
+		tok            *oauthflow.Token
+		nonce, authIss string
+	)
+	if req.Device {
+		tok, err = s.deviceSignIn(ctx, su, scopes, req)
+	} else {
+		tok, nonce, authIss, err = s.browserSignIn(ctx, su, scopes, req)
 	}
-	grant, err := oauthflow.SignIn{
-		AuthURL:       su.AuthURL,
-		ClientID:      su.ClientID,
-		Scopes:        scopes,
-		AuthParams:    su.AuthParams,
-		RedirectHost:  su.RedirectHost,
-		Issuer:        su.AuthResponseIssuer,
-		RequireIssuer: su.AuthResponseIssuerRequired,
-		OpenBrowser:   open,
-		OnURL:         req.OnURL,
-		Timeout:       req.Timeout,
-	}.Run(ctx)
 	if err != nil {
-		return Account{}, withAdminConsent(signInErr(err), err, su.Family, req.Account, su.AuthURL, "", su.ClientID)
-	}
-	if su.Family == FamilyMicrosoft {
-		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
-	}
-	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret, Now: s.now}
-	tok, err := ep.Exchange(ctx, s.http, grant)
-	if err != nil {
-		return Account{}, withAdminConsent(providerErr("redeem the sign-in at "+su.Title, err), err, su.Family, req.Account, su.TokenURL, "", su.ClientID)
+		return Account{}, err
 	}
 	if tok.RefreshToken == "" {
 		return Account{}, fmt.Errorf("%w: %s issued no refresh token, so Latchkey could not keep the account; check that the app registration allows offline access", ErrProvider, su.Title)
@@ -157,7 +153,7 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	}
 	claims, err := oauthflow.ParseIDToken(tok.IDToken)
 	if err == nil {
-		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: grant.Nonce, Now: s.now(), AuthResponseIssuer: grant.Issuer})
+		err = claims.Check(oauthflow.Expect{Issuer: su.Issuer, ClientID: su.ClientID, Nonce: nonce, Now: s.now(), AuthResponseIssuer: authIss})
 	}
 	if err == nil {
 		err = checkTenant(su, claims.TenantID)
@@ -217,6 +213,10 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if err := s.checkSignedIn(ctx, req, extend, old, claims, r); err != nil {
 		return Account{}, err
 	}
+	if old != nil && (!req.Replace || extend != nil) {
+		// The same person: the shared mailboxes they open stay theirs.
+		r.SharedMailboxes = old.SharedMailboxes
+	}
 	saved := refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret,
 		ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(claims)}
 	if err := s.writeRefresh(ctx, r.ID, saved); err != nil {
@@ -241,6 +241,74 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		return Account{}, err
 	}
 	return r.view(), nil
+}
+
+// browserSignIn signs in through the browser on this computer and redeems
+// the code: the token, and the nonce and authorization-response issuer
+// its ID token must match.
+func (s *Service) browserSignIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (tok *oauthflow.Token, nonce, authIss string, err error) {
+	open := s.openBrowser
+	if req.NoBrowser {
+		open = nil
+	}
+	grant, err := oauthflow.SignIn{
+		AuthURL:       su.AuthURL,
+		ClientID:      su.ClientID,
+		Scopes:        scopes,
+		AuthParams:    su.AuthParams,
+		RedirectHost:  su.RedirectHost,
+		Issuer:        su.AuthResponseIssuer,
+		RequireIssuer: su.AuthResponseIssuerRequired,
+		OpenBrowser:   open,
+		OnURL:         req.OnURL,
+		Timeout:       req.Timeout,
+	}.Run(ctx)
+	if err != nil {
+		return nil, "", "", withAdminConsent(signInErr(err), err, su.Family, req.Account, su.AuthURL, "", su.ClientID)
+	}
+	if su.Family == FamilyMicrosoft {
+		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
+	}
+	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret, Now: s.now}
+	tok, err = ep.Exchange(ctx, s.http, grant)
+	if err != nil {
+		return nil, "", "", withAdminConsent(providerErr("redeem the sign-in at "+su.Title, err), err, su.Family, req.Account, su.TokenURL, "", su.ClientID)
+	}
+	return tok, grant.Nonce, grant.Issuer, nil
+}
+
+// deviceSignIn signs in with a device code entered on another device
+// (RFC 8628). Google's device flow cannot grant Gmail's scopes, so only
+// providers with a DeviceURL (Microsoft) offer it.
+func (s *Service) deviceSignIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (*oauthflow.Token, error) {
+	if su.DeviceURL == "" {
+		return nil, noDeviceSignIn(su.Family)
+	}
+	tok, err := oauthflow.Device{
+		DeviceAuthURL: su.DeviceURL, TokenURL: su.TokenURL, ClientID: su.ClientID,
+		Scopes: resourceScopes(scopes, su.Resource, su.Graph), OnCode: req.OnDeviceCode,
+		Timeout: req.Timeout, Client: s.http, Now: s.now,
+	}.Run(ctx)
+	switch {
+	case err == nil:
+		return tok, nil
+	case errors.Is(err, oauthflow.ErrDeviceExpired):
+		return nil, fmt.Errorf("%w: %v before anyone entered it and signed in; nothing was saved", ErrSignInTimeout, err)
+	case errors.Is(err, oauthflow.ErrDeviceDenied):
+		return nil, fmt.Errorf("%w: %v at %s; nothing was saved", ErrSignIn, err, su.Title)
+	case errors.Is(err, oauthflow.ErrTimeout), errors.Is(err, context.Canceled):
+		return nil, signInErr(err)
+	}
+	return nil, withAdminConsent(providerErr("device sign-in at "+su.Title, err), err, su.Family, req.Account, su.TokenURL, "", su.ClientID)
+}
+
+// noDeviceSignIn says why a provider of family offers no device sign-in.
+func noDeviceSignIn(f Family) error {
+	if f == FamilyGoogle {
+		return fmt.Errorf("%w: Google's device sign-in cannot grant mail scopes (Gmail over IMAP/SMTP and the Gmail API are not among the scopes it allows), so Latchkey does not offer it for google; "+
+			"sign in with the browser instead: on a computer without one, run `latchkey connect google --no-browser` there through `ssh -L PORT:127.0.0.1:PORT` and open the printed link in your own browser", ErrUsage)
+	}
+	return fmt.Errorf("%w: --device sign-in is offered for Microsoft (microsoft, exchange) only", ErrUsage)
 }
 
 // checkSignedIn is the pin check of a sign-in before anything is written.

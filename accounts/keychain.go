@@ -113,6 +113,9 @@ type AccessToken struct {
 	Expiry    time.Time `json:"expires_at"`
 	Scopes    []string  `json:"scopes"`
 	Resource  string    `json:"resource"`
+	// Mailbox is the shared mailbox the token opens (TokenRequest.Mailbox),
+	// "" for the account's own; the SASL strings log in as it. Not stored.
+	Mailbox string `json:"-"`
 }
 
 // String keeps the token out of logs, error strings and panics.

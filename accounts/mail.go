@@ -31,6 +31,9 @@ type MailSettings struct {
 	Account string
 	// Email is the address a mail program logs in as.
 	Email string
+	// Mailbox is a shared mailbox the configuration opens instead, with
+	// the account's token (set by the front end after AddSharedMailbox).
+	Mailbox string
 	// Provider is the provider's name (microsoft, exchange, google...).
 	Provider string
 	// Family is the provider's kind, which decides the servers.

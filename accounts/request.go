@@ -47,6 +47,11 @@ type TokenRequest struct {
 	Format string
 	// Requester is the program the token is for; nil means this process.
 	Requester *Requester
+	// Mailbox is a shared mailbox (Microsoft 365) the token is to open: it
+	// must be a plain address, and is remembered with the account (see
+	// AddSharedMailbox). The token is the account's own; XOAUTH2 and
+	// OAUTHBEARER name the mailbox instead of the account.
+	Mailbox string
 }
 
 // TokenFor is Token on this Service with everything a request can say.
@@ -55,10 +60,16 @@ type TokenRequest struct {
 // could have written, or a FIFO or device at the log's path, does: that
 // is tampering, and a token handed out unrecorded would hide it.
 func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest) (*AccessToken, error) {
+	if req.Mailbox != "" {
+		if _, err := s.AddSharedMailbox(ctx, account, req.Mailbox); err != nil {
+			return nil, err
+		}
+	}
 	t, err := s.token(ctx, account, req.Scopes, req.Mail)
 	if err != nil {
 		return nil, err
 	}
+	t.Mailbox = req.Mailbox
 	// The last check before a token is printed or copied: whatever its
 	// source, it cannot carry a line break or a header into the output.
 	if !oauthflow.IsB64Token(t.Token) {
@@ -84,13 +95,22 @@ func (s *Service) TokenFor(ctx context.Context, account string, req TokenRequest
 // account, base64-encoded, as IMAP's AUTHENTICATE XOAUTH2 and SMTP's AUTH
 // XOAUTH2 take it.
 func (t *AccessToken) XOAUTH2() string {
-	return base64.StdEncoding.EncodeToString([]byte("user=" + t.Email + "\x01auth=Bearer " + t.Token + "\x01\x01"))
+	return base64.StdEncoding.EncodeToString([]byte("user=" + t.saslUser() + "\x01auth=Bearer " + t.Token + "\x01\x01"))
 }
 
 // OAuthBearer returns the SASL OAUTHBEARER initial response (RFC 7628)
 // for the token's account, base64-encoded.
 func (t *AccessToken) OAuthBearer() string {
-	return base64.StdEncoding.EncodeToString([]byte("n,a=" + saslName(t.Email) + ",\x01auth=Bearer " + t.Token + "\x01\x01"))
+	return base64.StdEncoding.EncodeToString([]byte("n,a=" + saslName(t.saslUser()) + ",\x01auth=Bearer " + t.Token + "\x01\x01"))
+}
+
+// saslUser is who a SASL string logs in as: the shared mailbox when there
+// is one (Exchange then checks the account may open it), else the account.
+func (t *AccessToken) saslUser() string {
+	if t.Mailbox != "" {
+		return t.Mailbox
+	}
+	return t.Email
 }
 
 // saslName escapes a GS2 authzid (RFC 5801): "=" and "," become =3D and =2C.

@@ -232,6 +232,13 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		widget.NewFormItem("Access token", widget.NewLabel(expiry(a.AccessExpiry, now))),
 		widget.NewFormItem("Last used", widget.NewLabel(lastUse(d, now))),
 	))
+	if len(a.SharedMailboxes) > 0 {
+		box.Add(subheading("Shared mailboxes"))
+		for _, m := range a.SharedMailboxes {
+			box.Add(widget.NewLabelWithStyle(safetext.Line(m), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true}))
+		}
+		box.Add(caption("Programs open them with this account's sign-in: latchkey token " + safetext.Line(a.Email) + " --mailbox ADDRESS --format xoauth2"))
+	}
 
 	connected := a.Status == accounts.StatusConnected
 	add := button("Add permissions", theme.ContentAddIcon(), widget.MediumImportance, w.actions.AddPermissions)

@@ -56,6 +56,10 @@ type ProviderInfo struct {
 	RedirectURI string
 	// Console is where the app registration is made.
 	Console string
+	// DefaultRegistration is true when this build carries an app
+	// registration for the provider: the wizard then skips the
+	// registration step (see accounts.HasDefaultRegistration).
+	DefaultRegistration bool
 }
 
 // Capability is one thing a person may allow, with the scopes it takes.
@@ -192,6 +196,7 @@ func (c *serviceCore) Providers() []ProviderInfo {
 			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
 			Microsoft: p.Family == accounts.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
 			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
+			DefaultRegistration: accounts.HasDefaultRegistration(p.Name, ""),
 		})
 	}
 	return out

@@ -38,6 +38,7 @@ func TestScreenshots(t *testing.T) {
 		variant fyne.ThemeVariant
 	}{{"light", theme.VariantLight}, {"dark", theme.VariantDark}} {
 		t.Run(v.name, func(t *testing.T) { screenshots(t, out, v.name, v.variant) })
+		t.Run(v.name+"/default registration", func(t *testing.T) { screenshotsDefaultRegistration(t, out, v.name, v.variant) })
 	}
 }
 
@@ -112,12 +113,7 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	save(t, out, name("wizard-2-allow"), w.win.Canvas())
 	test.Tap(w.next)
 	save(t, out, name("wizard-3-registration"), w.win.Canvas())
-	test.Tap(w.next)
-	<-urls
-	w.signInURL.SetText("http://127.0.0.1:52817/start/q3V8cZr1mT0xLk2NwYb7sA")
-	save(t, out, name("wizard-4-browser"), w.win.Canvas())
-	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
-	<-w.done
+	saveBrowserStep(t, w, urls, out, name("wizard-4-browser"))
 
 	// A real connection for the result page: the stand-in browser.
 	browse = providertest.Browser(t)
@@ -130,6 +126,10 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 
 	// A second account, through Google.
 	if _, err := core2.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail", "read-calendar"}, Timeout: 30 * time.Second}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Alice opens her team's shared mailbox too.
+	if _, err := core2.svc.AddSharedMailbox(context.Background(), "microsoft:alice@contoso.com", "support@contoso.com"); err != nil {
 		t.Fatal(err)
 	}
 	// msmtp used Alice's account a few minutes ago.
@@ -174,4 +174,38 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	test.Tap(w.next)
 	<-w.done
 	save(t, out, name("wizard-other-person"), w.win.Canvas())
+}
+
+// screenshotsDefaultRegistration renders the wizard of a build with a
+// default app registration: three steps, no registration step.
+func screenshotsDefaultRegistration(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
+	name := func(s string) string { return fmt.Sprintf("%s-%s", s, suffix) }
+	record, urls := browserRecorder()
+	core := newRealCore(t, providertest.MicrosoftOptions{Email: "alice@contoso.com", Name: "Alice Lindqvist"}, record)
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(variantTheme{theme.DefaultTheme(), variant})
+	s := newShell(a, withDefaultRegistration(core), &fakeTray{}, Options{Notify: func(string, string, func()) {}, Now: fixedClock})
+	s.wizard.after = func(time.Duration, func()) {}
+	<-s.Reload()
+	w := s.wizard
+	w.win.Resize(fyne.NewSize(640, 600))
+	tapProvider(t, w, "Microsoft 365 / Outlook.com")
+	<-w.settingsLoaded
+	save(t, out, name("wizard-default-1-provider"), w.win.Canvas())
+	test.Tap(w.next)
+	w.checks[1].SetChecked(true)
+	save(t, out, name("wizard-default-2-allow"), w.win.Canvas())
+	saveBrowserStep(t, w, urls, out, name("wizard-default-3-browser"))
+	<-s.Reload() // nothing of this shell may still draw when the next test does
+}
+
+// saveBrowserStep taps Next into the browser step, saves it as name with a
+// fixed sign-in link, and cancels the sign-in.
+func saveBrowserStep(t *testing.T, w *wizard, urls <-chan string, out, name string) {
+	test.Tap(w.next)
+	<-urls
+	w.signInURL.SetText("http://127.0.0.1:52817/start/q3V8cZr1mT0xLk2NwYb7sA")
+	save(t, out, name, w.win.Canvas())
+	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
+	<-w.done
 }

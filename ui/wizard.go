@@ -191,11 +191,7 @@ func (w *wizard) dismiss() {
 func (w *wizard) show(step int) {
 	w.step = step
 	w.title.SetText(stepTitles[step])
-	if step < stepResult {
-		w.counter.SetText(fmt.Sprintf("Step %d of 4", step+1))
-	} else {
-		w.counter.SetText("")
-	}
+	w.updateCounter()
 	first := stepProvider
 	if w.reconnect.ID != "" {
 		first = stepAllow
@@ -214,6 +210,10 @@ func (w *wizard) show(step int) {
 		content = w.providerStep()
 	case stepAllow:
 		content = w.allowStep()
+		if w.skipsRegistration() {
+			w.next.SetText("Continue in your browser")
+			w.next.SetIcon(theme.ComputerIcon())
+		}
 	case stepRegistration:
 		content = w.registrationStep()
 		w.next.SetText("Continue in your browser")
@@ -234,9 +234,34 @@ func (w *wizard) show(step int) {
 	}
 }
 
+// updateCounter shows which step of how many this is: 3 when the
+// registration step is skipped, else 4.
+func (w *wizard) updateCounter() {
+	if w.step >= stepResult {
+		w.counter.SetText("")
+		return
+	}
+	n, total := w.step+1, 4
+	if w.skipsRegistration() {
+		total = 3
+		if w.step > stepRegistration {
+			n--
+		}
+	}
+	w.counter.SetText(fmt.Sprintf("Step %d of %d", n, total))
+}
+
+// skipsRegistration: this build has an app registration for the chosen
+// provider, so the person is not asked for one.
+func (w *wizard) skipsRegistration() bool { return w.provider.DefaultRegistration }
+
 func (w *wizard) goBack() {
 	switch w.step {
 	case stepResult:
+		if w.skipsRegistration() {
+			w.show(stepAllow)
+			return
+		}
 		w.show(stepRegistration)
 	default:
 		w.show(w.step - 1)
@@ -248,6 +273,10 @@ func (w *wizard) goNext() {
 	case stepProvider:
 		w.show(stepAllow)
 	case stepAllow:
+		if w.skipsRegistration() {
+			w.startSignIn()
+			return
+		}
 		w.show(stepRegistration)
 	case stepRegistration:
 		w.startSignIn()
@@ -286,7 +315,12 @@ func (w *wizard) providerStep() fyne.CanvasObject {
 		}
 		w.providerChoices = append(w.providerChoices, choice)
 		box.Add(choice)
-		box.Add(container.NewBorder(nil, nil, widget.NewLabel("   "), nil, caption(p.Blurb)))
+		blurb := p.Blurb
+		if p.DefaultRegistration {
+			// Which registration signs in: this build's, not the person's.
+			blurb += ". No app registration needed: this build of Latchkey brings its own."
+		}
+		box.Add(container.NewBorder(nil, nil, widget.NewLabel("   "), nil, caption(blurb)))
 	}
 	if w.provider.Name == "" {
 		w.next.Disable()
@@ -301,6 +335,7 @@ func (w *wizard) chooseProvider(p ProviderInfo) {
 		return
 	}
 	w.provider = p
+	w.updateCounter()
 	w.caps = nil // chosen again for the new provider
 	w.fillRegistration(Registration{})
 	// Last: its result may arrive at once.
@@ -590,10 +625,15 @@ func (w *wizard) startSignIn() {
 	w.tick(deadline)
 	w.signingInChanged()
 
+	// A skipped registration step changed nothing: config.toml stays.
+	save := !w.skipsRegistration()
 	go func() {
 		// Remember the registration even if the sign-in fails: the person
 		// typed it once.
-		saveErr := w.core.SaveRegistration(plan.Provider, reg)
+		var saveErr error
+		if save {
+			saveErr = w.core.SaveRegistration(plan.Provider, reg)
+		}
 		var a accounts.Account
 		err := saveErr
 		if err == nil {

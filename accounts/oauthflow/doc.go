@@ -1,5 +1,6 @@
 // Package oauthflow owns the OAuth 2.0 / OpenID Connect protocol as a native
 // app speaks it: the loopback sign-in with PKCE (RFC 8252, 7636, 9700, 9207),
+// the device authorization grant (RFC 8628) for computers without a browser,
 // the token endpoint client (authorization code and refresh grants), and the
 // checks on ID token claims (OpenID Connect Core 3.1.3.7).
 //
@@ -16,8 +17,15 @@ import "errors"
 // Sentinel errors that callers branch on. They are wrapped with context;
 // compare with errors.Is.
 var (
-	// ErrTimeout means the sign-in did not finish within SignIn.Timeout.
+	// ErrTimeout means the sign-in did not finish within SignIn.Timeout
+	// (or Device.Timeout).
 	ErrTimeout = errors.New("timed out")
+	// ErrDeviceExpired means the device code expired before the person
+	// entered it and signed in (RFC 8628 expired_token).
+	ErrDeviceExpired = errors.New("the sign-in code expired")
+	// ErrDeviceDenied means the person declined the device sign-in
+	// (RFC 8628 access_denied, Microsoft's authorization_declined).
+	ErrDeviceDenied = errors.New("the sign-in was declined")
 	// ErrStateMismatch means the sign-in ran out of time after refusing
 	// answers whose state was missing or wrong (forged or replayed), with
 	// no genuine answer.

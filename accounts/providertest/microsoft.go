@@ -3,6 +3,7 @@ package providertest
 import (
 	"cmp"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,6 +52,14 @@ type MicrosoftOptions struct {
 	// until revoked, since Microsoft leaves them valid for an undocumented
 	// while; a negative value kills them at once (AADSTS70000).
 	RotatedGrace time.Duration
+	// DeviceInterval is the polling interval device code answers name
+	// (default 5s, as Microsoft's; whole seconds). A poll sooner than the
+	// interval after the last one gets slow_down and is counted (see
+	// DeviceTooFast).
+	DeviceInterval time.Duration
+	// SharedMailboxes are the shared mailboxes an administrator let the
+	// user open (see MailboxAllowed).
+	SharedMailboxes []string
 }
 
 // Microsoft emulates Microsoft's identity platform v2.0 endpoints for one
@@ -72,6 +81,27 @@ type Microsoft struct {
 	access   map[string]TokenInfo
 	oid, sub string
 	respIss  string // iss of authorization responses, "" for none
+	devices  map[string]*msDevice
+	script   deviceScript // for the next device code
+	tooFast  int
+	polls    []time.Time
+}
+
+// msDevice is one device code and how its sign-in goes.
+type msDevice struct {
+	scopes   []string
+	expiry   time.Time
+	interval time.Duration
+	lastPoll time.Time
+	script   deviceScript
+	redeemed bool
+}
+
+// deviceScript is how the person answers a device sign-in: the answers of
+// the polls before they finish, then the outcome ("" signs in).
+type deviceScript struct {
+	answers []string
+	outcome string
 }
 
 type msCode struct {
@@ -108,6 +138,9 @@ func NewMicrosoft(t testing.TB, opts MicrosoftOptions) *Microsoft {
 	if len(opts.RedirectURIs) == 0 {
 		opts.RedirectURIs = []string{"http://localhost"}
 	}
+	if opts.DeviceInterval == 0 {
+		opts.DeviceInterval = 5 * time.Second
+	}
 	if opts.RefreshTokenSize == 0 {
 		opts.RefreshTokenSize = 1400
 	}
@@ -120,12 +153,14 @@ func NewMicrosoft(t testing.TB, opts MicrosoftOptions) *Microsoft {
 		codes:    map[string]*msCode{},
 		refresh:  map[string]*msRefresh{},
 		access:   map[string]TokenInfo{},
+		devices:  map[string]*msDevice{},
 		oid:      guid(),
 		sub:      randomToken("", 43),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", m.authorize)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", m.token)
+	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", m.deviceCode)
 	m.start(t, mux)
 	m.URL = m.srv.URL
 	return m
@@ -232,6 +267,23 @@ func (m *Microsoft) RevokeAll() {
 	for _, r := range m.refresh {
 		r.revoked = true
 	}
+}
+
+// MailboxAllowed plays Exchange Online's check of an IMAP or SMTP
+// XOAUTH2 login: accessToken must be a live token this emulator issued for
+// the mail servers (https://outlook.office.com/), and mailbox the user's
+// own address or a shared mailbox they may open (SharedMailboxes).
+func (m *Microsoft) MailboxAllowed(accessToken, mailbox string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	info, ok := m.access[accessToken]
+	if !ok || info.Resource != "https://outlook.office.com/" || time.Now().After(info.Expiry) {
+		return false
+	}
+	if strings.EqualFold(mailbox, info.Email) {
+		return true
+	}
+	return slices.ContainsFunc(m.opts.SharedMailboxes, func(s string) bool { return strings.EqualFold(s, mailbox) })
 }
 
 // Lookup describes an access token this emulator issued, for fake resource
@@ -388,17 +440,10 @@ func (m *Microsoft) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !m.knownTenant(r.PathValue("tenant")) {
-		m.fail(w, 90002)
+	if !m.publicClient(w, r.PathValue("tenant"), form) {
 		return
 	}
 	switch {
-	case form.Get("client_id") == "":
-		m.fail(w, 900144, "client_id")
-		return
-	case form.Get("client_id") != m.ClientID:
-		m.fail(w, 700016)
-		return
 	case form.Has("client_secret") || r.Header.Get("Authorization") != "":
 		// A public client has no secret; Microsoft checks whatever is sent.
 		m.fail(w, 7000215)
@@ -409,6 +454,8 @@ func (m *Microsoft) token(w http.ResponseWriter, r *http.Request) {
 		m.exchange(w, form)
 	case "refresh_token":
 		m.refreshGrant(w, form)
+	case deviceGrantType:
+		m.deviceGrant(w, form)
 	case "":
 		m.fail(w, 900144, "grant_type")
 	default:
@@ -671,6 +718,8 @@ var msErrors = map[int]msErrorInfo{
 	50149:   {400, "invalid_request", "", "invalid_request", "Invalid Code_Challenge_method parameter."},
 	501481:  {400, "invalid_grant", "", "", "The Code_Verifier does not match the code_challenge supplied in the authorization request."},
 	70003:   {400, "unsupported_grant_type", "", "", "The app requested an unsupported grant type."},
+	70016:   {400, "authorization_pending", "", "", "OAuth 2.0 device flow error. Authorization is pending. Continue polling."},
+	70019:   {400, "expired_token", "", "", "Verification code expired."},
 	50000:   {500, "server_error", "", "server_error", "There was an error issuing a token or an issue with our sign-in service."},
 	50196:   {429, "temporarily_unavailable", "", "temporarily_unavailable", "The server terminated an operation because it encountered a client request loop. Please contact your app vendor."},
 }
@@ -756,4 +805,156 @@ func (m *Microsoft) serveFault(w http.ResponseWriter, f Fault) {
 		}
 		m.failWith(w, 50000, info)
 	}
+}
+
+// deviceGrantType is RFC 8628's grant type.
+const deviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// DeviceSignIn scripts the next device code sign-in: each poll before the
+// person finishes gets the next of answers (authorization_pending or
+// slow_down, which also makes the interval 5 s longer, as RFC 8628 says),
+// then the outcome: "" signs in (the person consents to every scope asked
+// for), expired_token, access_denied or authorization_declined (what
+// Microsoft sends when the person declines) answer every later poll. With
+// no script, the first poll signs in.
+func (m *Microsoft) DeviceSignIn(outcome string, answers ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.script = deviceScript{answers: slices.Clone(answers), outcome: outcome}
+}
+
+// DevicePolls returns when each device code poll arrived.
+func (m *Microsoft) DevicePolls() []time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.polls)
+}
+
+// DeviceTooFast counts polls that came sooner than the interval in force.
+func (m *Microsoft) DeviceTooFast() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tooFast
+}
+
+// deviceCode is the device authorization endpoint.
+func (m *Microsoft) deviceCode(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		m.fail(w, 900144, "client_id")
+		return
+	}
+	form := r.PostForm
+	if !m.publicClient(w, r.PathValue("tenant"), form) {
+		return
+	}
+	if form.Get("scope") == "" {
+		m.fail(w, 900144, "scope")
+		return
+	}
+	m.mu.Lock()
+	code := randomToken("DAQABAAEAAAD", 200)
+	user := userCode()
+	d := &msDevice{scopes: scopeList(form.Get("scope")), expiry: time.Now().Add(15 * time.Minute),
+		interval: m.opts.DeviceInterval, script: m.script}
+	if d.script.outcome == "expired_token" {
+		d.expiry = time.Now().Add(time.Minute)
+	}
+	m.script = deviceScript{}
+	m.devices[code] = d
+	m.remember(code)
+	m.mu.Unlock()
+	verify := m.URL + "/devicelogin"
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user_code":        user,
+		"device_code":      code,
+		"verification_uri": verify,
+		"expires_in":       int(time.Until(d.expiry) / time.Second),
+		"interval":         int(d.interval / time.Second),
+		"message":          "To sign in, use a web browser to open the page " + verify + " and enter the code " + user + " to authenticate.",
+	})
+}
+
+// publicClient checks the tenant and client of a token or device code
+// request, and answers the error when one is wrong.
+func (m *Microsoft) publicClient(w http.ResponseWriter, tenant string, form url.Values) bool {
+	switch {
+	case !m.knownTenant(tenant):
+		m.fail(w, 90002)
+	case form.Get("client_id") == "":
+		m.fail(w, 900144, "client_id")
+	case form.Get("client_id") != m.ClientID:
+		m.fail(w, 700016)
+	default:
+		return true
+	}
+	return false
+}
+
+// deviceGrant answers one poll of a device code.
+func (m *Microsoft) deviceGrant(w http.ResponseWriter, form url.Values) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.devices[form.Get("device_code")]
+	if !ok || d.redeemed {
+		m.fail(w, 9002313)
+		return
+	}
+	now := time.Now()
+	m.polls = append(m.polls, now)
+	// A little slack for timer jitter; a poll at half the interval or
+	// sooner is too fast.
+	early := !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < d.interval-d.interval/4
+	d.lastPoll = now
+	if early {
+		m.tooFast++
+		d.interval += 5 * time.Second
+		m.deviceError(w, "slow_down")
+		return
+	}
+	if len(d.script.answers) > 0 {
+		a := d.script.answers[0]
+		d.script.answers = d.script.answers[1:]
+		if a == "slow_down" {
+			d.interval += 5 * time.Second
+		}
+		m.deviceError(w, a)
+		return
+	}
+	if d.script.outcome != "" {
+		m.deviceError(w, d.script.outcome)
+		return
+	}
+	d.redeemed = true
+	for _, s := range d.scopes {
+		if !isOIDCScope(s) {
+			m.consent[strings.ToLower(s)] = s
+		}
+	}
+	m.issue(w, d.scopes, "", nil)
+}
+
+// deviceError writes a polling error in Microsoft's shape.
+func (m *Microsoft) deviceError(w http.ResponseWriter, e string) {
+	switch e {
+	case "authorization_pending":
+		m.fail(w, 70016)
+	case "expired_token":
+		m.fail(w, 70019)
+	default: // slow_down, access_denied, authorization_declined: no AADSTS code
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": e,
+			"error_description": "The device sign-in answered " + e + ".\r\nTrace ID: " + guid(),
+			"error_codes":       []int{}, "timestamp": time.Now().UTC().Format(msTimeLayout),
+			"trace_id": guid(), "correlation_id": guid()})
+	}
+}
+
+// userCode is a device sign-in's code for people: 9 upper-case letters and
+// digits, as Microsoft's.
+func userCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 9)
+	for i := range b {
+		b[i] = alphabet[mrand.IntN(len(alphabet))]
+	}
+	return string(b)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/killpoint"
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -38,7 +39,8 @@ Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
 Flags:
   --allow LIST       capabilities to give, comma-separated: read-mail, send-mail,
                      manage-mail, drafts, read-calendar, manage-calendar,
-                     free-busy, read-contacts, manage-contacts, mail-client;
+                     free-busy, read-contacts, manage-contacts, mail-client,
+                     shared-mailboxes;
                      Latchkey asks for the fewest scopes that give them and
                      says why each is needed before the browser opens
                      (see ` + "`latchkey scopes PROVIDER`" + `)
@@ -50,6 +52,10 @@ Flags:
   --cloud C          Microsoft: global, usgov, usgov-dod or china
   --authority URL    Microsoft: another sign-in authority (AD FS, tests)
   --no-browser       do not open a browser; only print the sign-in URL
+  --device           Microsoft: sign in on another device (a phone) with a code,
+                     for a computer without a browser (SSH); suggested by
+                     itself when there is no display. Google's device sign-in
+                     cannot grant mail scopes, so it is not offered for google
   --timeout D        how long to wait for you to finish (default 5m)
   --replace          if another person signs in with the address of a connected
                      account, replace that account (its tokens are deleted)
@@ -63,6 +69,7 @@ Examples:
   latchkey connect microsoft --client-id 00000000-0000-0000-0000-000000000000
   latchkey connect exchange --tenant contoso.com
   latchkey connect google --scope https://mail.google.com/ --no-browser
+  latchkey connect microsoft --device       (over SSH: enter a code on your phone)
 `,
 	run: runConnect,
 }
@@ -74,6 +81,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		allow     string
 		set       accounts.Settings
 		noBrowser bool
+		device    bool
 		replace   bool
 		asJSON    bool
 		timeout   = 5 * time.Minute
@@ -86,6 +94,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	fs.StringVar(&set.Cloud, "cloud", "", "")
 	fs.StringVar(&set.Authority, "authority", "", "")
 	fs.BoolVar(&noBrowser, "no-browser", false, "")
+	fs.BoolVar(&device, "device", false, "")
 	fs.DurationVar(&timeout, "timeout", timeout, "")
 	fs.BoolVar(&replace, "replace", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -105,11 +114,16 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	}
 	// Progress goes to stderr so that --json output stays clean.
 	out := env.stderr
+	if device && noBrowser {
+		return usagef(c.name, "--device and --no-browser are two ways to sign in: choose one")
+	}
 	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
-		OnPlan:  func(p accounts.ScopePlan) { printPlan(out, p) },
-		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(out, "Connecting to %s.\n", safetext.Line(su.Title)) },
-		OnURL:   func(u string) { printSignInURL(out, u, noBrowser, timeout) },
+		Device:       device,
+		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
+		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser) },
+		OnURL:        func(u string) { printSignInURL(out, u, noBrowser, timeout) },
+		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },
 	})
 	if err != nil {
 		return err
@@ -218,7 +232,7 @@ Examples:
 var tokenCommand = command{
 	name:    "token",
 	summary: "Print a fresh access token for a program",
-	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--format raw|json|header|xoauth2|oauthbearer]
+	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--mailbox ADDRESS] [--format raw|json|header|xoauth2|oauthbearer]
 
 Prints a valid access token for ACCOUNT on standard output, renewing it
 first if it expires within 5 minutes. Never prints the refresh token.
@@ -238,6 +252,12 @@ With --format xoauth2 or oauthbearer and no --scope, the token is for the
 mail servers (https://outlook.office.com, or the account's cloud's), which
 refuse Graph tokens.
 
+A shared mailbox (Microsoft 365: a team's support@ box an administrator
+lets you open) is opened with your own token: --mailbox ADDRESS makes the
+xoauth2 and oauthbearer strings log in as that mailbox, and Latchkey
+remembers it under the account (the desktop app lists it). ADDRESS must be
+a plain address such as support@contoso.com.
+
 Each token handed out is recorded in the access log (never the token
 itself): see ` + "`latchkey log`" + `.
 
@@ -245,6 +265,7 @@ Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
   latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
+  latchkey token alice@contoso.com --mailbox support@contoso.com --format xoauth2
   latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
 `,
 	run: runToken,
@@ -255,6 +276,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	var scopes listFlag
 	fs.Var(&scopes, "scope", "")
 	format := fs.String("format", "raw", "")
+	mailbox := fs.String("mailbox", "", "")
 	pos, err := parse(c, fs, env.stdout, args)
 	if err != nil {
 		return err
@@ -270,7 +292,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	// The program that ran latchkey is the one the token is for.
 	who := accounts.ParentProcess()
 	t, err := env.svc.TokenFor(ctx, pos[0], accounts.TokenRequest{Scopes: scopes, Format: *format, Requester: &who,
-		Mail: *format == "xoauth2" || *format == "oauthbearer"})
+		Mail: *format == "xoauth2" || *format == "oauthbearer", Mailbox: *mailbox})
 	if err != nil {
 		return err
 	}

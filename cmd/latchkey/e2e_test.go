@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,9 +25,16 @@ import (
 	"github.com/latchkey/latchkey/accounts/secretstore/keyringtest"
 )
 
+// testDefaultClientID is the default Microsoft app registration built
+// into defaultBinary: the Microsoft emulator's default client.
+const testDefaultClientID = "ms-test-client"
+
 var (
-	binary  string               // the latchkey binary under test
-	keyring *keyringtest.Session // the private Secret Service
+	binary string // the latchkey binary under test
+	// defaultBinary is the same built as a distributor would, with a
+	// default app registration (testDefaultClientID) for Microsoft.
+	defaultBinary string
+	keyring       *keyringtest.Session // the private Secret Service
 )
 
 func TestMain(m *testing.M) {
@@ -47,6 +55,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "build latchkey: %v\n%s", err, out)
 			return 1
 		}
+		defaultBinary = filepath.Join(dir, "latchkey-default")
+		build = exec.Command("go", "build", "-o", defaultBinary,
+			"-ldflags", "-X github.com/latchkey/latchkey/accounts.defaultMicrosoftClientID="+testDefaultClientID, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build latchkey with a default registration: %v\n%s", err, out)
+			return 1
+		}
 		keyring, err = keyringtest.Start()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -63,6 +79,7 @@ type world struct {
 	dir    string
 	env    []string
 	ks     *keyringtest.Session // the Secret Service its commands use
+	bin    string               // the binary its commands run: binary unless set
 	output bytes.Buffer         // every stderr, and every stdout but token's, for leak scans
 	mu     sync.Mutex
 }
@@ -127,7 +144,7 @@ func (w *world) run(args ...string) result {
 
 func (w *world) runEnv(env []string, args ...string) result {
 	w.t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(cmp.Or(w.bin, binary), args...)
 	cmd.Env = env
 	return w.runCmd(cmd, len(args) == 0 || args[0] != "token")
 }

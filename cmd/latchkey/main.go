@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		args = []string{name, "--help"}
 	}
 	if name == "version" || name == "--version" {
-		fmt.Fprintln(stdout, "latchkey", version)
+		printVersion(stdout, stderr)
 		return 0
 	}
 	for _, c := range commands {
@@ -117,4 +119,30 @@ Examples:
   latchkey log                            see which programs took tokens
 ` + exitCodesHelp
 	return s
+}
+
+// printVersion prints the version and which app registration each
+// built-in provider signs in with: config.toml's, the build's default or
+// none yet.
+func printVersion(stdout, stderr io.Writer) {
+	fmt.Fprintln(stdout, "latchkey", version)
+	dir, err := accounts.ConfigDir()
+	var cfg *accounts.Config
+	if err == nil {
+		cfg, err = accounts.LoadConfig(dir)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "latchkey: cannot tell which app registrations are in use: %s\n", safetext.Line(err.Error()))
+		return
+	}
+	fmt.Fprintln(stdout, "App registrations (client_id in config.toml or --client-id overrides the built-in default):")
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	for _, r := range cfg.Registrations() {
+		what := r.Source + "\t" + safetext.Line(r.ClientID)
+		if r.Source == accounts.RegistrationNone {
+			what = "none\t`latchkey connect " + r.Provider + "` explains how to register your own app"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Provider, r.Cloud, what)
+	}
+	tw.Flush()
 }

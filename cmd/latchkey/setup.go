@@ -43,7 +43,7 @@ var errUnknownClient = errors.New("unknown client")
 var setupCommand = command{
 	name:    "setup",
 	summary: "Print a ready-to-paste configuration for a mail program",
-	usage: `Usage: latchkey setup CLIENT ACCOUNT [--imap-host HOST[:PORT]] [--smtp-host HOST[:PORT]] [--latchkey PATH]
+	usage: `Usage: latchkey setup CLIENT ACCOUNT [--mailbox ADDRESS] [--imap-host HOST[:PORT]] [--smtp-host HOST[:PORT]] [--latchkey PATH]
 
 Prints a configuration for CLIENT that reads ACCOUNT's mail with a fresh
 token from ` + "`latchkey token`" + ` each time it logs in: the provider's IMAP and
@@ -59,6 +59,9 @@ smtp.gmail.com:587. For a provider whose servers Latchkey does not know (a
 generic OpenID Connect provider, Exchange Server on premises), name them.
 
 Flags:
+  --mailbox ADDRESS        Microsoft 365: a shared mailbox (support@contoso.com)
+                           to open with ACCOUNT's sign-in: the configuration
+                           logs in as ADDRESS with ACCOUNT's token
   --imap-host HOST[:PORT]  the IMAP server (default port 993, TLS)
   --smtp-host HOST[:PORT]  the SMTP server (default port 587, STARTTLS)
   --latchkey PATH          the latchkey command to write (default: latchkey
@@ -67,6 +70,7 @@ Flags:
 Examples:
   latchkey setup msmtp alice@contoso.com >> ~/.msmtprc
   latchkey setup mbsync alice@gmail.com
+  latchkey setup mbsync alice@contoso.com --mailbox support@contoso.com
   latchkey setup neomutt bob@example.org --imap-host mail.example.org --smtp-host mail.example.org
 `,
 	run: runSetup,
@@ -85,6 +89,7 @@ func runSetup(ctx context.Context, env *cli, c *command, args []string) error {
 	imap := fs.String("imap-host", "", "")
 	smtp := fs.String("smtp-host", "", "")
 	self := fs.String("latchkey", "", "")
+	mailbox := fs.String("mailbox", "", "")
 	pos, err := parse(c, fs, env.stdout, args)
 	if err != nil {
 		return err
@@ -102,6 +107,12 @@ func runSetup(ctx context.Context, env *cli, c *command, args []string) error {
 	}
 	if err := m.Need(usesIMAP(client), usesSMTP(client)); err != nil {
 		return err
+	}
+	if *mailbox != "" {
+		if _, err := env.svc.AddSharedMailbox(ctx, m.Account, *mailbox); err != nil {
+			return err
+		}
+		m.Mailbox = *mailbox
 	}
 	// The account name in commands: the email, unless another account
 	// shares it (then provider:email).
@@ -208,6 +219,13 @@ func setupValues(m *accounts.MailSettings, name, latchkey string) map[string]str
 		return args
 	}
 	imapArgs, smtpArgs := tok(m.IMAPScope), tok(m.SMTPScope)
+	login := m.Email
+	if m.Mailbox != "" {
+		// The shared mailbox logs in with the account's token.
+		login = m.Mailbox
+		imapArgs = append(imapArgs, "--mailbox", m.Mailbox)
+		smtpArgs = append(smtpArgs, "--mailbox", m.Mailbox)
+	}
 	pick := func(cond bool, yes, no string) string {
 		if cond {
 			return yes
@@ -215,11 +233,11 @@ func setupValues(m *accounts.MailSettings, name, latchkey string) map[string]str
 		return no
 	}
 	v := map[string]string{
-		"name":            configName(m.Email),
-		"email":           m.Email,
-		"email_dq":        doubleQuote(m.Email),
-		"email_sh":        shellQuote(m.Email),
-		"email_url":       url.User(m.Email).String(),
+		"name":            configName(login),
+		"email":           login,
+		"email_dq":        doubleQuote(login),
+		"email_sh":        shellQuote(login),
+		"email_url":       url.User(login).String(),
 		"provider":        m.Provider,
 		"imap_host":       m.IMAP.Host,
 		"imap_port":       strconv.Itoa(m.IMAP.Port),
@@ -246,6 +264,10 @@ func setupValues(m *accounts.MailSettings, name, latchkey string) map[string]str
 	}
 	if m.Uncertain != "" {
 		v["notes"] = "# NOTE: " + m.Uncertain + "."
+	}
+	if m.Mailbox != "" {
+		v["notes"] = strings.TrimPrefix(v["notes"]+"\n# The shared mailbox "+m.Mailbox+", opened with the sign-in of "+name+
+			" (an administrator must give "+m.Email+" access to it).", "\n")
 	}
 	api := ""
 	switch {
