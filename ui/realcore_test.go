@@ -57,7 +57,15 @@ var (
 
 func newMockKeychain(t *testing.T) *mockKeychain {
 	mockKeyringOnce.Do(keyring.MockInit)
-	return &mockKeychain{service: "latchkey-ui-test/" + t.Name()}
+	m := &mockKeychain{service: "latchkey-ui-test/" + t.Name()}
+	// The mock is process-wide: with -count, a later run of the test would
+	// find the items (and the identity pins) of the earlier one.
+	t.Cleanup(func() {
+		mockKeyringMu.Lock()
+		defer mockKeyringMu.Unlock()
+		keyring.DeleteAll(m.service)
+	})
+	return m
 }
 
 func (m *mockKeychain) Get(ctx context.Context, key string) ([]byte, error) {
