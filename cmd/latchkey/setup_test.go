@@ -115,7 +115,7 @@ func TestSetupGolden(t *testing.T) {
 		}
 		for _, c := range setupClients {
 			var out bytes.Buffer
-			if err := renderSetup(&out, c.name, m, a.email, "latchkey"); err != nil {
+			if err := renderSetup(&out, c.name, m, a.email, "latchkey", clientParts{}); err != nil {
 				t.Fatalf("%s %s: %v", c.name, a.name, err)
 			}
 			golden := filepath.Join("testdata", "setup", c.name, a.name+".golden")
@@ -235,7 +235,7 @@ func TestSetupWarnsWithoutPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := setupWarnings("msmtp", m)
+	w := setupWarnings("msmtp", m, clientParts{})
 	if len(w) != 1 || !strings.Contains(w[0], "--scope https://outlook.office.com/SMTP.Send") {
 		t.Errorf("warnings = %q", w)
 	}
