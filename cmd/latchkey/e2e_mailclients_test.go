@@ -1,0 +1,380 @@
+package main
+
+// End-to-end tests of `latchkey setup` with the real mail programs: each
+// configuration, exactly as printed apart from the servers' host and port,
+// is put where the printed text says, and the printed command is run. The
+// program logs in with XOAUTH2 through the real latchkey (and its token
+// emulators), fetches or sends through accounts/mailtest's IMAP and SMTP
+// servers, and the sent copy must land in the provider's Sent folder once.
+//
+// TLS: the servers' certificate is made for the test. The configuration
+// is not edited to trust it; each program is pointed at it the way a
+// person would point it at a private CA without touching the file:
+// SSL_CERT_FILE for OpenSSL (mbsync) and Go (aerc), and the programs'
+// own command-line overrides for GnuTLS (msmtp --tls-trust-file, neomutt
+// -e 'set ssl_ca_certificates_file=...') and OfflineIMAP (-k ...:sslcacertfile=),
+// whose OS-DEFAULT names a fixed system file.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/mailtest"
+	"github.com/latchkey/latchkey/accounts/providertest"
+)
+
+// mailAccount is one provider's account and test mail server.
+type mailAccount struct {
+	provider           string // google, microsoft
+	email              string
+	imapHost, smtpHost string // the printed servers
+	folders            accounts.MailFolders
+	srv                *mailtest.Server
+	w                  *world
+}
+
+// mailAccounts connects a Microsoft and a Google account through the
+// emulators and starts a mail server for each whose logins accept only
+// the tokens the emulator issued for that account's mail.
+func mailAccounts(t *testing.T) []*mailAccount {
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "mailclients@contoso.test"})
+	msw := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
+	msw.must("connect", "microsoft", "--timeout", "60s", "--scope", "User.Read",
+		"--scope", "https://outlook.office.com/IMAP.AccessAsUser.All", "--scope", "https://outlook.office.com/SMTP.Send")
+	t.Cleanup(func() { msw.must("remove", "microsoft:mailclients@contoso.test"); msw.noLeaks(ms.IssuedTokens()) })
+
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: "mailclients@gmail.test"})
+	gw := googleWorld(t, g)
+	gw.must("connect", "google", "--timeout", "60s")
+	t.Cleanup(func() { gw.must("remove", "google:mailclients@gmail.test"); gw.noLeaks(g.IssuedTokens()) })
+
+	msCheck := func(protocol, token string) error {
+		info, ok := ms.Lookup(token)
+		want := map[string]string{"imap": "IMAP.AccessAsUser.All", "smtp": "SMTP.Send"}[protocol]
+		switch {
+		case !ok:
+			return fmt.Errorf("not a token the emulator issued")
+		case !info.Valid(time.Now()):
+			return fmt.Errorf("expired")
+		case info.Resource != "https://outlook.office.com/" || !slices.Contains(info.Scopes, "https://outlook.office.com/"+want):
+			return fmt.Errorf("a token for %s %v, not for %s", info.Resource, info.Scopes, want)
+		}
+		return nil
+	}
+	gCheck := func(protocol, token string) error {
+		info, ok := g.Lookup(token)
+		if !ok || !info.Valid(time.Now()) || !slices.Contains(info.Scopes, "https://mail.google.com/") {
+			return fmt.Errorf("not a valid Gmail token")
+		}
+		return nil
+	}
+	var out []*mailAccount
+	for _, a := range []*mailAccount{
+		{provider: "microsoft", email: "mailclients@contoso.test", imapHost: "outlook.office365.com", smtpHost: "smtp.office365.com", w: msw},
+		{provider: "google", email: "mailclients@gmail.test", imapHost: "imap.gmail.com", smtpHost: "smtp.gmail.com", w: gw},
+	} {
+		check := msCheck
+		a.folders = accounts.FoldersOf(accounts.FamilyMicrosoft)
+		if a.provider == "google" {
+			check, a.folders = gCheck, accounts.FoldersOf(accounts.FamilyGoogle)
+		}
+		f := a.folders
+		opts := mailtest.Options{User: a.email, CheckToken: func(protocol, token string) error {
+			err := check(protocol, token)
+			if err != nil {
+				t.Logf("%s refused an XOAUTH2 login over %s: %v", a.email, protocol, err)
+			}
+			return err
+		}, Folders: []string{f.Sent, f.Drafts, f.Trash, f.Junk, f.Archive}}
+		if f.ServerFilesSent {
+			opts.FileSentIn = f.Sent
+		}
+		a.srv = mailtest.Start(t, opts)
+		out = append(out, a)
+	}
+	return out
+}
+
+// printed is what `latchkey setup CLIENT` printed for an account, pointed
+// at the test server: the only change is the servers' host and port.
+type printed struct {
+	conf string // the configuration
+	file string // where its first comment says it goes, ~ expanded
+	run  string // the command its first comments say to run next
+}
+
+var (
+	addToRe = regexp.MustCompile(`(?m)^# Add (?:it|them) to (\S+?)[ ,]`)
+	thenRe  = regexp.MustCompile(`(?m)^# Then [^:]*: (.+)$`)
+)
+
+// setupFor runs `latchkey setup client` for the account and points what
+// it printed at the test server; home is the person's home directory.
+func (a *mailAccount) setupFor(t *testing.T, client, home string) printed {
+	t.Helper()
+	out := a.w.must("setup", client, a.email)
+	conf := pointAt(out, a.imapHost, a.smtpHost, a.srv)
+	if conf == out {
+		t.Fatalf("setup %s printed no servers to point at the test server:\n%s", client, out)
+	}
+	file, run := addToRe.FindStringSubmatch(out), thenRe.FindStringSubmatch(out)
+	if file == nil || run == nil {
+		t.Fatalf("setup %s does not say where the configuration goes and what to run next:\n%s", client, out)
+	}
+	return printed{conf: conf, file: strings.Replace(file[1], "~", home, 1), run: run[1]}
+}
+
+// pointAt replaces the printed servers' hosts with the test server's and
+// their well-known ports (993 for IMAP, 587 for SMTP) with its ports,
+// wherever the configuration names them: in HOST:PORT, and in the next
+// "port" setting after a host setting.
+func pointAt(conf, imapHost, smtpHost string, srv *mailtest.Server) string {
+	ports := map[string]string{imapHost: strconv.Itoa(srv.IMAPPort), smtpHost: strconv.Itoa(srv.SMTPPort)}
+	lines := strings.Split(conf, "\n")
+	pending := ""
+	portRe := regexp.MustCompile(`(?i)^(\s*\S*port\s*=?\s*)(993|587)$`)
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		for host, port := range ports {
+			for _, p := range []string{"993", "587"} {
+				l = strings.ReplaceAll(l, host+":"+p, srv.Host+":"+port)
+			}
+			if strings.Contains(l, host) {
+				l = strings.ReplaceAll(l, host, srv.Host)
+				pending = port
+			}
+		}
+		if m := portRe.FindStringSubmatch(l); m != nil && pending != "" {
+			l, pending = m[1]+pending, ""
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// install writes the configuration where it goes, as pasting it into a
+// new file would (mode 0644 under the usual umask).
+func (p printed) install(t *testing.T) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p.file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.file, []byte(p.conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clientEnv is the person's environment: their home, latchkey's private
+// keychain and config, and the test server's certificate as the
+// OpenSSL/Go trust store.
+func (a *mailAccount) clientEnv(home string) []string {
+	return append(slices.Clone(a.w.env), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"SSL_CERT_FILE="+a.srv.CAFile, "TERM=dumb", "LC_ALL=C.UTF-8")
+}
+
+// runShell runs a printed command line in the person's shell; a program
+// that waits for something nobody will type is killed, with its group,
+// after 30 seconds.
+func runShell(t *testing.T, env []string, dir, line string, stdin string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", line)
+	cmd.Env, cmd.Dir = env, dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v (%v)\n%s", line, err, ctx.Err(), out)
+	}
+	return string(out)
+}
+
+// insertAfter puts args after the first word program in a command line.
+func insertAfter(line, program, args string) string {
+	re := regexp.MustCompile(`(^|&& |\| )` + regexp.QuoteMeta(program) + ` `)
+	loc := re.FindStringIndex(line)
+	if loc == nil {
+		return line
+	}
+	return line[:loc[1]] + args + " " + line[loc[1]:]
+}
+
+func TestSetupRealClients(t *testing.T) {
+	if binary == "" {
+		t.Skip("end-to-end tests run on Linux")
+	}
+	accts := mailAccounts(t)
+	for _, a := range accts {
+		t.Run(a.provider, func(t *testing.T) {
+			t.Run("msmtp", func(t *testing.T) { a.testMsmtp(t) })
+			t.Run("mbsync", func(t *testing.T) { a.testMbsync(t) })
+			t.Run("offlineimap", func(t *testing.T) { a.testOfflineimap(t) })
+			t.Run("neomutt", func(t *testing.T) { a.testNeomutt(t) })
+		})
+	}
+}
+
+// needClient skips, saying so, when a mail program is not installed.
+func needClient(t *testing.T, name, debianPackage string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("SKIP: %s is not installed (Debian: apt-get install %s; `make test` installs it)", name, debianPackage)
+	}
+}
+
+// sentCopies checks where a message the program sent was filed: for
+// Gmail, once in its Sent folder (by the server); for Microsoft, filed
+// copies are the program's: want of them in Sent.
+func (a *mailAccount) sentCopies(t *testing.T, subject string, wantClientCopies int) {
+	t.Helper()
+	want := wantClientCopies
+	if a.folders.ServerFilesSent {
+		want = 1 // the server's own copy; a client copy would make two
+	}
+	if got := a.srv.Count(t, a.folders.Sent, subject); got != want {
+		t.Errorf("%q holds %d copies of %q, want %d", a.folders.Sent, got, subject, want)
+	}
+	for _, f := range a.srv.Folders() {
+		if f != a.folders.Sent && a.srv.Count(t, f, subject) != 0 {
+			t.Errorf("a copy of %q landed in %q", subject, f)
+		}
+	}
+}
+
+func (a *mailAccount) sentTo(t *testing.T, subject string) {
+	t.Helper()
+	n := 0
+	for _, s := range a.srv.Sent() {
+		if s.Subject == subject {
+			n++
+			if s.From != a.email || len(s.To) != 1 || s.To[0] != a.email {
+				t.Errorf("sent from %q to %q", s.From, s.To)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("the SMTP server accepted %d messages %q, want 1", n, subject)
+	}
+}
+
+func (a *mailAccount) testMsmtp(t *testing.T) {
+	needClient(t, "msmtp", "msmtp")
+	home := t.TempDir()
+	p := a.setupFor(t, "msmtp", home)
+	p.install(t)
+	logins := a.srv.Logins("smtp")
+	// The printed test message, with msmtp told to trust the test CA.
+	runShell(t, a.clientEnv(home), home, insertAfter(p.run, "msmtp", "--tls-trust-file="+shellQuote(a.srv.CAFile)), "")
+	if a.srv.Logins("smtp") != logins+1 {
+		t.Errorf("msmtp did not log in over SMTP with XOAUTH2")
+	}
+	a.sentTo(t, "latchkey test")
+	a.sentCopies(t, "latchkey test", 0) // msmtp only sends
+}
+
+func (a *mailAccount) testMbsync(t *testing.T) {
+	needClient(t, "mbsync", "isync")
+	maildir := a.syncToMaildir(t, "mbsync", "")
+	for _, f := range []string{a.folders.Sent, a.folders.Drafts} {
+		if _, err := os.Stat(filepath.Join(maildir, f, "cur")); err != nil {
+			t.Errorf("mbsync did not create the provider's folder %q: %v", f, err)
+		}
+	}
+}
+
+func (a *mailAccount) testOfflineimap(t *testing.T) {
+	needClient(t, "offlineimap", "offlineimap")
+	remote := "Repository " + configName(a.email) + "-remote"
+	a.syncToMaildir(t, "offlineimap", "-u basic -k "+shellQuote(remote+":sslcacertfile="+a.srv.CAFile))
+}
+
+// syncToMaildir delivers a message to the inbox and runs what setup
+// printed for a client that copies the mailbox to a Maildir (with
+// trustArgs after the program's name), which must log in, fetch the
+// message and leave out the folder that repeats every message. It
+// returns the Maildir.
+func (a *mailAccount) syncToMaildir(t *testing.T, client, trustArgs string) string {
+	t.Helper()
+	home := t.TempDir()
+	subject := "for " + client + " " + a.provider
+	a.srv.Deliver(t, "INBOX", []byte("From: bob@example.test\r\nTo: "+a.email+"\r\nSubject: "+subject+"\r\n\r\nHello.\r\n"))
+	p := a.setupFor(t, client, home)
+	p.install(t)
+	logins := a.srv.Logins("imap")
+	run := p.run
+	if trustArgs != "" {
+		run = insertAfter(run, client, trustArgs)
+	}
+	runShell(t, a.clientEnv(home), home, run, "")
+	if a.srv.Logins("imap") <= logins {
+		t.Errorf("%s did not log in over IMAP with XOAUTH2", client)
+	}
+	maildir := filepath.Join(home, "Mail", configName(a.email))
+	if !maildirHas(t, filepath.Join(maildir, "INBOX"), subject) {
+		t.Errorf("%s did not fetch the message into %s/INBOX", client, maildir)
+	}
+	if a.folders.SkipSync != "" {
+		if _, err := os.Stat(filepath.Join(maildir, a.folders.SkipSync)); err == nil {
+			t.Errorf("%s copied %q, which repeats every message", client, a.folders.SkipSync)
+		}
+	}
+	return maildir
+}
+
+func (a *mailAccount) testNeomutt(t *testing.T) {
+	needClient(t, "neomutt", "neomutt")
+	home := t.TempDir()
+	p := a.setupFor(t, "neomutt", home)
+	p.install(t)
+	env := a.clientEnv(home)
+	trust := "-e " + shellQuote("set ssl_ca_certificates_file="+a.srv.CAFile)
+	// Send as from a script (batch mode). neomutt files its own copy
+	// ($record, "+Sent Items" for Microsoft) over IMAP only from its
+	// screens: in batch mode it says "Fcc to an IMAP mailbox is not
+	// supported in batch mode" and skips it, so here Microsoft's Sent
+	// folder stays empty; Gmail's holds exactly the server's copy.
+	subject := "from neomutt " + a.provider
+	smtpLogins := a.srv.Logins("smtp")
+	out := runShell(t, env, home, "neomutt "+trust+" -s "+shellQuote(subject)+" -- "+shellQuote(a.email), "Hello from neomutt.\n")
+	if a.srv.Logins("smtp") != smtpLogins+1 {
+		t.Errorf("neomutt did not log in over SMTP with XOAUTH2:\n%s", out)
+	}
+	a.sentTo(t, subject)
+	a.sentCopies(t, subject, 0)
+	if !a.folders.ServerFilesSent && !strings.Contains(out, "Skipping Fcc to imaps://"+a.srv.Host+":"+strconv.Itoa(a.srv.IMAPPort)+"/"+a.folders.Sent) {
+		t.Errorf("neomutt did not name %q as its Fcc folder:\n%s", a.folders.Sent, out)
+	}
+}
+
+// maildirHas reports whether a message with subject is in a Maildir folder.
+func maildirHas(t *testing.T, dir, subject string) bool {
+	t.Helper()
+	for _, sub := range []string{"new", "cur"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(dir, sub, e.Name()))
+			if err == nil && strings.Contains(string(data), "Subject: "+subject+"\r\n") || strings.Contains(string(data), "Subject: "+subject+"\n") {
+				return true
+			}
+		}
+	}
+	return false
+}
