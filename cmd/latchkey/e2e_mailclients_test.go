@@ -228,6 +228,7 @@ func TestSetupRealClients(t *testing.T) {
 			t.Run("mbsync", func(t *testing.T) { a.testMbsync(t) })
 			t.Run("offlineimap", func(t *testing.T) { a.testOfflineimap(t) })
 			t.Run("neomutt", func(t *testing.T) { a.testNeomutt(t) })
+			t.Run("git-send-email", func(t *testing.T) { a.testGitSendEmail(t) })
 		})
 	}
 }
@@ -364,6 +365,36 @@ func (a *mailAccount) testNeomutt(t *testing.T) {
 	}
 }
 
+// testGitSendEmail sends a patch with git send-email where Perl's
+// Authen::SASL can do XOAUTH2; where it cannot (Debian 12's 2.16), setup
+// must say so and the test says why it stops.
+func (a *mailAccount) testGitSendEmail(t *testing.T) {
+	needClient(t, "git", "git")
+	if exec.Command("sh", "-c", `test -x "$(git --exec-path)/git-send-email"`).Run() != nil {
+		t.Skip("SKIP: git send-email is not installed (Debian: apt-get install git-email; `make test` installs it)")
+	}
+	r := a.w.run("setup", "git-send-email", a.email)
+	if parts := detectParts(context.Background(), "git-send-email"); authenSASLOld(parts.authenSASL) {
+		if !strings.Contains(r.stderr, "Authen::SASL 2.1700 or later") {
+			t.Errorf("setup did not warn that Authen::SASL %q is too old:\n%s", parts.authenSASL, r.stderr)
+		}
+		t.Skipf("SKIP: git send-email: Perl's Authen::SASL is %q here; XOAUTH2 needs 2.1700 or later (Debian 12 ships 2.16), and setup warned so", parts.authenSASL)
+	}
+	home := t.TempDir()
+	p := a.setupFor(t, "git-send-email", home)
+	p.install(t)
+	env := a.clientEnv(home)
+	repo := filepath.Join(home, "repo")
+	runShell(t, env, home, "git init -q repo && cd repo && git -c user.name=A -c user.email="+shellQuote(a.email)+
+		" commit -q --allow-empty -m one && git -c user.name=A -c user.email="+shellQuote(a.email)+" commit -q --allow-empty -m 'from git send-email'", "")
+	logins := a.srv.Logins("smtp")
+	runShell(t, env, repo, insertAfter(p.run, "git send-email", "--confirm=never --smtp-ssl-cert-path="+shellQuote(a.srv.CAFile)), "")
+	if a.srv.Logins("smtp") != logins+1 {
+		t.Errorf("git send-email did not log in over SMTP with XOAUTH2")
+	}
+	a.sentCopies(t, "[PATCH] from git send-email", 0)
+}
+
 // maildirHas reports whether a message with subject is in a Maildir folder.
 func maildirHas(t *testing.T, dir, subject string) bool {
 	t.Helper()
@@ -377,4 +408,62 @@ func maildirHas(t *testing.T, dir, subject string) bool {
 		}
 	}
 	return false
+}
+
+// TestSetupWrite: --write puts the configuration where the client reads
+// it, readable by its owner only, creates the Maildir folder, says what to
+// run; it never replaces a file without --force.
+func TestSetupWrite(t *testing.T) {
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "setupwrite@contoso.test"})
+	w := newWorld(t, fmt.Sprintf("[providers.exchange]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
+	w.must("connect", "exchange", "--timeout", "60s")
+	defer w.must("remove", "setupwrite@contoso.test")
+	home := t.TempDir()
+	env := append(slices.Clone(w.env), "HOME="+home, "XDG_CONFIG_HOME=")
+	run := func(args ...string) result { return w.runEnv(env, args...) }
+
+	printed := w.must("setup", "mbsync", "setupwrite@contoso.test")
+	r := run("setup", "mbsync", "setupwrite@contoso.test", "--write")
+	file := filepath.Join(home, ".mbsyncrc")
+	maildir := filepath.Join(home, "Mail", "setupwrite-contoso.test")
+	if r.code != 0 || !strings.Contains(r.stdout, file) || !strings.HasSuffix(r.stdout, "Next, run:\n  mbsync setupwrite-contoso.test\n") {
+		t.Fatalf("setup --write: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if data, err := os.ReadFile(file); err != nil || string(data) != printed {
+		t.Errorf("%s does not hold what setup prints (%v)", file, err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v, %v; want mode 0600", file, fi.Mode(), err)
+	}
+	if fi, err := os.Stat(maildir); err != nil || !fi.IsDir() {
+		t.Errorf("the Maildir folder %s was not created: %v", maildir, err)
+	}
+
+	os.WriteFile(file, []byte("# mine\n"), 0o600)
+	r = run("setup", "mbsync", "setupwrite@contoso.test", "--write")
+	if data, _ := os.ReadFile(file); r.code != exitUsage || string(data) != "# mine\n" || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("an existing file: exit %d, file now %q, said %s", r.code, data, r.stderr)
+	}
+	if r = run("setup", "mbsync", "setupwrite@contoso.test", "--write", "--force"); r.code != 0 {
+		t.Errorf("--force: exit %d: %s", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(file); string(data) != printed {
+		t.Error("--force did not replace the file")
+	}
+	// aerc's file goes under the XDG config dir, which is created private.
+	if r = run("setup", "aerc", "setupwrite@contoso.test", "--write"); r.code != 0 || !strings.HasSuffix(r.stdout, "  aerc\n") {
+		t.Errorf("aerc --write: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(home, ".config", "aerc", "accounts.conf")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("aerc's accounts.conf: %v", err)
+	}
+	w.expectExit(exitUsage, "setup", "curl", "setupwrite@contoso.test", "--write")
+	w.expectExit(exitUsage, "setup", "msmtp", "setupwrite@contoso.test", "--force")
+	help := w.must("setup", "--help")
+	for _, want := range []string{"--write", "--force", "0600", "~/.mbsyncrc", "Sent Items", "[Gmail]/Sent Mail", "Authen::SASL"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("setup --help does not mention %s", want)
+		}
+	}
+	w.noLeaks(ms.IssuedTokens())
 }
