@@ -76,9 +76,10 @@ type Server struct {
 	opts Options
 	user *imapmemserver.User
 
-	mu     sync.Mutex
-	sent   []Sent
-	logins map[string]int
+	mu      sync.Mutex
+	sent    []Sent
+	logins  map[string]int
+	fetches map[string]int
 }
 
 // Sent is one message the SMTP server accepted.
@@ -97,7 +98,7 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	cert, caFile := newCertificate(t)
 	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	s := &Server{Host: "localhost", CAFile: caFile, opts: opts, logins: map[string]int{}}
+	s := &Server{Host: "localhost", CAFile: caFile, opts: opts, logins: map[string]int{}, fetches: map[string]int{}}
 
 	// The in-memory server checks a password at Login; XOAUTH2 never
 	// reaches it, and the password is a random value nobody knows.
@@ -206,6 +207,14 @@ func (s *Server) Logins(protocol string) int {
 	return s.logins[protocol]
 }
 
+// Fetches is how many FETCH commands clients ran in folder: a client
+// that shows or copies a folder's messages fetches them.
+func (s *Server) Fetches(folder string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetches[folder]
+}
+
 // xoauth2 is the server side of XOAUTH2: one message,
 // "user=EMAIL^Aauth=Bearer TOKEN^A^A", checked strictly.
 type xoauth2 struct {
@@ -241,10 +250,27 @@ func (x *xoauth2) Next(response []byte) ([]byte, bool, error) {
 	return nil, true, nil
 }
 
-// imapSession logs in only with XOAUTH2, then is the in-memory user's session.
+// imapSession logs in only with XOAUTH2, then is the in-memory user's
+// session, counting fetches.
 type imapSession struct {
 	*imapmemserver.UserSession // nil until logged in
 	srv                        *Server
+	selected                   string
+}
+
+func (s *imapSession) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	data, err := s.UserSession.Select(name, options)
+	if err == nil {
+		s.selected = name
+	}
+	return data, err
+}
+
+func (s *imapSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	s.srv.mu.Lock()
+	s.srv.fetches[s.selected]++
+	s.srv.mu.Unlock()
+	return s.UserSession.Fetch(w, numSet, options)
 }
 
 var _ imapserver.SessionSASL = (*imapSession)(nil)

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -228,6 +229,7 @@ func TestSetupRealClients(t *testing.T) {
 			t.Run("mbsync", func(t *testing.T) { a.testMbsync(t) })
 			t.Run("offlineimap", func(t *testing.T) { a.testOfflineimap(t) })
 			t.Run("neomutt", func(t *testing.T) { a.testNeomutt(t) })
+			t.Run("aerc", func(t *testing.T) { a.testAerc(t) })
 			t.Run("git-send-email", func(t *testing.T) { a.testGitSendEmail(t) })
 		})
 	}
@@ -356,7 +358,7 @@ func (a *mailAccount) testNeomutt(t *testing.T) {
 	body := filepath.Join(home, "body.txt")
 	os.WriteFile(body, []byte("Hello from neomutt.\n"), 0o600)
 	subject := "from neomutt " + a.provider
-	smtpLogins, imapLogins := a.srv.Logins("smtp"), a.srv.Logins("imap")
+	smtpLogins, imapLogins, fetches := a.srv.Logins("smtp"), a.srv.Logins("imap"), a.srv.Fetches("INBOX")
 	drive := trust + " -e " + shellQuote("set editor=true autoedit edit_headers abort_unmodified=no")
 	out := runTerminal(t, env, home, "neomutt "+drive+" -s "+shellQuote(subject)+" -i "+shellQuote(body)+" -- "+shellQuote(a.email), "y")
 	if a.srv.Logins("smtp") != smtpLogins+1 {
@@ -366,14 +368,13 @@ func (a *mailAccount) testNeomutt(t *testing.T) {
 	a.sentCopies(t, subject, 1)
 
 	// Read the inbox: neomutt opens it at start and lists it; q quits.
-	inbox := "for neomutt " + a.provider
-	a.srv.Deliver(t, "INBOX", []byte("From: bob@example.test\r\nTo: "+a.email+"\r\nSubject: "+inbox+"\r\n\r\nHello.\r\n"))
+	a.srv.Deliver(t, "INBOX", []byte("From: bob@example.test\r\nTo: "+a.email+"\r\nSubject: for neomutt\r\n\r\nHello.\r\n"))
 	out = runTerminal(t, env, home, "neomutt "+trust, "q")
 	if a.srv.Logins("imap") <= imapLogins {
 		t.Errorf("neomutt did not log in over IMAP with XOAUTH2:\n%s", out)
 	}
-	if !strings.Contains(out, inbox) {
-		t.Errorf("neomutt's index does not show %q:\n%s", inbox, out)
+	if a.srv.Fetches("INBOX") <= fetches || !strings.Contains(out, "INBOX") {
+		t.Errorf("neomutt did not fetch and show the inbox:\n%s", out)
 	}
 }
 
@@ -382,6 +383,12 @@ func (a *mailAccount) testNeomutt(t *testing.T) {
 // early is dropped by the program, a later one finds its screen. It
 // returns what the terminal showed.
 func runTerminal(t *testing.T, env []string, dir, line, key string) string {
+	return runTerminalKeys(t, env, dir, line, func(string) string { return key })
+}
+
+// runTerminalKeys is runTerminal pressing, at each tick, what keys returns
+// given what the terminal has shown so far.
+func runTerminalKeys(t *testing.T, env []string, dir, line string, keys func(screen string) string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -390,11 +397,11 @@ func runTerminal(t *testing.T, env []string, dir, line, key string) string {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
-	keys, err := cmd.StdinPipe()
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out strings.Builder
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("script: %v", err)
@@ -411,9 +418,71 @@ func runTerminal(t *testing.T, env []string, dir, line, key string) string {
 			}
 			return out.String()
 		case <-tick.C:
-			keys.Write([]byte(key))
+			in.Write([]byte(keys(out.String())))
 		}
 	}
+}
+
+// testAerc runs aerc in a terminal with a mailto: link (how a desktop
+// opens it to write a message): aerc logs in to IMAP and lists the inbox,
+// the editor is skipped (EDITOR=true), y sends from the review screen,
+// and once the server has the message aerc is told to quit.
+func (a *mailAccount) testAerc(t *testing.T) {
+	needClient(t, "aerc", "aerc")
+	home := t.TempDir()
+	p := a.setupFor(t, "aerc", home)
+	p.install(t)
+	inbox := "for aerc " + a.provider
+	a.srv.Deliver(t, "INBOX", []byte("From: bob@example.test\r\nTo: "+a.email+"\r\nSubject: "+inbox+"\r\n\r\nHello.\r\n"))
+	subject := "from aerc " + a.provider
+	env := append(a.clientEnv(home), "TERM=xterm-256color", "EDITOR=true")
+	smtpLogins, imapLogins, fetches := a.srv.Logins("smtp"), a.srv.Logins("imap"), a.srv.Fetches("INBOX")
+	mailto := "mailto:" + a.email + "?subject=" + strings.ReplaceAll(subject, " ", "%20") + "&body=Hello"
+	// The printed command (chmod ... && aerc), opening the link.
+	run := strings.Replace(p.run, "&& aerc", "&& aerc "+shellQuote(mailto), 1)
+	sent := func() bool {
+		for _, s := range a.srv.Sent() {
+			if s.Subject == subject {
+				return true
+			}
+		}
+		return false
+	}
+	out := runTerminalKeys(t, env, home, run, func(screen string) string {
+		if sent() && a.srv.Fetches("INBOX") > fetches {
+			return ":quit\r"
+		}
+		return "y"
+	})
+	if a.srv.Logins("imap") <= imapLogins || a.srv.Logins("smtp") != smtpLogins+1 {
+		t.Errorf("aerc logged in %d times over IMAP, %d over SMTP:\n%s", a.srv.Logins("imap")-imapLogins, a.srv.Logins("smtp")-smtpLogins, out)
+	}
+	if a.srv.Fetches("INBOX") <= fetches {
+		t.Errorf("aerc did not fetch the inbox")
+	}
+	a.sentTo(t, subject)
+	a.sentCopies(t, subject, 1)
+	if strings.Contains(out, "copying to") || strings.Contains(out, "STARTTLS") {
+		t.Errorf("aerc said:\n%s", out)
+	}
+}
+
+// lockedBuffer is a buffer a program writes to while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // testGitSendEmail sends a patch with git send-email where Perl's
