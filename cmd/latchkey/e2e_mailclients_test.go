@@ -25,7 +25,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -383,12 +382,11 @@ func (a *mailAccount) testNeomutt(t *testing.T) {
 // early is dropped by the program, a later one finds its screen. It
 // returns what the terminal showed.
 func runTerminal(t *testing.T, env []string, dir, line, key string) string {
-	return runTerminalKeys(t, env, dir, line, func(string) string { return key })
+	return runTerminalKeys(t, env, dir, line, func() string { return key })
 }
 
-// runTerminalKeys is runTerminal pressing, at each tick, what keys returns
-// given what the terminal has shown so far.
-func runTerminalKeys(t *testing.T, env []string, dir, line string, keys func(screen string) string) string {
+// runTerminalKeys is runTerminal pressing, at each tick, what keys returns.
+func runTerminalKeys(t *testing.T, env []string, dir, line string, keys func() string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -401,7 +399,7 @@ func runTerminalKeys(t *testing.T, env []string, dir, line string, keys func(scr
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out lockedBuffer
+	var out strings.Builder // read once the program has exited
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("script: %v", err)
@@ -418,7 +416,7 @@ func runTerminalKeys(t *testing.T, env []string, dir, line string, keys func(scr
 			}
 			return out.String()
 		case <-tick.C:
-			in.Write([]byte(keys(out.String())))
+			in.Write([]byte(keys()))
 		}
 	}
 }
@@ -448,7 +446,7 @@ func (a *mailAccount) testAerc(t *testing.T) {
 		}
 		return false
 	}
-	out := runTerminalKeys(t, env, home, run, func(screen string) string {
+	out := runTerminalKeys(t, env, home, run, func() string {
 		if sent() && a.srv.Fetches("INBOX") > fetches {
 			return ":quit\r"
 		}
@@ -465,24 +463,6 @@ func (a *mailAccount) testAerc(t *testing.T) {
 	if strings.Contains(out, "copying to") || strings.Contains(out, "STARTTLS") {
 		t.Errorf("aerc said:\n%s", out)
 	}
-}
-
-// lockedBuffer is a buffer a program writes to while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // testGitSendEmail sends a patch with git send-email where Perl's
