@@ -39,6 +39,7 @@ type mailAccount struct {
 	provider           string // google, microsoft
 	email              string
 	imapHost, smtpHost string // the printed servers
+	mailResource       string // the keychain resource of its mail token
 	folders            accounts.MailFolders
 	srv                *mailtest.Server
 	w                  *world
@@ -81,8 +82,8 @@ func mailAccounts(t *testing.T) []*mailAccount {
 	}
 	var out []*mailAccount
 	for _, a := range []*mailAccount{
-		{provider: "microsoft", email: "mailclients@contoso.test", imapHost: "outlook.office365.com", smtpHost: "smtp.office365.com", w: msw},
-		{provider: "google", email: "mailclients@gmail.test", imapHost: "imap.gmail.com", smtpHost: "smtp.gmail.com", w: gw},
+		{provider: "microsoft", email: "mailclients@contoso.test", imapHost: "outlook.office365.com", smtpHost: "smtp.office365.com", mailResource: "https://outlook.office.com", w: msw},
+		{provider: "google", email: "mailclients@gmail.test", imapHost: "imap.gmail.com", smtpHost: "smtp.gmail.com", mailResource: "default", w: gw},
 	} {
 		check := msCheck
 		a.folders = accounts.FoldersOf(accounts.FamilyMicrosoft)
@@ -123,7 +124,11 @@ var (
 // it printed at the test server; home is the person's home directory.
 func (a *mailAccount) setupFor(t *testing.T, client, home string) printed {
 	t.Helper()
-	out := a.w.must("setup", client, a.email)
+	r := a.w.run("setup", client, a.email)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("setup %s: exit %d, said %q (a person following it would meet this)", client, r.code, r.stderr)
+	}
+	out := r.stdout
 	conf := pointAt(out, a.imapHost, a.smtpHost, a.srv)
 	if conf == out {
 		t.Fatalf("setup %s printed no servers to point at the test server:\n%s", client, out)
@@ -337,6 +342,17 @@ func (a *mailAccount) syncToMaildir(t *testing.T, client, trustArgs string) stri
 		if _, err := os.Stat(filepath.Join(maildir, a.folders.SkipSync)); err == nil {
 			t.Errorf("%s copied %q, which repeats every message", client, a.folders.SkipSync)
 		}
+	}
+	// The next run, after the token expired: latchkey renews it.
+	a.w.expire(a.provider+":"+a.email, a.mailResource)
+	logins = a.srv.Logins("imap")
+	runShell(t, a.clientEnv(home), home, run, "")
+	if a.srv.Logins("imap") <= logins {
+		t.Errorf("%s did not log in again once the token had expired", client)
+	}
+	item, _ := a.w.item(a.provider + ":" + a.email + "/access/" + a.mailResource)
+	if exp, err := time.Parse(time.RFC3339, fmt.Sprint(item["expires_at"])); err != nil || !exp.After(time.Now()) {
+		t.Errorf("the expired token was not renewed: expires_at %v", item["expires_at"])
 	}
 	return maildir
 }
