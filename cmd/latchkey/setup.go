@@ -180,7 +180,7 @@ func runSetup(ctx context.Context, env *cli, c *command, args []string) error {
 	if err := renderSetup(&conf, client.name, m, name, *self, parts); err != nil {
 		return err
 	}
-	return writeSetup(env.stdout, client, m, conf.String(), *force)
+	return writeSetup(env.stdout, client, m, name, conf.String(), *force)
 }
 
 func clientNames() string {
@@ -462,7 +462,7 @@ func configName(email string) string {
 // readable by its owner only, creates the folders the client needs before
 // its first run, and says what to run next. An existing file is replaced
 // only with force, and then atomically: a client never reads half a file.
-func writeSetup(w io.Writer, c setupClient, m *accounts.MailSettings, conf string, force bool) error {
+func writeSetup(w io.Writer, c setupClient, m *accounts.MailSettings, name, conf string, force bool) error {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return fmt.Errorf("find the home directory to write the %s configuration: %w: %w", c.name, accounts.ErrStorage, err)
@@ -476,7 +476,7 @@ func writeSetup(w io.Writer, c setupClient, m *accounts.MailSettings, conf strin
 		if errors.Is(err, fs.ErrExist) {
 			return usagef("setup", "%s already exists: setup does not replace it without --force (which replaces it whole); "+
 				"to keep what it holds, run `latchkey setup %s %s` without --write and add the printed configuration to it",
-				path, c.name, m.Email)
+				path, c.name, name)
 		}
 		if err != nil {
 			return fmt.Errorf("write %s: %w: %w", path, accounts.ErrStorage, err)
