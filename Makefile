@@ -8,7 +8,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
 TEST_PKGS := dbus gnome-keyring libsecret-tools libglib2.0-bin xvfb xauth xdotool \
-	imagemagick haskell-status-notifier-item-utils curl hyperfine msmtp isync git python3
+	imagemagick haskell-status-notifier-item-utils curl hyperfine msmtp isync git python3 \
+	libsasl2-modules-kdexoauth2 neomutt aerc offlineimap git-email libauthen-sasl-perl
 
 # apt-install installs the Debian packages named in $(1) that are missing.
 define apt-install

@@ -53,6 +53,9 @@ type MailSettings struct {
 	// Uncertain says why these hosts may be wrong, "" where they are
 	// the provider's documented ones.
 	Uncertain string
+	// Folders are the provider's special folders, as its IMAP server
+	// names them.
+	Folders MailFolders
 	// unknownVia names what the account is connected through when
 	// Latchkey does not know its servers.
 	unknownVia string
@@ -97,6 +100,47 @@ var mailHosts = []struct {
 	{FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true}, ""},
 }
 
+// MailFolders are the special folders of a provider's mailboxes, as its
+// IMAP server names them, and how it treats sent mail. Mail clients are
+// told these names: a client left with its own defaults ("Sent") creates
+// folders the provider's other apps never show.
+type MailFolders struct {
+	// Sent, Drafts, Trash, Junk and Archive are the folders' IMAP names.
+	Sent, Drafts, Trash, Junk, Archive string
+	// ServerFilesSent is true where the provider's SMTP server itself
+	// puts a copy of every message sent through it in Sent: a client must
+	// not copy it there too, or each message is filed twice.
+	ServerFilesSent bool
+	// SkipSync names a folder that only repeats the others' messages
+	// (Gmail's All Mail holds every message under each of its labels):
+	// programs that copy whole mailboxes to disk leave it out.
+	SkipSync string
+}
+
+// mailFolders are the special folders of each provider family, as data;
+// defaultMailFolders serves a provider Latchkey knows nothing about, with
+// the names most servers use (RFC 6154's examples).
+var (
+	mailFolders = map[Family]MailFolders{
+		// Exchange Online and Outlook.com, every cloud (Exchange Server
+		// on premises names them the same in English).
+		FamilyMicrosoft: {Sent: "Sent Items", Drafts: "Drafts", Trash: "Deleted Items", Junk: "Junk Email", Archive: "Archive"},
+		// Gmail files every message sent through smtp.gmail.com in Sent
+		// Mail by itself.
+		FamilyGoogle: {Sent: "[Gmail]/Sent Mail", Drafts: "[Gmail]/Drafts", Trash: "[Gmail]/Trash", Junk: "[Gmail]/Spam",
+			Archive: "[Gmail]/All Mail", ServerFilesSent: true, SkipSync: "[Gmail]/All Mail"},
+	}
+	defaultMailFolders = MailFolders{Sent: "Sent", Drafts: "Drafts", Trash: "Trash", Junk: "Junk", Archive: "Archive"}
+)
+
+// FoldersOf returns the special folders of a provider family's mailboxes.
+func FoldersOf(f Family) MailFolders {
+	if m, ok := mailFolders[f]; ok {
+		return m
+	}
+	return defaultMailFolders
+}
+
 // googleMailScope is the one scope Gmail's IMAP and SMTP servers accept.
 const googleMailScope = "https://mail.google.com/"
 
@@ -112,7 +156,7 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	if err != nil {
 		return nil, err
 	}
-	m := &MailSettings{Account: r.ID, Email: r.Email, Provider: r.Provider, Family: r.Family}
+	m := &MailSettings{Account: r.ID, Email: r.Email, Provider: r.Provider, Family: r.Family, Folders: FoldersOf(r.Family)}
 	known := false
 	custom := r.Family == FamilyMicrosoft && r.Resource != r.Graph && r.Resource != cloudByGraph(r.Graph).Outlook
 	if r.Family == FamilyMicrosoft {

@@ -115,7 +115,7 @@ func TestSetupGolden(t *testing.T) {
 		}
 		for _, c := range setupClients {
 			var out bytes.Buffer
-			if err := renderSetup(&out, c.name, m, a.email, "latchkey"); err != nil {
+			if err := renderSetup(&out, c.name, m, a.email, "latchkey", clientParts{}); err != nil {
 				t.Fatalf("%s %s: %v", c.name, a.name, err)
 			}
 			golden := filepath.Join("testdata", "setup", c.name, a.name+".golden")
@@ -235,7 +235,7 @@ func TestSetupWarnsWithoutPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := setupWarnings("msmtp", m)
+	w := setupWarnings("msmtp", m, clientParts{})
 	if len(w) != 1 || !strings.Contains(w[0], "--scope https://outlook.office.com/SMTP.Send") {
 		t.Errorf("warnings = %q", w)
 	}
@@ -335,5 +335,50 @@ print(r["remotehost"], r["remoteport"], r["auth_mechanisms"], eval(r["oauth2_acc
 		if want := host + " " + port + " XOAUTH2 stand-in-token\n"; err != nil || string(out) != want {
 			t.Errorf("python read %s as %q, want %q (%v)", golden, out, want, err)
 		}
+	}
+}
+
+// TestSetupFollowsInstalledVersions: what setup writes for aerc and mbsync
+// follows the version it found installed, and the version checks read
+// versions as the programs write them.
+func TestSetupFollowsInstalledVersions(t *testing.T) {
+	a := setupAccounts[1] // exchange, SMTP on 587 with STARTTLS
+	m, err := writeIndex(t, a).MailSettings(context.Background(), a.email, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		client string
+		parts  clientParts
+		want   string
+		absent string
+	}{
+		{"aerc", clientParts{aerc: "0.14.0"}, "# aerc 0.14.0 needs this for STARTTLS", "delete it there"},
+		{"aerc", clientParts{}, "delete it there", "# aerc 0."},
+		{"aerc", clientParts{aerc: "0.16.0"}, "outgoing-cred-cmd", "smtp-starttls"},
+		{"aerc", clientParts{aerc: "0.20.1"}, "outgoing-cred-cmd", "smtp-starttls"},
+		{"mbsync", clientParts{mbsync: "1.4.4"}, "\nSSLType IMAPS\n", "TLSType"},
+		{"mbsync", clientParts{}, "\nSSLType IMAPS\n", "TLSType"},
+		{"mbsync", clientParts{mbsync: "1.5.0"}, "\nTLSType IMAPS\n", "SSLType"},
+	} {
+		var out bytes.Buffer
+		if err := renderSetup(&out, c.client, m, a.email, "latchkey", c.parts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), c.want) || strings.Contains(out.String(), c.absent) {
+			t.Errorf("%s with %+v: want %q and no %q:\n%s", c.client, c.parts, c.want, c.absent, out.String())
+		}
+	}
+	for v, old := range map[string]bool{"": true, "2.16": true, "2.1600": true, "2.1700": false, "2.18": false, "junk": true} {
+		if authenSASLOld(v) != old {
+			t.Errorf("authenSASLOld(%q) = %v", v, !old)
+		}
+	}
+	w := setupWarnings("git-send-email", m, clientParts{authenSASL: "2.16"})
+	if len(w) != 1 || !strings.Contains(w[0], "is version 2.16") || !strings.Contains(w[0], "cpan Authen::SASL") {
+		t.Errorf("warnings = %q", w)
+	}
+	if w := setupWarnings("mbsync", m, clientParts{probed: true}); len(w) != 1 || !strings.Contains(w[0], "libsasl2-modules-kdexoauth2") {
+		t.Errorf("warnings without the SASL plugin = %q", w)
 	}
 }
