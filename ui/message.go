@@ -15,10 +15,10 @@ type Message struct {
 	Account string `json:"account,omitempty"`
 	Text    string `json:"text,omitempty"`
 	On      bool   `json:"on,omitempty"`
-	// Seq is, with kindHidden, how many messages the window process had
-	// handled when its last window was hidden: the tray ends the process
-	// only if it sent none since, so a request crossing the report is not
-	// lost.
+	// Seq is, with kindHidden, how many requests that open a window the
+	// window process had handled when its last window was hidden: the tray
+	// ends the process only if it sent none since, so a request crossing
+	// the report is not lost.
 	Seq int `json:"seq,omitempty"`
 }
 
@@ -32,6 +32,11 @@ const (
 	kindHidden    = "hidden"
 	kindQuit      = "quit"
 )
+
+// opensWindow reports whether m asks the window process to show a window.
+func (m Message) opensWindow() bool {
+	return m.Kind == kindShow || m.Kind == kindConnect || m.Kind == kindReconnect
+}
 
 // encode is m as one line of JSON (encoding/json escapes newlines).
 func (m Message) encode() []byte {

@@ -13,6 +13,10 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 )
 
+// prelaunchWait is how long a window process started when the tray menu
+// opened waits for a request before the tray ends it.
+const prelaunchWait = 20 * time.Second
+
 // windowStopWait bounds how long quitting waits for the window process to
 // end by itself before killing it.
 const windowStopWait = 2 * time.Second
@@ -65,6 +69,8 @@ type TrayApp struct {
 	tray   *tray
 	events chan func()
 	start  sync.Once
+	// after runs f once after d on another goroutine (tests replace it).
+	after func(d time.Duration, f func())
 
 	// Touched only on the event loop.
 	state         State
@@ -79,7 +85,7 @@ type TrayApp struct {
 	// mu guards the window process, which quitting stops from any goroutine.
 	mu      sync.Mutex
 	win     WindowConn // nil when none runs
-	sent    int        // messages sent to win
+	sent    int        // requests that open a window sent to win
 	stopped bool       // quitting: start no more
 }
 
@@ -94,7 +100,8 @@ func newTrayApp(core AccountLister, host trayHost, opts TrayOptions) *TrayApp {
 		opts.Log = io.Discard
 	}
 	t := &TrayApp{core: core, opts: opts, tray: newTray(host), events: make(chan func(), 64),
-		state: State{Loading: true}, notified: brokenNotices{}, renewFailures: map[string]string{}}
+		state: State{Loading: true}, notified: brokenNotices{}, renewFailures: map[string]string{},
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	if opts.Autostart != nil {
 		t.startAtLogin, _ = opts.Autostart.Enabled()
 	}
@@ -106,7 +113,41 @@ func newTrayApp(core AccountLister, host trayHost, opts TrayOptions) *TrayApp {
 func (t *TrayApp) Run() {
 	// A left click on the icon (where the host supports it) opens the window.
 	systray.SetOnTapped(t.Activate)
+	go func() {
+		for range systray.TrayOpenedCh {
+			t.MenuOpened()
+		}
+	}()
 	systray.Run(t.Start, nil)
+}
+
+// MenuOpened starts a window process, if none runs, as the person opens the
+// tray menu: it readies itself (the toolkit, the accounts, the widgets)
+// while the person moves to an item, so that a window opens sooner. If no
+// request comes within prelaunchWait, the tray ends it. It may be called
+// from any goroutine.
+func (t *TrayApp) MenuOpened() {
+	t.post(func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.win != nil || !t.startWindowLocked() {
+			return
+		}
+		win := t.win
+		t.after(prelaunchWait, func() {
+			t.post(func() {
+				t.mu.Lock()
+				unused := t.win == win && t.sent == 0
+				if unused {
+					t.win = nil
+				}
+				t.mu.Unlock()
+				if unused {
+					win.Close()
+				}
+			})
+		})
+	})
 }
 
 // Start starts the event loop, shows the tray and loads the accounts; it
@@ -261,29 +302,36 @@ func (t *TrayApp) send(m Message, start bool) {
 	if t.stopped {
 		return
 	}
-	if t.win == nil {
-		if !start {
-			return
-		}
-		var win WindowConn
-		win, err := t.opts.StartWindows(
-			func(line []byte) {
-				if msg, err := decodeMessage(line); err == nil {
-					t.post(func() { t.received(win, msg) })
-				}
-			},
-			func() { t.post(func() { t.ended(win) }) })
-		if err != nil {
-			fmt.Fprintf(t.opts.Log, "latchkey-tray: open the window: %v\n", err)
-			return
-		}
-		t.win, t.sent = win, 0
-		// A new process learns what the background renewals found.
-		for id, text := range t.renewFailures {
-			t.sendLocked(Message{Kind: kindRenew, Account: id, Text: text})
-		}
+	if t.win == nil && (!start || !t.startWindowLocked()) {
+		return
 	}
 	t.sendLocked(m)
+}
+
+// startWindowLocked starts a window process and reports whether it did.
+// Call it on the event loop with t.mu held.
+func (t *TrayApp) startWindowLocked() bool {
+	if t.stopped {
+		return false
+	}
+	var win WindowConn
+	win, err := t.opts.StartWindows(
+		func(line []byte) {
+			if msg, err := decodeMessage(line); err == nil {
+				t.post(func() { t.received(win, msg) })
+			}
+		},
+		func() { t.post(func() { t.ended(win) }) })
+	if err != nil {
+		fmt.Fprintf(t.opts.Log, "latchkey-tray: open the window: %v\n", err)
+		return false
+	}
+	t.win, t.sent = win, 0
+	// A new process learns what the background renewals found.
+	for id, text := range t.renewFailures {
+		t.sendLocked(Message{Kind: kindRenew, Account: id, Text: text})
+	}
+	return true
 }
 
 func (t *TrayApp) sendLocked(m Message) {
@@ -291,7 +339,9 @@ func (t *TrayApp) sendLocked(m Message) {
 		fmt.Fprintf(t.opts.Log, "latchkey-tray: %v\n", err)
 		return
 	}
-	t.sent++
+	if m.opensWindow() {
+		t.sent++
+	}
 }
 
 // received handles a message of the window process win. Call it on the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 )
@@ -18,7 +19,8 @@ type WindowProcess struct {
 	shell *Shell
 	out   io.Writer
 	outMu sync.Mutex
-	// handled counts the messages handled, on the UI goroutine.
+	// handled counts the requests that open a window handled, on the UI
+	// goroutine.
 	handled int
 	windows *shownWindows
 }
@@ -46,20 +48,34 @@ func NewWindowProcess(a fyne.App, core Core, opts Options, out io.Writer) *Windo
 // the UI goroutine, and loads the accounts. When it returns, the tray is
 // gone (or asked this process to end): the caller should exit.
 func (p *WindowProcess) Serve(in io.Reader) error {
-	fyne.Do(func() { p.shell.Reload() })
+	// The first request usually names what to show: give the accounts a
+	// moment to load first (reading the index takes milliseconds), but
+	// never wait on a slow keychain.
+	var loaded <-chan struct{}
+	fyne.DoAndWait(func() { loaded = p.shell.Reload() })
+	select {
+	case <-loaded:
+	case <-time.After(firstLoadWait):
+	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 4096), maxMessage)
 	for sc.Scan() {
 		m, err := decodeMessage(sc.Bytes())
+		if err != nil {
+			continue
+		}
 		fyne.Do(func() {
-			p.handled++
-			if err == nil {
-				p.handle(m)
+			if m.opensWindow() {
+				p.handled++
 			}
+			p.handle(m)
 		})
 	}
 	return sc.Err()
 }
+
+// firstLoadWait bounds how long the first request waits for the accounts.
+const firstLoadWait = time.Second
 
 // maxMessage bounds one message line.
 const maxMessage = 64 << 10
@@ -70,6 +86,8 @@ func (p *WindowProcess) handle(m Message) {
 	switch m.Kind {
 	case kindShow:
 		if m.Account != "" {
+			// Kept by a load still under way.
+			s.window.selected = m.Account
 			s.ShowAccount(m.Account)
 		} else {
 			s.Show()

@@ -8,11 +8,16 @@
 #     window is on screen;
 #   - started with --hidden (as at login), the window never opened: the
 #     resident memory and the CPU used over IDLE seconds (default 10);
-#   - menu click to window mapped: the time from clicking the tray menu's
-#     item that opens the window (over D-Bus, as a tray host does) until the
-#     window is on screen;
-#   - after the window was opened and closed again (Escape): the resident
-#     memory and CPU over IDLE seconds once more.
+#   - menu click to window mapped, cold: the time from clicking the tray
+#     menu's item that opens the window (over D-Bus, as a tray host does)
+#     until the window is on screen, the click coming alone;
+#   - menu click to window mapped, menu opened first: the same, but as a
+#     person does it: the tray host tells the app the menu opened (the
+#     dbusmenu "opened" event), the person takes DWELL ms (default 500) to
+#     reach the item, then clicks. latchkey-tray readies its window process
+#     when the menu opens; the minimal app does nothing with the event;
+#   - after the window was opened and closed again (Escape), twice: the
+#     resident memory and CPU over IDLE seconds once more.
 #
 # Memory and CPU count every process of the app: latchkey-tray's window
 # process too, while it runs (it ends when its window is closed). The
@@ -32,6 +37,7 @@ app=$(realpath "${1:?usage: bench.sh LATCHKEY_TRAY MINIMAL_TRAY}")
 minimal=$(realpath "${2:?usage: bench.sh LATCHKEY_TRAY MINIMAL_TRAY}")
 runs=${RUNS:-3}
 idle=${IDLE:-10}
+dwell=${DWELL:-500}
 here=$(dirname "$(realpath "$0")")
 
 die() {
@@ -126,15 +132,45 @@ click() {
 	gdbus call --session --dest "org.kde.StatusNotifierItem-$1-1" --object-path /StatusNotifierItem/menu \
 		--method com.canonical.dbusmenu.Event -- "$2" clicked '<int32 0>' "$(date +%s)" >/dev/null
 }
+# menu_opened PID: what a tray host sends as the person opens the menu.
+menu_opened() {
+	gdbus call --session --dest "org.kde.StatusNotifierItem-$1-1" --object-path /StatusNotifierItem/menu \
+		--method com.canonical.dbusmenu.Event -- 0 opened '<int32 0>' "$(date +%s)" >/dev/null
+}
+# open_close WHO PID TITLE ID: clicks menu item ID, prints the ms until the
+# window TITLE is mapped, then closes it with Escape and waits for
+# latchkey-tray's window process to end.
+open_close() {
+	local who=$1 pid=$2 title=$3 id=$4 t0 t1 win
+	t0=$(now_ms)
+	click "$pid" "$id"
+	win=$(wait_window "$title") || die "$who: the menu item opened no window within 15s: $(cat "$tmp/$who.log")"
+	t1=$(now_ms)
+	echo $((t1 - t0))
+	# Let the first frames and the account load finish, then close the
+	# window the way a person would: Escape.
+	sleep 1
+	xdotool windowfocus --sync "$win" 2>/dev/null
+	xdotool key --window "$win" Escape
+	for _ in $(seq 100); do
+		xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1 || break
+		sleep 0.05
+	done
+	xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1 && die "$who: the window did not close on Escape"
+	for _ in $(seq 100); do
+		[[ -z $(pgrep -P "$pid") ]] && break
+		sleep 0.05
+	done
+}
 stop() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
 
 # measure NAME BINARY WINDOW-TITLE MENU-LABEL: prints "launch_ms rss0 cpu0
-# open_ms rss1 cpu1" for one run (see the top).
+# cold_ms opened_ms rss1 cpu1" for one run (see the top).
 measure() {
-	local who=$1 bin=$2 title=$3 label=$4 t0 t1 pid win id launch open never after
+	local who=$1 bin=$2 title=$3 label=$4 t0 t1 pid id launch cold opened never after
 	cp "$here/accounts.json" "$LATCHKEY_CONFIG_DIR/accounts.json"
 
 	# Launch to window mapped.
@@ -147,37 +183,23 @@ measure() {
 	launch=$((t1 - t0))
 	stop "$pid"
 
-	# Started at login: never opened, then opened from the menu and closed.
+	# Started at login: never opened, then opened from the menu and closed,
+	# twice.
 	"$bin" --hidden >"$tmp/$who.log" 2>&1 &
 	pid=$!
 	started+=("$pid")
 	id=$(menu_id "$pid" "$label") || die "$who: no tray menu item '$label': $(cat "$tmp/$who.log")"
 	sleep 2
 	never=$(idle_sample "$pid")
-	t0=$(now_ms)
-	click "$pid" "$id"
-	win=$(wait_window "$title") || die "$who: '$label' opened no window within 15s: $(cat "$tmp/$who.log")"
-	t1=$(now_ms)
-	open=$((t1 - t0))
-	# Let the first frames and the account load finish, then close the
-	# window the way a person would: Escape.
+	cold=$(open_close "$who" "$pid" "$title" "$id") || exit 1
 	sleep 1
-	xdotool windowfocus --sync "$win" 2>/dev/null
-	xdotool key --window "$win" Escape
-	for _ in $(seq 100); do
-		xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1 || break
-		sleep 0.05
-	done
-	xdotool search --onlyvisible --name "^$title\$" >/dev/null 2>&1 && die "$who: the window did not close on Escape"
-	# latchkey-tray's window process ends; give it the time to.
-	for _ in $(seq 100); do
-		[[ -z $(pgrep -P "$pid") ]] && break
-		sleep 0.05
-	done
+	menu_opened "$pid"
+	sleep "$(awk -v ms="$dwell" 'BEGIN { print ms / 1000 }')"
+	opened=$(open_close "$who" "$pid" "$title" "$id") || exit 1
 	sleep 2
 	after=$(idle_sample "$pid")
 	stop "$pid"
-	echo "$launch $never $open $after"
+	echo "$launch $never $cold $opened $after"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -193,10 +215,10 @@ for i in $(seq "$runs"); do
 		else
 			measure "$who" "$minimal" Minimal Show >>"$tmp/$who.runs" || exit 1
 		fi
-		echo "run $i of $who: $(tail -n 1 "$tmp/$who.runs") (launch ms, never-opened RSS KiB and CPU %, menu-click ms, after-close RSS KiB and CPU %)" >&2
+		echo "run $i of $who: $(tail -n 1 "$tmp/$who.runs") (launch ms, never-opened RSS KiB and CPU %, menu-click ms cold and menu opened first, after-close RSS KiB and CPU %)" >&2
 	done
 done
-fields=(launch rss0 cpu0 open rss1 cpu1)
+fields=(launch rss0 cpu0 cold open rss1 cpu1)
 for who in latchkey minimal; do
 	for f in "${!fields[@]}"; do
 		result[$who.${fields[f]}]=$(cut -d' ' -f$((f + 1)) "$tmp/$who.runs" | median)
@@ -210,7 +232,8 @@ row_rss() { printf '%-44s %10s MiB %10s MiB %8s\n' "$1" "$(mib "${result[latchke
 row_cpu() { printf '%-44s %12s %% %12s %% %8s\n' "$1" "${result[latchkey.$2]}" "${result[minimal.$2]}" "$(ratio "${result[latchkey.$2]}" "${result[minimal.$2]}")"; }
 printf '\n%-44s %14s %14s %8s\n' "median of $runs runs" latchkey-tray minimal-fyne ratio
 row_ms "launch to window mapped" launch
-row_ms "menu click to window mapped" open
+row_ms "menu click to window mapped, cold" cold
+row_ms "menu click to window mapped, menu opened" open
 row_rss "idle RSS, window never opened" rss0
 row_cpu "idle CPU over ${idle}s, window never opened" cpu0
 row_rss "idle RSS, window opened and closed" rss1
@@ -223,5 +246,7 @@ goal "idle RSS <= 40 MiB, never opened ($(mib "${result[latchkey.rss0]}") MiB)" 
 goal "idle RSS <= 40 MiB, opened and closed ($(mib "${result[latchkey.rss1]}") MiB)" "${result[latchkey.rss1]} <= 40960"
 goal "idle CPU <= 0.1 %, never opened (${result[latchkey.cpu0]} %)" "${result[latchkey.cpu0]} <= 0.1"
 goal "idle CPU <= 0.1 %, opened and closed (${result[latchkey.cpu1]} %)" "${result[latchkey.cpu1]} <= 0.1"
-goal "menu click to window <= 1.1x the minimal app's menu click ($(ratio "${result[latchkey.open]}" "${result[minimal.open]}"))" "${result[latchkey.open]} <= 1.1 * ${result[minimal.open]}"
-goal "menu click to window <= 1.1x the minimal app's launch ($(ratio "${result[latchkey.open]}" "${result[minimal.launch]}"))" "${result[latchkey.open]} <= 1.1 * ${result[minimal.launch]}"
+goal "menu click to window <= 1.1x the minimal app's, menu opened first ($(ratio "${result[latchkey.open]}" "${result[minimal.open]}"))" "${result[latchkey.open]} <= 1.1 * ${result[minimal.open]}"
+goal "menu click to window <= 1.1x the minimal app's, cold ($(ratio "${result[latchkey.cold]}" "${result[minimal.cold]}"))" "${result[latchkey.cold]} <= 1.1 * ${result[minimal.cold]}"
+# For scale: a window process starts cold, as the minimal app does at launch.
+goal "menu click to window <= 1.1x the minimal app's launch to window, menu opened first ($(ratio "${result[latchkey.open]}" "${result[minimal.launch]}"))" "${result[latchkey.open]} <= 1.1 * ${result[minimal.launch]}"
