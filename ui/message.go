@@ -10,9 +10,12 @@ type Message struct {
 	// accounts window, on Account if set), kindConnect, kindReconnect
 	// (Account), kindReload, kindRenew (Account's last renewal failed
 	// because of Text, or succeeded when Text is ""). From the window
-	// process: kindSigningIn (On), kindHidden (Seq), kindQuit.
+	// process: kindSigningIn (On), kindHidden (Seq), kindQuit. And
+	// kindNotify (Title, Text), where the tray has no notification
+	// service of its own: the window process sends it through Fyne.
 	Kind    string `json:"kind"`
 	Account string `json:"account,omitempty"`
+	Title   string `json:"title,omitempty"`
 	Text    string `json:"text,omitempty"`
 	On      bool   `json:"on,omitempty"`
 	// Seq is, with kindHidden, how many requests that open a window the
@@ -28,6 +31,7 @@ const (
 	kindReconnect = "reconnect"
 	kindReload    = "reload"
 	kindRenew     = "renew"
+	kindNotify    = "notify"
 	kindSigningIn = "signing-in"
 	kindHidden    = "hidden"
 	kindQuit      = "quit"

@@ -37,8 +37,9 @@ type TrayOptions struct {
 	// Autostart switches starting at login; nil leaves the item out.
 	Autostart Autostart
 	// Notify sends a desktop notification; reconnect, when not nil, is
-	// offered as a "Reconnect" action and runs on any goroutine. Nil sends
-	// none.
+	// offered as a "Reconnect" action and runs on any goroutine. Nil has a
+	// window process send it through Fyne, without the action (where the
+	// OS offers no notification service the tray can use by itself).
 	Notify func(title, body string, reconnect func())
 	// StartedAtLogin is true when the app was started at login: then it
 	// opens no window by itself, not even the wizard with no accounts.
@@ -252,12 +253,23 @@ func (t *TrayApp) announceBroken() {
 	for _, a := range t.notified.fresh(t.state.Accounts) {
 		id := a.ID
 		title, body := reconnectNotice(a)
-		if t.opts.Notify != nil {
-			go t.opts.Notify(title, body, func() {
-				t.post(func() { t.send(Message{Kind: kindReconnect, Account: id}, true) })
-			})
+		if t.opts.Notify == nil {
+			t.notify(title, body+" Choose it in Latchkey's menu to reconnect.")
+			continue
 		}
+		go t.opts.Notify(title, body, func() {
+			t.post(func() { t.send(Message{Kind: kindReconnect, Account: id}, true) })
+		})
 	}
+}
+
+// notify sends a notification without actions. Call it on the event loop.
+func (t *TrayApp) notify(title, body string) {
+	if t.opts.Notify != nil {
+		go t.opts.Notify(title, body, nil)
+		return
+	}
+	t.send(Message{Kind: kindNotify, Title: title, Text: body}, true)
 }
 
 func (t *TrayApp) applyTray() {
@@ -286,8 +298,8 @@ func (t *TrayApp) setStartAtLogin(on bool) {
 		t.post(func() {
 			t.startAtLogin = enabled
 			t.applyTray()
-			if err != nil && t.opts.Notify != nil {
-				go t.opts.Notify("Latchkey could not change starting at login", plainError(err), nil)
+			if err != nil {
+				t.notify("Latchkey could not change starting at login", plainError(err))
 			}
 		})
 	}()

@@ -119,6 +119,16 @@ func (p *WindowProcess) handle(m Message) {
 		s.Reload()
 	case kindRenew:
 		s.setRenewFailure(m.Account, m.Text)
+	case kindNotify:
+		go func() {
+			s.app.SendNotification(fyne.NewNotification(m.Title, m.Text))
+			// Started only for this, the process may end now.
+			fyne.Do(func() {
+				if len(p.windows.shown) == 0 {
+					p.allHidden()
+				}
+			})
+		}()
 	}
 }
 

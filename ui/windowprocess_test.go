@@ -79,6 +79,12 @@ func TestWindowProcessWizardAlone(t *testing.T) {
 	out.wait(t, `{"kind":"hidden","seq":1}`)
 }
 
+// A process started only to send a notification asks to end once it is sent.
+func TestWindowProcessNotifies(t *testing.T) {
+	_, out := serve(t, Message{Kind: kindNotify, Title: "bob@example.com needs you to sign in again", Text: "Google no longer accepts it."})
+	out.wait(t, `{"kind":"hidden"}`)
+}
+
 // Ctrl+Q in the window asks the tray to quit the whole app.
 func TestWindowProcessQuitAsksTheTray(t *testing.T) {
 	p, out := serve(t, Message{Kind: kindShow})

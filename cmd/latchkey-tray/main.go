@@ -111,6 +111,7 @@ func runTray(hidden bool) {
 			}
 		}
 	} else {
+		// Without Notify, a window process sends them through Fyne.
 		fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
 	}
 

@@ -137,11 +137,13 @@ menu_opened() {
 	gdbus call --session --dest "org.kde.StatusNotifierItem-$1-1" --object-path /StatusNotifierItem/menu \
 		--method com.canonical.dbusmenu.Event -- 0 opened '<int32 0>' "$(date +%s)" >/dev/null
 }
-# open_close WHO PID TITLE ID: clicks menu item ID, prints the ms until the
-# window TITLE is mapped, then closes it with Escape and waits for
-# latchkey-tray's window process to end.
+# open_close WHO PID TITLE LABEL: clicks the menu item LABEL, prints the ms
+# until the window TITLE is mapped, then closes it with Escape and waits for
+# latchkey-tray's window process to end. The item's id is read just before
+# the click: a menu rebuilt meanwhile has new ids.
 open_close() {
-	local who=$1 pid=$2 title=$3 id=$4 t0 t1 win
+	local who=$1 pid=$2 title=$3 id t0 t1 win
+	id=$(menu_id "$pid" "$4") || die "$who: no tray menu item '$4': $(cat "$tmp/$who.log")"
 	t0=$(now_ms)
 	click "$pid" "$id"
 	win=$(wait_window "$title") || die "$who: the menu item opened no window within 15s: $(cat "$tmp/$who.log")"
@@ -162,15 +164,22 @@ open_close() {
 		sleep 0.05
 	done
 }
+# stop PID: SIGTERM, and SIGKILL after 5 s: Fyne's own shutdown, which the
+# minimal app uses, can hang (see ui.DropStoppedEvent).
 stop() {
 	kill "$1" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
 
 # measure NAME BINARY WINDOW-TITLE MENU-LABEL: prints "launch_ms rss0 cpu0
 # cold_ms opened_ms rss1 cpu1" for one run (see the top).
 measure() {
-	local who=$1 bin=$2 title=$3 label=$4 t0 t1 pid id launch cold opened never after
+	local who=$1 bin=$2 title=$3 label=$4 t0 t1 pid launch cold opened never after
 	cp "$here/accounts.json" "$LATCHKEY_CONFIG_DIR/accounts.json"
 
 	# Launch to window mapped.
@@ -188,14 +197,14 @@ measure() {
 	"$bin" --hidden >"$tmp/$who.log" 2>&1 &
 	pid=$!
 	started+=("$pid")
-	id=$(menu_id "$pid" "$label") || die "$who: no tray menu item '$label': $(cat "$tmp/$who.log")"
+	menu_id "$pid" "$label" >/dev/null || die "$who: no tray menu item '$label': $(cat "$tmp/$who.log")"
 	sleep 2
 	never=$(idle_sample "$pid")
-	cold=$(open_close "$who" "$pid" "$title" "$id") || exit 1
+	cold=$(open_close "$who" "$pid" "$title" "$label") || exit 1
 	sleep 1
 	menu_opened "$pid"
 	sleep "$(awk -v ms="$dwell" 'BEGIN { print ms / 1000 }')"
-	opened=$(open_close "$who" "$pid" "$title" "$id") || exit 1
+	opened=$(open_close "$who" "$pid" "$title" "$label") || exit 1
 	sleep 2
 	after=$(idle_sample "$pid")
 	stop "$pid"
