@@ -101,10 +101,11 @@ idle_sample() {
 	c1=$(total "$1" ticks)
 	echo "$(total "$1" rss) $(awk -v d=$((c1 - c0)) -v clk="$clk" -v s="$idle" 'BEGIN { printf "%.2f", 100 * d / clk / s }')"
 }
-# wait_window TITLE: waits up to 15 s for a visible window called TITLE.
+# wait_window TITLE [SECONDS]: waits up to SECONDS (default 15) for a
+# visible window called TITLE.
 wait_window() {
 	local w
-	for _ in $(seq 1500); do
+	for _ in $(seq $((${2:-15} * 100))); do
 		w=$(xdotool search --onlyvisible --name "^$1\$" 2>/dev/null | head -n 1)
 		[[ -n $w ]] && echo "$w" && return 0
 		sleep 0.01
@@ -146,7 +147,15 @@ open_close() {
 	id=$(menu_id "$pid" "$4") || die "$who: no tray menu item '$4': $(cat "$tmp/$who.log")"
 	t0=$(now_ms)
 	click "$pid" "$id"
-	win=$(wait_window "$title") || die "$who: the menu item opened no window within 15s: $(cat "$tmp/$who.log")"
+	if ! win=$(wait_window "$title" 5); then
+		# Seen now and then with the minimal app: the click is lost. A
+		# person clicks again; the time counts from that second click.
+		echo "bench: $who: no window 5 s after the click; clicking again" >&2
+		id=$(menu_id "$pid" "$4")
+		t0=$(now_ms)
+		click "$pid" "$id"
+		win=$(wait_window "$title") || die "$who: the menu item opened no window within 15s: $(cat "$tmp/$who.log")"
+	fi
 	t1=$(now_ms)
 	echo $((t1 - t0))
 	# Let the first frames and the account load finish, then close the
@@ -200,11 +209,11 @@ measure() {
 	menu_id "$pid" "$label" >/dev/null || die "$who: no tray menu item '$label': $(cat "$tmp/$who.log")"
 	sleep 2
 	never=$(idle_sample "$pid")
-	cold=$(open_close "$who" "$pid" "$title" "$label") || exit 1
+	cold=$(open_close "$who" "$pid" "$title" "$label") || { stop "$pid"; return 1; }
 	sleep 1
 	menu_opened "$pid"
 	sleep "$(awk -v ms="$dwell" 'BEGIN { print ms / 1000 }')"
-	opened=$(open_close "$who" "$pid" "$title" "$label") || exit 1
+	opened=$(open_close "$who" "$pid" "$title" "$label") || { stop "$pid"; return 1; }
 	sleep 2
 	after=$(idle_sample "$pid")
 	stop "$pid"
@@ -219,10 +228,13 @@ declare -A result
 # Interleaved, so that a change in the machine's load hits both alike.
 for i in $(seq "$runs"); do
 	for who in latchkey minimal; do
-		if [[ $who == latchkey ]]; then
-			measure "$who" "$app" Latchkey "Manage accounts…" >>"$tmp/$who.runs" || exit 1
-		else
-			measure "$who" "$minimal" Minimal Show >>"$tmp/$who.runs" || exit 1
+		args=("$app" Latchkey "Manage accounts…")
+		[[ $who == minimal ]] && args=("$minimal" Minimal Show)
+		# A run whose click opened no window (seen now and then with the
+		# minimal app, its click lost for good) is run once more, said so.
+		if ! measure "$who" "${args[@]}" >>"$tmp/$who.runs"; then
+			echo "bench: run $i of $who failed; running it once more" >&2
+			measure "$who" "${args[@]}" >>"$tmp/$who.runs" || exit 1
 		fi
 		echo "run $i of $who: $(tail -n 1 "$tmp/$who.runs") (launch ms, never-opened RSS KiB and CPU %, menu-click ms cold and menu opened first, after-close RSS KiB and CPU %)" >&2
 	done

@@ -14,8 +14,9 @@
 # accounts…" in the menu opens the window, that killing the window process
 # (SIGKILL) leaves the tray running and the next click opens a new window,
 # that opening the menu readies a window process the click then uses,
-# and that Quit and SIGTERM, each with the window open, end both processes
-# with status 0 and leave no orphan.
+# that Quit and SIGTERM, each with the window open, end both processes
+# with status 0 and leave no orphan, and that a tray killed with SIGKILL
+# takes its window process with it.
 #
 # Run it inside its own session bus and X server:
 #
@@ -481,6 +482,29 @@ if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.Statu
 	fi
 else
 	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/term.log")"
+fi
+
+# A crash of the tray (SIGKILL: no stop runs) ends its window process too:
+# the window process's stdin, the tray's pipe, closes.
+"$bin" --hidden >"$tmp/kill.log" 2>&1 &
+killed=$!
+started+=("$killed")
+if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.StatusNotifierItem-$killed-1"; then
+	app=$killed item=org.kde.StatusNotifierItem-$killed-1
+	wait_for 10 "the menu" menu_ready
+	open_from_menu "Manage accounts…"
+	orphan=$(window_procs "$killed")
+	kill -KILL "$killed"
+	wait "$killed" 2>/dev/null
+	forget "$killed"
+	if [[ -n $orphan ]] && wait_for 10 "the window process to end with the tray" gone "$orphan"; then
+		pass "killing the tray (SIGKILL) ended its window process $orphan too"
+	else
+		fail "the window process ${orphan:-(none)} outlived the tray killed with SIGKILL"
+		[[ -n $orphan ]] && kill -KILL "$orphan" 2>/dev/null
+	fi
+else
+	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/kill.log")"
 fi
 
 if ((failures > 0)); then
