@@ -446,15 +446,22 @@ else
 	forget "$app"
 fi
 
+# start_hidden LOG: starts the app again as at login (--hidden), output
+# into $tmp/LOG.log; it becomes $app once its tray menu is up (returns 1 if
+# no tray item shows).
+start_hidden() {
+	"$bin" --hidden >"$tmp/$1.log" 2>&1 &
+	app=$!
+	started+=("$app")
+	item=org.kde.StatusNotifierItem-$app-1
+	wait_for "$wait_secs" "the restarted app's tray item" has_name "$item" && wait_for 10 "the menu" menu_ready
+}
+
 # SIGTERM (a logout, a service manager, kill) ends the app with status 0
 # too, its open window included. Started at login (--hidden), the app opens
 # no window and so starts no window process.
-"$bin" --hidden >"$tmp/term.log" 2>&1 &
-term=$!
-started+=("$term")
-if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.StatusNotifierItem-$term-1"; then
-	app=$term item=org.kde.StatusNotifierItem-$term-1
-	wait_for 10 "the menu" menu_ready
+if start_hidden term; then
+	term=$app
 	sleep 1
 	if no_window_proc; then
 		pass "started with --hidden, the app runs no window process ($(app_rss) KiB)"
@@ -481,17 +488,13 @@ if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.Statu
 		cat "$tmp/term.log"
 	fi
 else
-	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/term.log")"
+	fail "latchkey-tray started again with --hidden showed no tray menu: $(cat "$tmp/term.log")"
 fi
 
 # A crash of the tray (SIGKILL: no stop runs) ends its window process too:
 # the window process's stdin, the tray's pipe, closes.
-"$bin" --hidden >"$tmp/kill.log" 2>&1 &
-killed=$!
-started+=("$killed")
-if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.StatusNotifierItem-$killed-1"; then
-	app=$killed item=org.kde.StatusNotifierItem-$killed-1
-	wait_for 10 "the menu" menu_ready
+if start_hidden kill; then
+	killed=$app
 	open_from_menu "Manage accounts…"
 	orphan=$(window_procs "$killed")
 	kill -KILL "$killed"
@@ -504,7 +507,7 @@ if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.Statu
 		[[ -n $orphan ]] && kill -KILL "$orphan" 2>/dev/null
 	fi
 else
-	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/kill.log")"
+	fail "latchkey-tray started again with --hidden showed no tray menu: $(cat "$tmp/kill.log")"
 fi
 
 if ((failures > 0)); then
