@@ -47,6 +47,10 @@ type Options struct {
 	// Now is the clock for "3 minutes ago" and the sign-in countdown, and
 	// its Location is the zone times are shown in. Nil uses time.Now.
 	Now func() time.Time
+	// SigningIn, when not nil, runs on the UI goroutine each time a
+	// browser sign-in starts or ends, with whether one is under way (the
+	// window process tells the tray process).
+	SigningIn func(on bool)
 }
 
 // Shell is the desktop front end: the tray, the accounts window and the
@@ -65,9 +69,8 @@ type Shell struct {
 	// renewFailures says, by account ID, why the last background renewal
 	// failed, while it keeps failing for a passing reason.
 	renewFailures map[string]string
-	// notified holds the accounts already notified as needing reconnect,
-	// so each is announced once per breakage.
-	notified map[string]bool
+	// notified holds the accounts already notified as needing reconnect.
+	notified brokenNotices
 	// prompted is set once the first load offered the wizard.
 	prompted bool
 	// loads counts loads started, so a slow load finishing after a newer
@@ -108,7 +111,7 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: map[string]bool{}, renewFailures: map[string]string{},
+	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: brokenNotices{}, renewFailures: map[string]string{},
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
 		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
@@ -127,7 +130,12 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		s.window.selected = acc.ID
 		s.Reload()
 	}, s.Show)
-	s.wizard.onSigningIn = s.applyTray
+	s.wizard.onSigningIn = func() {
+		s.applyTray()
+		if opts.SigningIn != nil {
+			opts.SigningIn(s.wizard.signingIn())
+		}
+	}
 	s.wizard.now = opts.Now
 	s.window.addShortcuts(s.Connect, func() { s.Reload() }, s.quit)
 	if host != nil {
@@ -215,12 +223,32 @@ func (s *Shell) RenewalReported(ev accounts.RenewEvent) {
 			s.Reload()
 			return
 		default:
-			s.renewFailures[ev.Account] = "Latchkey could not renew the access token; it tries again shortly. " + plainError(ev.Err)
+			s.renewFailures[ev.Account] = renewFailure(ev.Err)
 		}
 		if s.window.selected == ev.Account {
 			s.window.showDetail()
 		}
 	})
+}
+
+// renewFailure is what the detail pane says about a background renewal
+// that failed for a passing reason.
+func renewFailure(err error) string {
+	return "Latchkey could not renew the access token; it tries again shortly. " + plainError(err)
+}
+
+// setRenewFailure shows why the last background renewal of the account
+// with id failed, or that it succeeded (text ""), as the tray process
+// reports it. Call it on the UI goroutine.
+func (s *Shell) setRenewFailure(id, text string) {
+	if text == "" {
+		delete(s.renewFailures, id)
+	} else {
+		s.renewFailures[id] = text
+	}
+	if s.window.selected == id {
+		s.window.showDetail()
+	}
 }
 
 // Reload lists the accounts again in a goroutine. The returned channel is
@@ -277,16 +305,7 @@ func (s *Shell) Reload() <-chan struct{} {
 // announceBroken notifies once about each account that newly needs
 // reconnecting: which account, why in plain words, and a Reconnect action.
 func (s *Shell) announceBroken() {
-	seen := map[string]bool{}
-	for _, a := range s.state.Accounts {
-		if a.Status != accounts.StatusNeedsReconnect {
-			continue
-		}
-		seen[a.ID] = true
-		if s.notified[a.ID] {
-			continue
-		}
-		s.notified[a.ID] = true
+	for _, a := range s.notified.fresh(s.state.Accounts) {
 		a := a
 		title, body := reconnectNotice(a)
 		reconnect := func() { fyne.Do(func() { s.reconnect(a, false) }) }
@@ -296,11 +315,34 @@ func (s *Shell) announceBroken() {
 			s.sendNotification(title, body+" Choose it in Latchkey's menu to reconnect.")
 		}
 	}
-	for id := range s.notified {
-		if !seen[id] {
-			delete(s.notified, id) // fixed: announce again if it breaks again
+}
+
+// brokenNotices holds the accounts already announced as needing
+// reconnecting, so each is announced once per breakage.
+type brokenNotices map[string]bool
+
+// fresh returns the accounts of list that newly need reconnecting, and
+// forgets the ones fixed since, so they are announced again if they break
+// again.
+func (n brokenNotices) fresh(list []accounts.Account) []accounts.Account {
+	var out []accounts.Account
+	seen := map[string]bool{}
+	for _, a := range list {
+		if a.Status != accounts.StatusNeedsReconnect {
+			continue
+		}
+		seen[a.ID] = true
+		if !n[a.ID] {
+			n[a.ID] = true
+			out = append(out, a)
 		}
 	}
+	for id := range n {
+		if !seen[id] {
+			delete(n, id)
+		}
+	}
+	return out
 }
 
 // sendNotification sends a notification through the app, off the UI
@@ -355,10 +397,8 @@ func (s *Shell) trayState() TrayState {
 // file or the registry) and shows the outcome in the tray.
 func (s *Shell) setStartAtLogin(on bool) {
 	var enabled bool
-	s.runAction(func(context.Context) error {
-		err := s.opts.Autostart.Set(on)
-		// Read back off the UI goroutine too: it is a file or the registry.
-		enabled, _ = s.opts.Autostart.Enabled()
+	s.runAction(func(context.Context) (err error) {
+		enabled, err = switchAutostart(s.opts.Autostart, on)
 		return err
 	}, func(err error) {
 		s.startAtLogin = enabled
@@ -367,6 +407,14 @@ func (s *Shell) setStartAtLogin(on bool) {
 			s.sendNotification("Latchkey could not change starting at login", plainError(err))
 		}
 	})
+}
+
+// switchAutostart switches starting at login and reads back whether it is
+// on. It writes a file or the registry: call it off the UI goroutine.
+func switchAutostart(a Autostart, on bool) (enabled bool, err error) {
+	err = a.Set(on)
+	enabled, _ = a.Enabled()
+	return enabled, err
 }
 
 // runAction runs work in a goroutine and then done on the UI goroutine.

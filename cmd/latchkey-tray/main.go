@@ -3,7 +3,18 @@
 // manage them. It keeps every account's access token fresh in the keychain
 // while it runs. It only wires things together; the screens live in package
 // ui, the accounts in package accounts, and the OS integration (start at
-// login, one running instance, notifications) in package ui/session.
+// login, one running instance, notifications, the window process) in
+// package ui/session.
+//
+// It runs as two processes. The tray process, which runs all day, shows
+// the tray icon and menu through fyne.io/systray, renews tokens, watches
+// the config dir, notifies and answers second launches; it creates no Fyne
+// app, no window and no GL context, so it idles in a few MiB and no CPU.
+// The window process (the same binary with --window, started by the tray
+// when a window is wanted) runs the accounts window and the wizard with
+// Fyne, and ends when its last window is hidden, giving its memory back.
+// It ends too when the tray process ends, however it ends: its stdin,
+// the tray's pipe, closes.
 //
 // Build it with `fyne build` (or `go build -tags migrated_fynedo`) so that
 // Fyne runs with the fyneDo threading model that FyneApp.toml opts into.
@@ -16,7 +27,6 @@ import (
 	"fmt"
 	"os"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/accounts"
@@ -26,6 +36,7 @@ import (
 
 func main() {
 	hidden := flag.Bool("hidden", false, "start in the tray without opening a window (how it starts at login)")
+	window := flag.Bool("window", false, "run as the window process of a running tray (the tray starts it)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: latchkey-tray [--hidden]\n\n"+
 			"Latchkey's desktop app: connect accounts, see and change what they allow,\n"+
@@ -35,13 +46,31 @@ func main() {
 	}
 	flag.Parse()
 	accounts.HardenProcess()
+	if *window {
+		runWindows()
+		return
+	}
+	runTray(*hidden)
+}
 
-	// One app per session: a second launch shows the first one's window.
-	ready := make(chan *ui.Shell, 1)
+// openCore opens the accounts; without them the app starts anyway and the
+// window says what went wrong.
+func openCore() (*accounts.Service, ui.Core) {
+	svc, err := accounts.Open(accounts.Options{})
+	if err != nil {
+		return nil, ui.Unavailable(err)
+	}
+	return svc, ui.NewCore(svc)
+}
+
+// runTray runs the tray process until Quit or a signal.
+func runTray(hidden bool) {
+	// One app per session: a second launch opens the first one's window.
+	ready := make(chan *ui.TrayApp, 1)
 	instance, err := session.Claim("tray", func() {
-		shell := <-ready
-		ready <- shell
-		fyne.Do(shell.Show)
+		t := <-ready
+		ready <- t
+		t.Activate()
 	})
 	if errors.Is(err, session.ErrAlreadyRunning) {
 		fmt.Fprintln(os.Stderr, "Latchkey is already running: its window was brought forward.")
@@ -52,10 +81,97 @@ func main() {
 		fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
 	}
 
-	// Every way out (the Quit item, the Q shortcut, SIGTERM, SIGINT, Fyne
-	// stopping by itself) goes through quit: it runs the stops added below,
-	// the last added first, and exits, within session.QuitDeadline. Fyne's
-	// own shutdown is never waited for (see session.Quit).
+	// Every way out (the Quit item, the Q shortcut in the window, SIGTERM,
+	// SIGINT) goes through quit: it runs the stops added below, the last
+	// added first, and exits, within session.QuitDeadline.
+	quit := session.NewQuit()
+	quit.OnSignals()
+
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+		os.Exit(1)
+	}
+	opts := ui.TrayOptions{StartedAtLogin: hidden, Quit: quit.Now, Log: os.Stderr,
+		Autostart: session.Autostart{ID: ui.AppID, Name: ui.AppName, Exec: exe, Args: []string{"--hidden"},
+			Comment: ui.AutostartComment},
+		StartWindows: func(onLine func([]byte), onExit func()) (ui.WindowConn, error) {
+			return session.StartChild(exe, []string{"--window"}, onLine, func(error) { onExit() })
+		},
+	}
+	if n, err := session.NewNotifier(); err == nil {
+		quit.OnQuit(func() { n.Close() })
+		opts.Notify = func(title, body string, reconnect func()) {
+			nt := session.Notification{AppName: ui.AppName, Icon: ui.AppID, Title: title, Body: body}
+			if reconnect != nil {
+				nt.Actions = []session.Action{{Key: "reconnect", Label: "Reconnect", Run: reconnect}}
+			}
+			if _, err := n.Notify(nt, 0); err != nil {
+				fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+			}
+		}
+	} else {
+		// Without Notify, a window process sends them through Fyne.
+		fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+	}
+
+	svc, core := openCore()
+	t := ui.NewTrayApp(core, opts)
+	ready <- t
+
+	if svc != nil {
+		// Keep every access token fresh, and follow changes other Latchkey
+		// processes make (the command or the window connecting or removing
+		// an account).
+		renewer := svc.NewRenewer(t.RenewalReported)
+		sync := func() { renewer.Sync(context.Background()) }
+		stopWatch, err := svc.WatchAccounts(func() {
+			t.AccountsChanged()
+			sync()
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+			stopWatch = func() {}
+		}
+		// Timers stand still while the computer sleeps: look again on wake.
+		stopResume, err := session.OnResume(func() {
+			t.AccountsChanged()
+			sync()
+		})
+		if err != nil {
+			stopResume = func() {}
+		}
+		go sync()
+		// Between Quit and exit nothing waits on the network or the
+		// keychain: the resume watch's one bus call is bounded (1s), the
+		// file watch only closes, and Stop cancels a renewal under way
+		// without waiting for the provider or the keychain to answer (a
+		// refresh still running ends with the process, and the OS releases
+		// the account's lock). The notifier and the single-instance socket
+		// only close (a half-open activation is cut off by its 5s
+		// deadline); the window process is given windowStopWait (2s) and
+		// then killed.
+		quit.OnQuit(func() {
+			stopResume()
+			stopWatch()
+			renewer.Stop()
+		})
+	}
+	if instance != nil {
+		quit.OnQuit(func() { instance.Close() })
+	}
+	// Added last, so it runs first: quitting closes an open window.
+	quit.OnQuit(t.StopWindows)
+	t.Run()
+}
+
+// runWindows runs the window process: the accounts window and the wizard,
+// as the tray process asks on stdin, until the tray ends it or is gone.
+func runWindows() {
+	// Stdout is the pipe to the tray: keep everything else off it.
+	toTray := os.Stdout
+	os.Stdout = os.Stderr
+
 	quit := session.NewQuit()
 	quit.OnSignals()
 
@@ -66,89 +182,21 @@ func main() {
 	}
 	if meta := a.Metadata(); meta.Name == "" {
 		// Built with plain `go build`, away from FyneApp.toml: name the app
-		// ourselves, or the tray's title would be its ID.
+		// ourselves, or the windows' titles would lack it.
 		meta.ID, meta.Name = ui.AppID, ui.AppName
 		app.SetMetadata(meta)
 	}
 	// A binary built with plain `go build` does not carry FyneApp.toml's icon.
 	a.SetIcon(ui.AppIcon())
 
-	opts := ui.Options{StartedAtLogin: *hidden, Quit: quit.Now}
-	if exe, err := os.Executable(); err == nil {
-		opts.Autostart = session.Autostart{ID: ui.AppID, Name: ui.AppName, Exec: exe, Args: []string{"--hidden"},
-			Comment: ui.AutostartComment}
-	}
-	if n, err := session.NewNotifier(); err == nil {
-		quit.OnQuit(func() { n.Close() })
-		opts.Notify = func(title, body string, reconnect func()) {
-			nt := session.Notification{AppName: ui.AppName, Icon: ui.AppID, Title: title, Body: body}
-			if reconnect != nil {
-				nt.Actions = []session.Action{{Key: "reconnect", Label: "Reconnect", Run: reconnect}}
-			}
-			if _, err := n.Notify(nt, 0); err != nil {
-				// No notification server: Fyne's own, without the button.
-				a.SendNotification(fyne.NewNotification(title, body))
-			}
-		}
-	}
-
-	svc, err := accounts.Open(accounts.Options{})
-	var core ui.Core
-	if err != nil {
-		// Start anyway: the window says what went wrong.
-		core = ui.Unavailable(err)
-	} else {
-		core = ui.NewCore(svc)
-	}
-	shell := ui.NewShell(a, core, opts)
-	ready <- shell
-
-	if svc != nil {
-		// Keep every access token fresh, and follow changes other Latchkey
-		// processes make (the command connecting or removing an account).
-		renewer := svc.NewRenewer(shell.RenewalReported)
-		sync := func() { renewer.Sync(context.Background()) }
-		stopWatch, err := svc.WatchAccounts(func() {
-			shell.AccountsChanged()
-			sync()
-		})
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
-			stopWatch = func() {}
-		}
-		// Timers stand still while the computer sleeps: look again on wake.
-		stopResume, err := session.OnResume(func() {
-			shell.AccountsChanged()
-			sync()
-		})
-		if err != nil {
-			stopResume = func() {}
-		}
-		a.Lifecycle().SetOnStarted(func() { go sync() })
-		// Between Quit and exit nothing waits on the network, the
-		// keychain or the UI goroutine (quit may run on it): the resume
-		// watch's one bus call is bounded (1s), the file watch only
-		// closes, and Stop cancels a renewal under way without waiting for
-		// the provider or the keychain to answer (a refresh still running
-		// ends with the process, and the OS releases the account's lock).
-		// The notifier and the single-instance socket only close (a
-		// half-open activation is cut off by its 5s deadline).
-		quit.OnQuit(func() {
-			stopResume()
-			stopWatch()
-			renewer.Stop()
-		})
-	}
-	if instance != nil {
-		quit.OnQuit(func() { instance.Close() })
-	}
-
-	if !*hidden {
-		shell.Show()
-	}
-	shell.Reload()
+	_, core := openCore()
+	p := ui.NewWindowProcess(a, core, ui.Options{}, toTray)
+	go func() {
+		// The tray closed the pipe (it ends this process, or is gone).
+		p.Serve(os.Stdin)
+		quit.Now()
+	}()
 	a.Run()
-	// Fyne stopped by itself (its own SIGTERM handler, its last window
-	// closed): quit the same way.
+	// Fyne stopped by itself: quit the same way.
 	quit.Now()
 }

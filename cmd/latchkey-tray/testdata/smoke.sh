@@ -6,6 +6,18 @@
 # and exits, and clicking Quit in the menu ends the app with status 0.
 # Without accounts, the connect wizard opens by itself.
 #
+# The process model: the app (the tray process) shows no window itself; a
+# window process it starts runs the windows. So the test checks too that
+# hiding the last window ends the window process and gives its memory back
+# (the app's RSS is measured with the window and without, and must be at
+# most SMOKE_MAX_IDLE_RSS_KIB, default 40960, without), that "Manage
+# accounts…" in the menu opens the window, that killing the window process
+# (SIGKILL) leaves the tray running and the next click opens a new window,
+# that opening the menu readies a window process the click then uses,
+# that Quit and SIGTERM, each with the window open, end both processes
+# with status 0 and leave no orphan, and that a tray killed with SIGKILL
+# takes its window process with it.
+#
 # Run it inside its own session bus and X server:
 #
 #   dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
@@ -262,19 +274,81 @@ else
 	fail "clicking Start at login wrote no autostart entry"
 fi
 
-# Escape hides the accounts window to the tray; a second launch then hands
-# over to the running app, which shows its window again, and exits at once.
+# The process model: the tray process (the app, $app) creates no window;
+# the windows run in a window process it starts and that ends when its last
+# window is hidden. window_procs PID lists PID's child processes.
+window_procs() { pgrep -P "$1" 2>/dev/null; }
+no_window_proc() { [[ -z $(window_procs "$app") ]]; }
+# rss_kib PID...: the resident memory of the processes together, in KiB.
+rss_kib() {
+	local pid total=0 kib
+	for pid in "$@"; do
+		kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && total=$((total + ${kib:-0}))
+	done
+	echo "$total"
+}
+app_rss() { rss_kib "$app" $(window_procs "$app"); }
+max_idle_kib=${SMOKE_MAX_IDLE_RSS_KIB:-40960}
+
 visible() { xdotool search --onlyvisible --name '^Latchkey$' >/dev/null 2>&1; }
 hidden() { ! visible; }
-if [[ -n ${win:-} ]]; then
-	xdotool windowfocus --sync "$win" 2>/dev/null
-	xdotool key --window "$win" Escape
-	if wait_for 10 "the window to hide" hidden; then
-		pass "Escape hid the window to the tray"
+wizard_visible() { xdotool search --onlyvisible --name '^Connect an account$' >/dev/null 2>&1; }
+all_hidden() { hidden && ! wizard_visible; }
+# press_escape WINDOW-NAME: Escape in the visible window of that name.
+press_escape() {
+	local w
+	w=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | head -n 1)
+	[[ -n $w ]] || return 1
+	xdotool windowfocus --sync "$w" 2>/dev/null
+	xdotool key --window "$w" Escape
+}
+# close_windows DESCRIPTION: Escape in every window; the window process must
+# end, giving its memory back (measured), and the tray stay.
+close_windows() {
+	local open_kib closed_kib
+	open_kib=$(app_rss)
+	# Xvfb has no window manager: a key sent right after another window
+	# hid may find no focus and be lost, so a lost Escape is pressed again.
+	local attempt
+	for attempt in 1 2 3; do
+		wizard_visible && press_escape '^Connect an account$'
+		visible && press_escape '^Latchkey$'
+		wait_for 3 "the windows to hide" all_hidden && break
+	done
+	if all_hidden; then
+		pass "$1: Escape hid the window"
 	else
-		fail "the window is still visible after Escape"
+		fail "$1: the window is still visible after Escape (visible: $(for w in $(xdotool search --onlyvisible --name . 2>/dev/null); do xdotool getwindowname "$w"; done | tr '\n' ','))"
 	fi
+	if wait_for 10 "the window process to end" no_window_proc && kill -0 "$app" 2>/dev/null; then
+		closed_kib=$(app_rss)
+		pass "$1: the window process ended, the tray runs on (RSS ${open_kib} KiB with the window, ${closed_kib} KiB without)"
+		if ((closed_kib <= max_idle_kib && closed_kib < open_kib)); then
+			pass "$1: closing the window gave its memory back (${closed_kib} KiB <= ${max_idle_kib} KiB)"
+		else
+			fail "$1: the app holds ${closed_kib} KiB with its window closed (${open_kib} KiB open; limit ${max_idle_kib} KiB)"
+		fi
+	else
+		fail "$1: the window process $(window_procs "$app") still runs after the window was closed"
+	fi
+}
+# open_from_menu LABEL: clicks LABEL in the tray menu; the window must show.
+open_from_menu() {
+	local id
+	layout
+	id=$(item_id "$1")
+	if [[ -n $id ]] && click "$id" && wait_for "$wait_secs" "the window" visible; then
+		pass "'$1' in the tray menu opened the window (window process $(window_procs "$app"))"
+	else
+		fail "'$1' in the tray menu opened no window"
+	fi
+}
+
+if [[ -n ${win:-} ]]; then
+	close_windows "first window"
 fi
+# A second launch hands over to the running app, which shows its window
+# again, and exits at once.
 if timeout -k 5 20 "$bin" >"$tmp/second.log" 2>&1; then
 	if grep -q "already running" "$tmp/second.log" && kill -0 "$app" 2>/dev/null; then
 		pass "a second launch handed over to the running app and exited"
@@ -289,8 +363,59 @@ if timeout -k 5 20 "$bin" >"$tmp/second.log" 2>&1; then
 else
 	fail "a second launch did not exit by itself: $(cat "$tmp/second.log")"
 fi
+close_windows "after the second launch"
 
-# Click Quit.
+# Manage accounts opens the window; a crash of the window process leaves
+# the tray running, and the next click opens a new window.
+open_from_menu "Manage accounts…"
+crashed=$(window_procs "$app")
+if [[ -n $crashed ]]; then
+	kill -KILL $crashed
+	if wait_for 10 "the crashed window process to go" no_window_proc && kill -0 "$app" 2>/dev/null && layout &&
+		grep -q "'Quit'" "$tmp/layout"; then
+		pass "the tray survived its window process being killed (SIGKILL)"
+	else
+		fail "killing the window process took the tray down or left it behind"
+	fi
+fi
+# Opening the menu (a tray host's dbusmenu "opened" event) readies a window
+# process while the person moves to an item; the click opens the window in it.
+gdbus call --session --dest "$item" --object-path /StatusNotifierItem/menu \
+	--method com.canonical.dbusmenu.Event -- 0 opened '<int32 0>' "$(date +%s)" >/dev/null
+has_window_proc() { [[ -n $(window_procs "$app") ]]; }
+if wait_for 10 "a window process readied as the menu opened" has_window_proc; then
+	readied=$(window_procs "$app")
+	pass "opening the tray menu readied window process $readied"
+else
+	readied=
+	fail "opening the tray menu readied no window process"
+fi
+open_from_menu "Manage accounts…"
+if [[ -n $readied && $(window_procs "$app") == "$readied" ]]; then
+	pass "the click opened the window in the readied process"
+else
+	fail "the click did not use the readied window process $readied: $(window_procs "$app")"
+fi
+
+# no_orphans WHAT PID...: the window processes PID... ended with the app
+# (within 5 s), and no window is left on screen.
+no_orphans() {
+	local what=$1 pid left=()
+	shift
+	(($# > 0)) || fail "$what: no window process was running to end with the app"
+	for pid in "$@"; do
+		wait_for 5 "window process $pid to end" gone "$pid" || left+=("$pid")
+	done
+	if ((${#left[@]} == 0)) && hidden; then
+		pass "$what ended the window process too ($*): no orphan"
+	else
+		fail "$what left window process(es) ${left[*]} running"
+		kill -KILL "${left[@]}" 2>/dev/null
+	fi
+}
+
+# Click Quit, with the window open: it must close too.
+windows_at_quit=$(window_procs "$app")
 layout
 quit_id=$(item_id Quit)
 if [[ -n $quit_id ]]; then
@@ -313,6 +438,7 @@ if wait_for 15 "the app to exit" gone "$app"; then
 	else
 		fail "latchkey-tray exited with status $status"
 	fi
+	no_orphans "Quit" $windows_at_quit
 else
 	fail "latchkey-tray still running 15s after Quit"
 	# Its goroutine dump goes into the log printed below.
@@ -320,11 +446,30 @@ else
 	forget "$app"
 fi
 
-# SIGTERM (a logout, a service manager, kill) ends the app with status 0 too.
-"$bin" --hidden >"$tmp/term.log" 2>&1 &
-term=$!
-started+=("$term")
-if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.StatusNotifierItem-$term-1"; then
+# start_hidden LOG: starts the app again as at login (--hidden), output
+# into $tmp/LOG.log; it becomes $app once its tray menu is up (returns 1 if
+# no tray item shows).
+start_hidden() {
+	"$bin" --hidden >"$tmp/$1.log" 2>&1 &
+	app=$!
+	started+=("$app")
+	item=org.kde.StatusNotifierItem-$app-1
+	wait_for "$wait_secs" "the restarted app's tray item" has_name "$item" && wait_for 10 "the menu" menu_ready
+}
+
+# SIGTERM (a logout, a service manager, kill) ends the app with status 0
+# too, its open window included. Started at login (--hidden), the app opens
+# no window and so starts no window process.
+if start_hidden term; then
+	term=$app
+	sleep 1
+	if no_window_proc; then
+		pass "started with --hidden, the app runs no window process ($(app_rss) KiB)"
+	else
+		fail "started with --hidden, the app started a window process: $(window_procs "$app")"
+	fi
+	open_from_menu "Manage accounts…"
+	windows_at_term=$(window_procs "$term")
 	kill -TERM "$term"
 	if wait_for 10 "the app to exit after SIGTERM" gone "$term"; then
 		wait "$term"
@@ -335,6 +480,7 @@ if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.Statu
 		else
 			fail "latchkey-tray exited with status $status after SIGTERM: $(cat "$tmp/term.log")"
 		fi
+		no_orphans SIGTERM $windows_at_term
 	else
 		fail "latchkey-tray still running 10s after SIGTERM"
 		kill_hung "$term"
@@ -342,7 +488,26 @@ if wait_for "$wait_secs" "the restarted app's tray item" has_name "org.kde.Statu
 		cat "$tmp/term.log"
 	fi
 else
-	fail "latchkey-tray started again with --hidden showed no tray item: $(cat "$tmp/term.log")"
+	fail "latchkey-tray started again with --hidden showed no tray menu: $(cat "$tmp/term.log")"
+fi
+
+# A crash of the tray (SIGKILL: no stop runs) ends its window process too:
+# the window process's stdin, the tray's pipe, closes.
+if start_hidden kill; then
+	killed=$app
+	open_from_menu "Manage accounts…"
+	orphan=$(window_procs "$killed")
+	kill -KILL "$killed"
+	wait "$killed" 2>/dev/null
+	forget "$killed"
+	if [[ -n $orphan ]] && wait_for 10 "the window process to end with the tray" gone "$orphan"; then
+		pass "killing the tray (SIGKILL) ended its window process $orphan too"
+	else
+		fail "the window process ${orphan:-(none)} outlived the tray killed with SIGKILL"
+		[[ -n $orphan ]] && kill -KILL "$orphan" 2>/dev/null
+	fi
+else
+	fail "latchkey-tray started again with --hidden showed no tray menu: $(cat "$tmp/kill.log")"
 fi
 
 if ((failures > 0)); then

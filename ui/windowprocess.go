@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"bufio"
+	"io"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// WindowProcess is the part of the desktop app that runs only while a
+// window is shown: the accounts window and the connect wizard, in a
+// process the tray process (TrayApp) starts. It does what the tray's
+// Messages ask, tells the tray when a sign-in starts or ends and when its
+// last window was hidden (the tray then ends it), and asks the tray to
+// quit for the Q shortcut. It sends no notifications: the tray does.
+type WindowProcess struct {
+	shell *Shell
+	out   io.Writer
+	outMu sync.Mutex
+	// handled counts the requests that open a window handled, on the UI
+	// goroutine.
+	handled int
+	windows *shownWindows
+}
+
+// NewWindowProcess builds the windows on a, hidden. Messages to the tray
+// are written to out, one a line. opts.Quit, opts.Notify and
+// opts.SigningIn are the process's own; the other options are used as
+// NewShell uses them. Then call Serve.
+func NewWindowProcess(a fyne.App, core Core, opts Options, out io.Writer) *WindowProcess {
+	p := &WindowProcess{out: out}
+	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden}
+	// The tray decides when to offer the wizard by itself.
+	opts.StartedAtLogin = true
+	opts.Quit = func() { p.tell(Message{Kind: kindQuit}) }
+	opts.Notify = func(string, string, func()) {}
+	opts.SigningIn = func(on bool) { p.tell(Message{Kind: kindSigningIn, On: on}) }
+	p.shell = newShell(p.windows, core, nil, opts)
+	// Escape, Ctrl+W and the close button hide; hiding the last window
+	// ends the process (through the tray).
+	p.shell.window.hideOnCloseAndEscape()
+	return p
+}
+
+// Serve reads the tray's messages from in until it ends, handling each on
+// the UI goroutine, and loads the accounts. When it returns, the tray is
+// gone (or asked this process to end): the caller should exit.
+func (p *WindowProcess) Serve(in io.Reader) error {
+	// The first request usually names what to show: give the accounts a
+	// moment to load first (reading the index takes milliseconds), but
+	// never wait on a slow keychain.
+	var loaded <-chan struct{}
+	fyne.DoAndWait(func() { loaded = p.shell.Reload() })
+	select {
+	case <-loaded:
+	case <-time.After(firstLoadWait):
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 4096), maxMessage)
+	for sc.Scan() {
+		m, err := decodeMessage(sc.Bytes())
+		if err != nil {
+			continue
+		}
+		fyne.Do(func() {
+			if m.opensWindow() {
+				p.handled++
+			}
+			p.handle(m)
+		})
+	}
+	return sc.Err()
+}
+
+// firstLoadWait bounds how long the first request waits for the accounts.
+const firstLoadWait = time.Second
+
+// maxMessage bounds one message line.
+const maxMessage = 64 << 10
+
+// handle does what m asks. Call it on the UI goroutine.
+func (p *WindowProcess) handle(m Message) {
+	s := p.shell
+	switch m.Kind {
+	case kindShow:
+		if m.Account != "" {
+			// Kept by a load still under way.
+			s.window.selected = m.Account
+			s.ShowAccount(m.Account)
+		} else {
+			s.Show()
+		}
+	case kindConnect:
+		s.Connect()
+	case kindReconnect:
+		for _, a := range s.state.Accounts {
+			if a.ID == m.Account {
+				s.reconnect(a, false)
+				return
+			}
+		}
+		// Not loaded yet (a fresh process): load, then reconnect.
+		done := s.Reload()
+		go func() {
+			<-done
+			fyne.Do(func() {
+				for _, a := range s.state.Accounts {
+					if a.ID == m.Account {
+						s.reconnect(a, false)
+						return
+					}
+				}
+				s.ShowAccount(m.Account)
+			})
+		}()
+	case kindReload:
+		s.Reload()
+	case kindRenew:
+		s.setRenewFailure(m.Account, m.Text)
+	case kindNotify:
+		go func() {
+			s.app.SendNotification(fyne.NewNotification(m.Title, m.Text))
+			// Started only for this, the process may end now.
+			fyne.Do(func() {
+				if len(p.windows.shown) == 0 {
+					p.allHidden()
+				}
+			})
+		}()
+	}
+}
+
+// allHidden tells the tray that no window is shown. Call it on the UI
+// goroutine.
+func (p *WindowProcess) allHidden() {
+	p.tell(Message{Kind: kindHidden, Seq: p.handled})
+}
+
+// tell writes m to the tray.
+func (p *WindowProcess) tell(m Message) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	p.out.Write(append(m.encode(), '\n'))
+}
+
+// shownWindows is a fyne.App whose windows report when the last shown one
+// is hidden.
+type shownWindows struct {
+	fyne.App
+	shown       map[fyne.Window]bool // by window, on the UI goroutine
+	onAllHidden func()
+}
+
+func (a *shownWindows) NewWindow(title string) fyne.Window {
+	return &shownWindow{Window: a.App.NewWindow(title), app: a}
+}
+
+// shownWindow is a window that tells its app when it is shown or hidden.
+type shownWindow struct {
+	fyne.Window
+	app *shownWindows
+}
+
+func (w *shownWindow) Show() {
+	w.app.shown[w] = true
+	w.Window.Show()
+}
+
+func (w *shownWindow) Hide() {
+	w.Window.Hide()
+	w.hidden()
+}
+
+func (w *shownWindow) Close() {
+	w.Window.Close()
+	w.hidden()
+}
+
+// hidden notes that w is hidden and, if no window is shown any more once
+// the current event is handled (the wizard's last step hides itself, then
+// shows the accounts window), tells the app.
+func (w *shownWindow) hidden() {
+	delete(w.app.shown, w)
+	go fyne.Do(func() {
+		if len(w.app.shown) == 0 && w.app.onAllHidden != nil {
+			w.app.onAllHidden()
+		}
+	})
+}

@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/latchkey/latchkey/accounts"
+)
+
+// lines gets what the window process writes to the tray: one message a
+// Write, as WindowProcess.tell writes them.
+type lines chan string
+
+func (l lines) Write(p []byte) (int, error) {
+	l <- strings.TrimSuffix(string(p), "\n")
+	return len(p), nil
+}
+
+// wait waits for the line want, passing over others.
+func (l lines) wait(t *testing.T, want string) {
+	t.Helper()
+	var got []string
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case line := <-l:
+			if line == want {
+				return
+			}
+			got = append(got, line)
+		case <-timeout:
+			t.Fatalf("the window process wrote %q, want the line %s", got, want)
+		}
+	}
+}
+
+// serve runs a window process on the test app with the tray's messages ms.
+func serve(t *testing.T, ms ...Message) (*WindowProcess, lines) {
+	t.Helper()
+	out := make(lines, 16)
+	p := NewWindowProcess(test.NewTempApp(t), &fakeLister{accounts: []accounts.Account{alice, bob}}, Options{}, out)
+	var in bytes.Buffer
+	for _, m := range ms {
+		in.Write(append(m.encode(), '\n'))
+	}
+	if err := p.Serve(&in); err != nil {
+		t.Fatal(err)
+	}
+	// A reload the messages started ends before the test goes on (the
+	// test driver runs fyne.Do at once, on the load's goroutine).
+	var load <-chan struct{}
+	fyne.DoAndWait(func() { load = p.shell.lastLoad })
+	<-load
+	return p, out
+}
+
+// Hiding the last window tells the tray, with how many requests it handled.
+func TestWindowProcessReportsHidden(t *testing.T) {
+	// The reload goes last: Fyne's test driver runs fyne.Do at once, so a
+	// message after it would race the load's goroutine.
+	p, out := serve(t, Message{Kind: kindShow}, Message{Kind: kindShow, Account: alice.ID}, Message{Kind: kindReload})
+	w := p.shell.window
+	if !w.win.Content().Visible() || w.selected != alice.ID {
+		t.Fatalf("show did not open the window on alice (selected %q)", w.selected)
+	}
+	fyne.Do(func() { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	out.wait(t, `{"kind":"hidden","seq":2}`)
+}
+
+// The wizard on its own: dismissing it is hiding the last window.
+func TestWindowProcessWizardAlone(t *testing.T) {
+	p, out := serve(t, Message{Kind: kindConnect})
+	fyne.Do(p.shell.wizard.dismiss)
+	out.wait(t, `{"kind":"hidden","seq":1}`)
+}
+
+// A process started only to send a notification asks to end once it is sent.
+func TestWindowProcessNotifies(t *testing.T) {
+	_, out := serve(t, Message{Kind: kindNotify, Title: "bob@example.com needs you to sign in again", Text: "Google no longer accepts it."})
+	out.wait(t, `{"kind":"hidden"}`)
+}
+
+// Ctrl+Q in the window asks the tray to quit the whole app.
+func TestWindowProcessQuitAsksTheTray(t *testing.T) {
+	p, out := serve(t, Message{Kind: kindShow})
+	fyne.Do(p.shell.window.shortcuts[fyne.KeyQ])
+	out.wait(t, `{"kind":"quit"}`)
+}
+
+// The tray's renewal results show in the account's details.
+func TestWindowProcessShowsRenewals(t *testing.T) {
+	p, _ := serve(t, Message{Kind: kindRenew, Account: alice.ID, Text: "Latchkey could not renew the access token."})
+	if got := p.shell.details(alice).RenewFailure; got != "Latchkey could not renew the access token." {
+		t.Errorf("RenewFailure = %q", got)
+	}
+	fyne.Do(func() { p.handle(Message{Kind: kindRenew, Account: alice.ID}) })
+	if got := p.shell.details(alice).RenewFailure; got != "" {
+		t.Errorf("after a renewal succeeded RenewFailure = %q", got)
+	}
+}
+
+// Reconnect on a fresh process waits for the accounts, then opens the
+// wizard on the account.
+func TestWindowProcessReconnect(t *testing.T) {
+	p, _ := serve(t, Message{Kind: kindReconnect, Account: bob.ID})
+	select {
+	case <-p.shell.wizardOpened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("reconnect opened no wizard")
+	}
+	if got := p.shell.wizard.reconnect.ID; got != bob.ID {
+		t.Errorf("the wizard reconnects %q, want %q", got, bob.ID)
+	}
+}
