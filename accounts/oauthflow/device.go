@@ -83,7 +83,7 @@ func (d Device) Run(ctx context.Context) (*Token, error) {
 	if client == nil {
 		client = defaultClient()
 	}
-	rec := &answerRecorder{base: client.Transport}
+	rec := &answerRecorder{base: client.Transport, now: now}
 	if rec.base == nil {
 		rec.base = http.DefaultTransport
 	}
@@ -135,6 +135,7 @@ func (d Device) Run(ctx context.Context) (*Token, error) {
 // this package parses what x/oauth2 was given.
 type answerRecorder struct {
 	base http.RoundTripper
+	now  func() time.Time // dates each answer, as Device.Now
 	mu   sync.Mutex
 	st   int
 	h    http.Header
@@ -143,7 +144,7 @@ type answerRecorder struct {
 }
 
 func (a *answerRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
-	sent := time.Now()
+	sent := a.now()
 	resp, err := a.base.RoundTrip(r)
 	if err != nil {
 		return nil, err
