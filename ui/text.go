@@ -101,3 +101,20 @@ func openURLIn(a fyne.App, raw string) error {
 	}
 	return a.OpenURL(u)
 }
+
+// plural is the "s" of a count's noun: "1 minute", "2 minutes".
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// copyableText shows a URL that people may select and copy: full contrast,
+// unlike a disabled entry, and cut short with an ellipsis.
+func copyableText(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Selectable = true
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
