@@ -45,9 +45,6 @@ func (e *AdminConsentError) Error() string {
 // Unwrap returns the error explained.
 func (e *AdminConsentError) Unwrap() error { return e.Err }
 
-// ErrAdminConsent matches every *AdminConsentError.
-var ErrAdminConsent = errors.New("administrator approval required")
-
 // Is makes an AdminConsentError match ErrAdminConsent.
 func (e *AdminConsentError) Is(target error) bool { return target == ErrAdminConsent }
 

@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,10 +112,6 @@ type ProviderCapability struct {
 	// capability needs, an administrator may have turned it off...).
 	Note string `json:"note,omitempty"`
 }
-
-// ErrCapabilityRefused: a provider cannot offer a capability (see
-// *RefusedError for which and why). It matches ErrUsage too.
-var ErrCapabilityRefused = errors.New("capability not offered by this provider")
 
 // RefusedError says that a provider cannot offer a capability, and why.
 type RefusedError struct {

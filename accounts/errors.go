@@ -10,8 +10,22 @@ import (
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
 
-// Errors callers branch on. Every error this package returns wraps at most
-// one of them; front ends turn them into plain language and exit codes.
+// Errors callers branch on: every sentinel of the package is here. An
+// error this package returns matches one of them with errors.Is (or
+// none, for an unexpected failure). A few errors are narrower cases of a
+// broader one and match both, so a caller that knows only the broader one
+// still branches right; front ends test the narrow one first:
+//
+//	ErrKeychainLocked    also matches ErrKeychain
+//	ErrCapabilityRefused (a *RefusedError) also matches ErrUsage
+//	ErrIdentityMismatch  (an *IdentityMismatchError) also matches ErrSignIn
+//	ErrRevoking          also matches ErrNeedsReconnect
+//	ErrAdminConsent      (an *AdminConsentError) wraps the sign-in or
+//	                     refresh error it explains, so it matches that too
+//
+// Front ends turn them into plain language and exit codes in one place
+// each (cmd/latchkey/errors.go, ui/errors.go); their tests feed every
+// error of Sentinels through it.
 var (
 	// ErrUsage: the request itself is malformed (unknown provider, bad flag value).
 	ErrUsage = errors.New("invalid request")
@@ -21,9 +35,11 @@ var (
 	ErrUnknownAccount = errors.New("unknown account")
 	// ErrNeedsReconnect: the provider no longer accepts the saved sign-in.
 	ErrNeedsReconnect = errors.New("account needs to be reconnected")
+	// ErrRevoking: the account is being revoked, so it hands out no token.
+	ErrRevoking = narrower("account is being revoked", ErrNeedsReconnect)
 	// ErrKeychain: the OS keychain is missing, locked or not answering.
 	ErrKeychain = secretstore.ErrUnavailable
-	// ErrKeychainLocked: the OS keychain is locked; it also matches ErrKeychain.
+	// ErrKeychainLocked: the OS keychain is locked.
 	ErrKeychainLocked = secretstore.ErrLocked
 	// ErrProviderUnreachable: the provider could not be reached or failed
 	// for a while (network, 5xx, 429); nothing stored was changed.
@@ -34,12 +50,43 @@ var (
 	ErrSignIn = errors.New("sign-in did not complete")
 	// ErrSignInTimeout: nobody finished signing in before the deadline.
 	ErrSignInTimeout = errors.New("sign-in timed out")
+	// ErrIdentityMismatch: a sign-in for a connected account returned
+	// another person than the one the account is pinned to; nothing was
+	// changed (see *IdentityMismatchError).
+	ErrIdentityMismatch = narrower("signed in as another account", ErrSignIn)
+	// ErrAdminConsent: an organization requires an administrator to
+	// approve Latchkey (see *AdminConsentError, which carries the link).
+	ErrAdminConsent = errors.New("administrator approval required")
+	// ErrCapabilityRefused: a provider cannot offer a capability (see
+	// *RefusedError for which and why).
+	ErrCapabilityRefused = narrower("capability not offered by this provider", ErrUsage)
 	// ErrBusy: another Latchkey process holds this account's lock and does not let go.
 	ErrBusy = errors.New("account busy")
 	// ErrStorage: one of Latchkey's files (the account index, config.toml,
 	// the access log) could not be read or written.
 	ErrStorage = errors.New("could not read or write a file")
+	// ErrNoMailServers: Latchkey does not know the account's mail servers.
+	ErrNoMailServers = errors.New("mail servers unknown")
 )
+
+// narrowError is a sentinel that is a case of a broader one and matches it.
+type narrowError struct {
+	text    string
+	broader error
+}
+
+func narrower(text string, broader error) error { return &narrowError{text, broader} }
+
+func (e *narrowError) Error() string        { return e.text }
+func (e *narrowError) Is(target error) bool { return target == e.broader }
+
+// Sentinels returns every error above, for front ends' tests: each must
+// have plain words of its own.
+func Sentinels() []error {
+	return []error{ErrUsage, ErrConfig, ErrUnknownAccount, ErrNeedsReconnect, ErrRevoking, ErrKeychain,
+		ErrKeychainLocked, ErrProviderUnreachable, ErrProvider, ErrSignIn, ErrSignInTimeout, ErrIdentityMismatch,
+		ErrAdminConsent, ErrCapabilityRefused, ErrBusy, ErrStorage, ErrNoMailServers}
+}
 
 // ConfigError is a problem in config.toml, with the line where known.
 type ConfigError struct {

@@ -53,10 +53,6 @@ func claimsIdentity(c *oauthflow.Claims) Identity {
 	return Identity{Issuer: c.Issuer, TenantID: c.TenantID, Subject: c.Subject, ObjectID: c.ObjectID}
 }
 
-// ErrIdentityMismatch: a sign-in for a connected account returned another
-// person than the one the account is pinned to; nothing was changed.
-var ErrIdentityMismatch = errors.New("signed in as another account")
-
 // IdentityMismatchError says who an account is pinned to and who signed in
 // instead. Nothing was changed; ConnectRequest.Replace replaces the account
 // on purpose.

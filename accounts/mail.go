@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -143,9 +142,6 @@ func FoldersOf(f Family) MailFolders {
 
 // googleMailScope is the one scope Gmail's IMAP and SMTP servers accept.
 const googleMailScope = "https://mail.google.com/"
-
-// ErrNoMailServers means Latchkey does not know the account's mail servers.
-var ErrNoMailServers = errors.New("mail servers unknown")
 
 // MailSettings returns the IMAP and SMTP settings of an account; imap
 // and smtp (HOST[:PORT]) override the servers. Where Latchkey does not

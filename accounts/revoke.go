@@ -11,10 +11,6 @@ import (
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
-// ErrRevoking: the account is being revoked, so it hands out no token.
-// It matches ErrNeedsReconnect for callers that only know that one.
-var ErrRevoking = errors.New("account is being revoked")
-
 // revokingError is the error of a token asked for while a revoke runs.
 type revokingError struct{ id string }
 

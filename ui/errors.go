@@ -30,10 +30,16 @@ func plainWords(err error) string {
 		return "Latchkey needs an app registration of your own for this provider. Fill in its client ID on the previous page."
 	case errors.As(err, &adminConsent):
 		return "Your organization requires an administrator to approve Latchkey before you can use it. Send this link to your IT department; once they approve, connect again."
+	case errors.Is(err, accounts.ErrAdminConsent):
+		return "Your organization requires an administrator to approve Latchkey before you can use it. Ask your IT department; once they approve, connect again."
 	case errors.Is(err, accounts.ErrCapabilityRefused):
 		return "This provider cannot offer what you ticked: " + err.Error()
 	case errors.As(err, &reconnect):
 		return "The provider no longer accepts this account's saved sign-in: " + reconnect.Reason + ". Choose Reconnect to sign in again."
+	case errors.Is(err, accounts.ErrRevoking):
+		return "Taking this account's access back started but did not finish. Choose Revoke access again to finish."
+	case errors.Is(err, accounts.ErrNeedsReconnect):
+		return "The provider no longer accepts this account's saved sign-in. Choose Reconnect to sign in again."
 	case errors.Is(err, accounts.ErrSignInTimeout):
 		return "Nobody finished signing in in time, so Latchkey stopped waiting. Nothing was saved. Try again when you are ready."
 	case errors.As(err, &other):
@@ -52,6 +58,12 @@ func plainWords(err error) string {
 		return "Another Latchkey program is working on this account. Wait a moment and try again."
 	case errors.Is(err, accounts.ErrUnknownAccount):
 		return "This account is no longer connected: " + err.Error()
+	case errors.Is(err, accounts.ErrStorage):
+		return "Latchkey could not read or write one of its files: " + err.Error() + ". Check that the file or folder is yours, writable and not full, then try again."
+	case errors.Is(err, accounts.ErrNoMailServers):
+		return "Latchkey does not know this account's mail servers, so it cannot set up a mail program for it."
+	case errors.Is(err, accounts.ErrUsage):
+		return "Latchkey could not do that: " + err.Error() + "."
 	}
 	return err.Error()
 }

@@ -84,6 +84,9 @@ func classify(err error) (int, string) {
 			"\n\nOnce they have, connect again. Nothing was changed on this computer."
 	case errors.As(err, &refused):
 		return exitUsage, fmt.Sprintf("See what each provider offers with `latchkey scopes %s`.", refused.Provider)
+	case errors.Is(err, accounts.ErrAdminConsent):
+		return exitSignIn, "Your organization decides which apps may use your account: ask your IT department to approve Latchkey,\n" +
+			"then connect again. Nothing was changed on this computer."
 	case errors.Is(err, accounts.ErrRevoking):
 		return exitNeedsReconnect, "Run `latchkey revoke` on the account again to finish taking its access back."
 	case errors.As(err, &usage):
@@ -95,6 +98,8 @@ func classify(err error) (int, string) {
 	case errors.As(err, &reconnect):
 		provider, _, _ := strings.Cut(reconnect.Account, ":")
 		return exitNeedsReconnect, fmt.Sprintf("Sign in again with `latchkey connect %s`; the account keeps its place and settings.", provider)
+	case errors.Is(err, accounts.ErrNeedsReconnect):
+		return exitNeedsReconnect, "Sign in again with `latchkey connect PROVIDER`; the account keeps its place and settings."
 	case errors.Is(err, errUnknownClient):
 		return exitUnknownClient, "See the clients with `latchkey setup --help`."
 	case errors.Is(err, accounts.ErrNoMailServers):
