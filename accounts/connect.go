@@ -80,38 +80,79 @@ type ConnectRequest struct {
 // that exists replaces its sign-in (a reconnect) if the same person signed
 // in; another person with the same address is refused (see
 // ConnectRequest.Replace).
+//
+// Its steps, each below: prepare (everything that can fail without the
+// person is checked before they sign in), sign in, verify who signed in,
+// build the account's record, save it. Saving runs under the account's
+// lock, in an order that a crash at any point leaves either the old
+// account or the new one working: the refresh token first, then the
+// access token, then the index entry that points at them.
 func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, error) {
 	extend, err := s.accountToExtend(ctx, &req)
 	if err != nil {
 		return Account{}, err
 	}
+	su, err := s.prepareConnect(ctx, req)
+	if err != nil {
+		return Account{}, err
+	}
+	plan, err := planSignIn(su, req, extend)
+	if err != nil {
+		return Account{}, err
+	}
+	scopes := plan.Scopes()
+	in, err := s.signIn(ctx, su, scopes, req)
+	if err != nil {
+		return Account{}, err
+	}
+	r := newRecord(su, req, extend, in, scopes, s.now().UTC())
+	if err := s.saveConnected(ctx, req, extend, r, in, su); err != nil {
+		return Account{}, err
+	}
+	return r.view(), nil
+}
+
+// signedIn is a completed sign-in whose ID token passed its checks.
+type signedIn struct {
+	tok    *oauthflow.Token
+	claims *oauthflow.Claims
+	// email names the account; unverified is an address the provider
+	// gave but did not vouch for (see accountName).
+	email, unverified string
+}
+
+// prepareConnect checks what can be checked before the person signs in
+// and resolves the provider's setup.
+func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setup, error) {
 	if p, ok := builtinProvider(req.Provider); req.Device && ok && p.Family != FamilyMicrosoft {
 		// Before the registration is asked for: none would help.
-		return Account{}, noDeviceSignIn(p.Family)
+		return nil, noDeviceSignIn(p.Family)
 	}
 	// A capability the provider cannot offer is refused before anything
 	// else, missing configuration included.
 	if len(req.Allow) > 0 {
 		if _, err := PlanScopes(req.Provider, req.Allow, nil); err != nil {
-			return Account{}, err
+			return nil, err
 		}
 	}
 	cfg, err := LoadConfig(s.dir)
 	if err != nil {
-		return Account{}, err
+		return nil, err
 	}
 	// An index that cannot be read (damaged, a planted symlink) would fail
 	// the save at the end: say so before the person signs in.
 	if _, err := loadIndex(s.dir); err != nil {
-		return Account{}, err
+		return nil, err
 	}
-	su, err := cfg.Setup(ctx, req.Provider, req.Settings, s.http)
-	if err != nil {
-		return Account{}, err
-	}
+	return cfg.Setup(ctx, req.Provider, req.Settings, s.http)
+}
+
+// planSignIn decides the scopes to ask for and sets su up to ask for
+// them; the front end's callbacks see the result.
+func planSignIn(su *Setup, req ConnectRequest, extend *record) (ScopePlan, error) {
 	plan, err := planConnect(su, req, extend)
 	if err != nil {
-		return Account{}, err
+		return ScopePlan{}, err
 	}
 	scopes := plan.Scopes()
 	su.Scopes = scopes
@@ -133,9 +174,17 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 	if req.OnPlan != nil {
 		req.OnPlan(plan)
 	}
+	return plan, nil
+}
+
+// signIn has the person sign in (browser or device code) and verifies the
+// answer: a refresh token to keep, and an ID token from the expected
+// issuer, for this client and sign-in, naming a usable account.
+func (s *Service) signIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (*signedIn, error) {
 	var (
 		tok            *oauthflow.Token
 		nonce, authIss string
+		err            error
 	)
 	if req.Device {
 		tok, err = s.deviceSignIn(ctx, su, scopes, req)
@@ -143,13 +192,13 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		tok, nonce, authIss, err = s.browserSignIn(ctx, su, scopes, req)
 	}
 	if err != nil {
-		return Account{}, err
+		return nil, err
 	}
 	if tok.RefreshToken == "" {
-		return Account{}, fmt.Errorf("%w: %s issued no refresh token, so Latchkey could not keep the account; check that the app registration allows offline access", ErrProvider, su.Title)
+		return nil, fmt.Errorf("%w: %s issued no refresh token, so Latchkey could not keep the account; check that the app registration allows offline access", ErrProvider, su.Title)
 	}
 	if tok.IDToken == "" {
-		return Account{}, fmt.Errorf("%w: %s returned no ID token, so Latchkey cannot tell which account signed in", ErrProvider, su.Title)
+		return nil, fmt.Errorf("%w: %s returned no ID token, so Latchkey cannot tell which account signed in", ErrProvider, su.Title)
 	}
 	claims, err := oauthflow.ParseIDToken(tok.IDToken)
 	if err == nil {
@@ -159,17 +208,22 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		err = checkTenant(su, claims.TenantID)
 	}
 	if err != nil {
-		return Account{}, fmt.Errorf("%w: the ID token from %s failed its checks (%v); nothing was saved", ErrSignIn, su.Title, err)
+		return nil, fmt.Errorf("%w: the ID token from %s failed its checks (%v); nothing was saved", ErrSignIn, su.Title, err)
 	}
 	email, unverified := accountName(su.Family, claims)
 	if checkAccountName(email) != nil {
-		return Account{}, fmt.Errorf("%w: %s named the account %q, which Latchkey cannot use as a name", ErrProvider, su.Title, email)
+		return nil, fmt.Errorf("%w: %s named the account %q, which Latchkey cannot use as a name", ErrProvider, su.Title, email)
 	}
-	granted := tok.Scopes
+	return &signedIn{tok: tok, claims: claims, email: email, unverified: unverified}, nil
+}
+
+// newRecord is the index entry of the account signed in, asked for
+// scopes at now; adding to an account (extend), it keeps what that had.
+func newRecord(su *Setup, req ConnectRequest, extend *record, in *signedIn, scopes []string, now time.Time) *record {
+	granted := in.tok.Scopes
 	if granted == nil { // RFC 6749 5.1: no scope means exactly what was asked
 		granted = scopes
 	}
-	now := s.now().UTC()
 	requested, caps, connectedAt, tokenScopes := scopes, req.Allow, now, granted
 	if extend != nil {
 		// Adding to an account: it keeps what it asked for before.
@@ -182,10 +236,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 			granted = mergeResourceScopes(extend.Scopes, granted, su.Resource, su.Graph)
 		}
 	}
+	claims := in.claims
 	r := &record{
 		Account: Account{
-			ID: accountID(su.Provider, email), Provider: su.Provider, Email: email, Name: claims.Name,
-			UnverifiedEmail: unverified,
+			ID: accountID(su.Provider, in.email), Provider: su.Provider, Email: in.email, Name: claims.Name,
+			UnverifiedEmail: in.unverified,
 			Status:          StatusConnected, Scopes: granted, Requested: requested,
 			ConnectedAt: connectedAt, Capabilities: caps,
 		},
@@ -193,54 +248,73 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		Issuer: claims.Issuer, Subject: claims.Subject, TenantID: claims.TenantID, ObjectID: claims.ObjectID,
 		Resource: su.Resource, Graph: su.Graph,
 	}
-	res := r.resourceKey("")
-	r.Tokens = map[string]tokenInfo{res: {Expiry: tok.Expiry, Scopes: tokenScopes}}
+	r.Tokens = map[string]tokenInfo{r.resourceKey(""): {Expiry: in.tok.Expiry, Scopes: tokenScopes}}
 	r.updateGrantState()
+	return r
+}
 
-	lock, err := lockFile(ctx, lockName("account", r.ID))
+// saveConnected saves the account signed in, under its lock: after the
+// identity check against the account of that name (old, if any), the
+// refresh token, the access token, then the index entry. A failure
+// before the index entry leaves an existing account as it was and a new
+// one without any secret behind.
+func (s *Service) saveConnected(ctx context.Context, req ConnectRequest, extend, r *record, in *signedIn, su *Setup) error {
+	return s.withAccount(ctx, r.ID, func(ctx context.Context, old *record) error {
+		if err := s.checkSignedIn(ctx, req, extend, old, in.claims, r); err != nil {
+			return err
+		}
+		if old != nil && (!req.Replace || extend != nil) {
+			// The same person: the shared mailboxes they open stay theirs.
+			r.SharedMailboxes = old.SharedMailboxes
+		}
+		saved := refreshItem{RefreshToken: in.tok.RefreshToken, ClientSecret: su.ClientSecret,
+			ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(in.claims)}
+		if err := s.writeRefresh(ctx, r.ID, saved); err != nil {
+			return err
+		}
+		res := r.resourceKey("")
+		t := &AccessToken{Account: r.ID, Email: r.Email, Token: in.tok.AccessToken, TokenType: "Bearer", Expiry: in.tok.Expiry,
+			Scopes: r.Tokens[res].Scopes, Resource: res}
+		if err := s.writeAccess(ctx, t); err != nil {
+			return err
+		}
+		// Access tokens of other resources belong to an earlier sign-in.
+		for _, other := range earlierResources(old, r) {
+			if other != res {
+				s.keys.Delete(ctx, accessKey(r.ID, other))
+			}
+		}
+		if err := s.updateIndex(ctx, func(ix *index) error { ix.put(r); return nil }); err != nil {
+			if old == nil {
+				// No index entry will point at them: leave no secret behind.
+				s.keys.Delete(ctx, accessKey(r.ID, res))
+				s.keys.Delete(ctx, refreshKey(r.ID))
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// withAccount runs f holding account id's lock, with the account's index
+// entry as it is once the lock is held (nil if there is none): another
+// Latchkey process may have refreshed, reconnected or removed it while
+// this one waited. The lock is released once the keychain has settled
+// what f wrote. Connect, refresh, revoke and remove go through it.
+func (s *Service) withAccount(ctx context.Context, id string, f func(ctx context.Context, r *record) error) error {
+	lock, err := lockFile(ctx, lockName("account", id))
 	if err != nil {
-		return Account{}, err
+		return err
 	}
 	defer s.unlockAfterKeychain(ctx, lock)
-	// Whether the account exists decides what a failed save must clean up,
-	// so an index that cannot be read stops the connect before any write:
-	// taking it for "no account" would delete a working account's sign-in.
+	// Whether the account exists decides what a failed write must clean
+	// up, so an index that cannot be read stops here: taking it for "no
+	// account" would delete a working account's sign-in.
 	ix, err := loadIndex(s.dir)
 	if err != nil {
-		return Account{}, err
+		return err
 	}
-	old := ix.byID(r.ID)
-	if err := s.checkSignedIn(ctx, req, extend, old, claims, r); err != nil {
-		return Account{}, err
-	}
-	if old != nil && (!req.Replace || extend != nil) {
-		// The same person: the shared mailboxes they open stay theirs.
-		r.SharedMailboxes = old.SharedMailboxes
-	}
-	saved := refreshItem{RefreshToken: tok.RefreshToken, ClientSecret: su.ClientSecret,
-		ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(claims)}
-	if err := s.writeRefresh(ctx, r.ID, saved); err != nil {
-		return Account{}, err
-	}
-	t := &AccessToken{Account: r.ID, Email: email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: tokenScopes, Resource: res}
-	if err := s.writeAccess(ctx, t); err != nil {
-		return Account{}, err
-	}
-	// Access tokens of other resources belong to an earlier sign-in.
-	for _, other := range earlierResources(old, r) {
-		if other != res {
-			s.keys.Delete(ctx, accessKey(r.ID, other))
-		}
-	}
-	if err := s.updateIndex(ctx, func(ix *index) error { ix.put(r); return nil }); err != nil {
-		if old == nil {
-			// No index entry will point at them: leave no secret behind.
-			s.keys.Delete(ctx, accessKey(r.ID, res))
-			s.keys.Delete(ctx, refreshKey(r.ID))
-		}
-		return Account{}, err
-	}
-	return r.view(), nil
+	return f(ctx, ix.byID(id))
 }
 
 // browserSignIn signs in through the browser on this computer and redeems

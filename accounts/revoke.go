@@ -59,34 +59,29 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 	}); err != nil {
 		return RevokeResult{}, err
 	}
-	lock, err := lockFile(ctx, lockName("account", id))
-	if err != nil {
-		return RevokeResult{}, err
-	}
-	defer s.unlockAfterKeychain(ctx, lock)
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return RevokeResult{}, err
-	}
-	if r = ix.byID(id); r == nil {
-		return RevokeResult{}, fmt.Errorf("%w: %s was removed while it was being revoked", ErrUnknownAccount, id)
-	}
-	res := RevokeResult{Account: r.view()}
-	res.Account.Status = StatusRevoking
-	killpoint.At(killpoint.RevokeMarked)
-
-	if r.Family != FamilyMicrosoft { // Microsoft: nothing to do at the provider from here
-		if err := s.revokeAtProvider(ctx, r, &res); err != nil {
-			return res, err
+	var res RevokeResult
+	err = s.withAccount(ctx, id, func(ctx context.Context, r *record) error {
+		if r == nil {
+			return fmt.Errorf("%w: %s was removed while it was being revoked", ErrUnknownAccount, id)
 		}
-	}
-	killpoint.At(killpoint.RevokeBeforeWipe)
-	if err := s.wipe(ctx, r); err != nil {
-		return res, err
-	}
-	res.WipedLocally, res.Account = true, before
-	s.describeRevoke(r, &res, opts)
-	return res, nil
+		res = RevokeResult{Account: r.view()}
+		res.Account.Status = StatusRevoking
+		killpoint.At(killpoint.RevokeMarked)
+
+		if r.Family != FamilyMicrosoft { // Microsoft: nothing to do at the provider from here
+			if err := s.revokeAtProvider(ctx, r, &res); err != nil {
+				return err
+			}
+		}
+		killpoint.At(killpoint.RevokeBeforeWipe)
+		if err := s.wipe(ctx, r); err != nil {
+			return err
+		}
+		res.WipedLocally, res.Account = true, before
+		s.describeRevoke(r, &res, opts)
+		return nil
+	})
+	return res, err
 }
 
 // checkNotRevoking fails when the account is being revoked or is gone.

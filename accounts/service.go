@@ -226,89 +226,122 @@ func (s *Service) token(ctx context.Context, name string, scopes []string, mail 
 	}
 }
 
-// refresh redeems the refresh token for a new access token, under the
-// account's cross-process lock, and saves a rotated refresh token before
-// anything else.
+// refresh redeems the refresh token of id for a new access token of
+// resource res (with scopes beyond the account's, if any), in steps under
+// the account's cross-process lock: look at the account again (another
+// process may have refreshed, reconnected or removed it while this one
+// waited), read its items (a token another process just renewed is used
+// as it is), redeem the refresh token, keep a rotated refresh token before
+// anything else (the provider has already retired the old one), then save
+// the access token and note it in the index.
 func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) (*AccessToken, error) {
-	lock, err := lockFile(ctx, lockName("account", id))
-	if err != nil {
-		return nil, err
-	}
-	defer s.unlockAfterKeychain(ctx, lock)
-	// While the lock keeps other Latchkey processes from writing this
-	// account's items, what the reads learn of them serves the writes.
-	ctx = secretstore.ShareLookups(ctx)
+	var t *AccessToken
+	err := s.withAccount(ctx, id, func(ctx context.Context, r *record) error {
+		// While the lock keeps other Latchkey processes from writing this
+		// account's items, what the reads learn of them serves the writes.
+		ctx = secretstore.ShareLookups(ctx)
+		if err := refreshable(id, r); err != nil {
+			return err
+		}
+		current, saved, err := s.readForRefresh(ctx, id, res)
+		if current != nil && current.usableAt(s.now()) && covers(current.Scopes, scopes, r.Graph) {
+			t = current
+			return nil
+		}
+		if isNotFound(err) {
+			return s.markReconnect(ctx, id, "its saved sign-in is missing from the keychain", "")
+		}
+		if err != nil {
+			return err
+		}
+		tok, ask, err := s.redeem(ctx, r, saved, scopes, res)
+		if err != nil {
+			return err
+		}
+		if err := s.keepRotated(ctx, id, saved, tok); err != nil {
+			return err
+		}
+		t, err = s.saveRenewed(ctx, r, tok, res, ask, scopes)
+		return err
+	})
+	return t, err
+}
 
-	// Another process may have refreshed, reconnected or removed the
-	// account while we waited: look again.
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return nil, err
+// refreshable fails unless the account (r, nil when gone) may be renewed.
+func refreshable(id string, r *record) error {
+	switch {
+	case r == nil:
+		return fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
+	case r.Status == StatusRevoking:
+		return &revokingError{id: id}
+	case r.Status == StatusNeedsReconnect:
+		return &ReconnectError{Account: r.ID, Reason: r.StatusReason}
 	}
-	r := ix.byID(id)
-	if r == nil {
-		return nil, fmt.Errorf("%w: %s was removed while its token was being renewed", ErrUnknownAccount, id)
-	}
-	if r.Status == StatusRevoking {
-		return nil, &revokingError{id: id}
-	}
-	if r.Status == StatusNeedsReconnect {
-		return nil, &ReconnectError{Account: r.ID, Reason: r.StatusReason}
-	}
-	t, saved, err := s.readForRefresh(ctx, id, res)
-	if t != nil && t.usableAt(s.now()) && covers(t.Scopes, scopes, r.Graph) {
-		return t, nil
-	}
-	if isNotFound(err) {
-		return nil, s.markReconnect(ctx, id, "its saved sign-in is missing from the keychain", "")
-	}
-	if err != nil {
-		return nil, err
-	}
+	return nil
+}
 
+// redeem asks the provider for a new access token of res with the saved
+// refresh token, asking for the scopes ask it returns. A refusal that
+// means the sign-in is over marks the account as needing a reconnect.
+func (s *Service) redeem(ctx context.Context, r *record, saved *refreshItem, scopes []string, res string) (tok *oauthflow.Token, ask []string, err error) {
+	id := r.ID
 	// The refresh token goes only where its keychain item says, whatever
 	// the index (a file another user might have forged) says.
 	if err := s.bindLegacy(ctx, r, saved); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ask := r.refreshScopes(res, scopes)
+	ask = r.refreshScopes(res, scopes)
 	ep := saved.endpoint()
 	ep.Now = s.now
 	killpoint.At(killpoint.BeforeRefresh)
-	tok, err := ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
-	if err != nil {
-		var te *oauthflow.TokenError
-		if errors.As(err, &te) && len(scopes) > 0 && needsConsent(te) {
-			// Only the extra scopes lack consent: the account itself is fine.
-			return nil, withAdminConsent(&ReconnectError{Account: id, Code: te.Code,
-				Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; add them with `latchkey grant " + id + " --scope ...`"},
-				err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
-		}
-		if errors.As(err, &te) && needsReconnect(te) {
-			return nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
-		}
-		return nil, providerErr("renew the access token of "+id, err)
+	tok, err = ep.Refresh(ctx, s.http, saved.RefreshToken, ask)
+	if err == nil {
+		return tok, ask, nil
 	}
-	// A revoke may have started while the provider answered: it marks the
-	// index before waiting for our lock. Then nothing is written back.
+	var te *oauthflow.TokenError
+	if errors.As(err, &te) && len(scopes) > 0 && needsConsent(te) {
+		// Only the extra scopes lack consent: the account itself is fine.
+		return nil, nil, withAdminConsent(&ReconnectError{Account: id, Code: te.Code,
+			Reason: "you have not approved " + strings.Join(scopes, ", ") + " for Latchkey; add them with `latchkey grant " + id + " --scope ...`"},
+			err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
+	}
+	if errors.As(err, &te) && needsReconnect(te) {
+		return nil, nil, withAdminConsent(s.markReconnect(ctx, id, reconnectReason(r.Family, te), te.Code), err, r.Family, id, saved.TokenURL, saved.TenantID, saved.ClientID)
+	}
+	return nil, nil, providerErr("renew the access token of "+id, err)
+}
+
+// keepRotated saves a rotated refresh token first, before any check (the
+// provider has already retired the old one), unless a revoke started
+// while the provider answered; then it checks that the answer is for the
+// identity the account is pinned to.
+func (s *Service) keepRotated(ctx context.Context, id string, saved *refreshItem, tok *oauthflow.Token) error {
+	// A revoke marks the index before waiting for our lock: then nothing
+	// is written back.
 	if err := s.checkNotRevoking(id); err != nil {
-		return nil, err
+		return err
 	}
-	// A rotated refresh token is saved first, before any check: the
-	// provider has already retired the old one.
 	if tok.RefreshToken != "" && tok.RefreshToken != saved.RefreshToken {
 		killpoint.At(killpoint.AfterRotation)
 		saved.RefreshToken = tok.RefreshToken
 		if err := s.writeRefresh(ctx, id, *saved); err != nil {
-			return nil, err
+			return err
 		}
 		killpoint.At(killpoint.AfterRefreshSaved)
 	}
 	if tok.IDToken != "" {
 		if err := s.checkRefreshedIdentity(saved, tok.IDToken); err != nil {
-			return nil, s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
+			return s.markReconnect(ctx, id, "the provider answered for another identity than the one connected ("+err.Error()+")", "id_token_mismatch")
 		}
 	}
+	return nil
+}
+
+// saveRenewed saves the new access token of res, once the provider
+// granted every scope asked for beyond the account's, and notes it in
+// the index.
+func (s *Service) saveRenewed(ctx context.Context, r *record, tok *oauthflow.Token, res string, ask, scopes []string) (*AccessToken, error) {
+	id := r.ID
 	granted := tok.Scopes
 	if granted == nil {
 		granted = ask
@@ -317,16 +350,23 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		return nil, &ReconnectError{Account: id, Code: "scope_not_granted",
 			Reason: "the provider did not grant " + strings.Join(missing, ", ") + "; connect again asking for them with --scope"}
 	}
-	t = &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
+	t := &AccessToken{Account: id, Email: r.Email, Token: tok.AccessToken, TokenType: "Bearer", Expiry: tok.Expiry, Scopes: granted, Resource: res}
 	if err := s.writeAccess(ctx, t); err != nil {
 		return nil, err
 	}
 	killpoint.At(killpoint.AfterAccessSaved)
+	s.noteRenewed(ctx, id, res, t, tok.Scopes != nil, len(scopes) > 0)
+	return t, nil
+}
+
+// noteRenewed notes a renewed access token of res in the index, and what
+// the provider said was granted (listed tells whether it said; extra
+// whether scopes beyond the account's were asked for). The token is saved
+// and valid: failing to note it (a full disk, a read-only dir) must not
+// fail the caller. The note is written without waiting for the disk: the
+// keychain holds the truth, a crash can only lose the note.
+func (s *Service) noteRenewed(ctx context.Context, id, res string, t *AccessToken, listed, extra bool) {
 	now := s.now().UTC()
-	// The token is saved and valid: failing to note it in the index (a full
-	// disk, a read-only dir) must not fail the caller. The note is written
-	// without waiting for the disk: the keychain holds the truth, a crash
-	// can only lose the note.
 	_ = s.changeIndex(ctx, (*index).saveNote, func(ix *index) error {
 		r := ix.byID(id)
 		if r == nil {
@@ -336,23 +376,22 @@ func (s *Service) refresh(ctx context.Context, id, res string, scopes []string) 
 		if r.Tokens == nil {
 			r.Tokens = map[string]tokenInfo{}
 		}
-		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: granted}
+		r.Tokens[res] = tokenInfo{Expiry: t.Expiry, Scopes: t.Scopes}
 		// What was granted is recorded after every refresh that says
 		// (Google may have lost a scope the person removed; a tenant may
 		// strip one). Microsoft lists everything consented for the
 		// resource whatever was asked; Google lists only what was asked.
 		switch {
-		case tok.Scopes == nil:
+		case !listed:
 		case r.Family == FamilyMicrosoft:
-			r.Scopes = mergeResourceScopes(r.Scopes, granted, res, r.Graph)
+			r.Scopes = mergeResourceScopes(r.Scopes, t.Scopes, res, r.Graph)
 			r.updateGrantState()
-		case res == r.resourceKey("") && len(scopes) == 0:
-			r.Scopes = granted
+		case res == r.resourceKey("") && !extra:
+			r.Scopes = t.Scopes
 			r.updateGrantState()
 		}
 		return nil
 	})
-	return t, nil
 }
 
 // dueAt reports whether the index's note says the access token of res
@@ -468,18 +507,15 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 	if err != nil {
 		return Account{}, err
 	}
-	lock, err := lockFile(ctx, lockName("account", r.ID))
-	if err != nil {
-		return Account{}, err
-	}
-	defer s.unlockAfterKeychain(ctx, lock)
-	// A refresh may have added a resource while we waited: look again.
-	ix, err := loadIndex(s.dir)
-	if err != nil {
-		return Account{}, err
-	}
-	if r = ix.byID(r.ID); r == nil {
-		return Account{}, fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
-	}
-	return r.view(), s.wipe(ctx, r)
+	var removed Account
+	err = s.withAccount(ctx, r.ID, func(ctx context.Context, r *record) error {
+		// A refresh may have added a resource while we waited: wipe what
+		// is there now.
+		if r == nil {
+			return fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
+		}
+		removed = r.view()
+		return s.wipe(ctx, r)
+	})
+	return removed, err
 }
