@@ -377,86 +377,15 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 	if len(s.Scopes) > 0 {
 		su.Scopes = s.Scopes
 	}
+	var err error
 	switch p.Family {
 	case FamilyMicrosoft:
-		cloudName := s.Cloud
-		if cloudName == "" {
-			cloudName = "global"
-		}
-		if su.ClientID == "" {
-			su.ClientID, _ = defaultClient(p.Family, cloudName)
-			su.DefaultClient = su.ClientID != ""
-		}
-		cl, ok := microsoftClouds[cloudName]
-		if !ok {
-			return nil, bad("cloud %q is not one of global, usgov, usgov-dod, china", cloudName)
-		}
-		authority := strings.TrimRight(cl.Login, "/")
-		if s.Authority != "" {
-			if err := checkEndpoint("authority", s.Authority); err != nil {
-				return nil, bad("%v", err)
-			}
-			authority = strings.TrimRight(s.Authority, "/")
-		}
-		tenant := s.Tenant
-		if tenant == "" {
-			tenant = "common"
-		}
-		if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$`).MatchString(tenant) {
-			return nil, bad("tenant %q: use common, organizations, consumers, a tenant id or a domain", tenant)
-		}
-		su.Tenant = tenant
-		su.AuthURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/authorize"
-		su.TokenURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
-		su.DeviceURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/devicecode"
-		su.Issuer = authority + "/{tid}/v2.0"
-		if s.Issuer != "" {
-			su.Issuer = s.Issuer
-		}
-		su.AuthResponseIssuer = microsoftResponseIssuer(su.Issuer, tenant)
-		su.Graph = cl.Graph
-		su.Scopes = moveScopesToCloud(su.Scopes, cl)
-		su.Resource = cl.Graph
-		if p.Resource == microsoftClouds["global"].Outlook {
-			su.Resource = cl.Outlook
-		}
-		if s.Resource != "" {
-			// Exchange Server with hybrid modern auth: the same scopes
-			// on the on-premises resource.
-			if p.Name != "exchange" {
-				return nil, bad("`resource` applies to the exchange provider only")
-			}
-			if err := checkEndpoint("resource", s.Resource); err != nil {
-				return nil, bad("%v", err)
-			}
-			r := strings.TrimRight(s.Resource, "/")
-			for i, sc := range su.Scopes {
-				if strings.HasPrefix(sc, su.Resource+"/") {
-					su.Scopes[i] = r + strings.TrimPrefix(sc, su.Resource)
-				}
-			}
-			su.Resource = r
-		}
+		err = microsoftSetup(su, p, s, bad)
 	case FamilyGoogle:
-		if su.ClientID == "" {
-			su.ClientID, su.ClientSecret = defaultClient(p.Family, "")
-			su.DefaultClient = su.ClientID != ""
-		}
-		su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = googleAuthURL, googleTokenURL, googleRevokeURL, googleIssuer
-		for _, o := range []struct {
-			key string
-			val string
-			dst *string
-		}{{"authorize_url", s.AuthorizeURL, &su.AuthURL}, {"token_url", s.TokenURL, &su.TokenURL}, {"revoke_url", s.RevokeURL, &su.RevokeURL}, {"issuer", s.Issuer, &su.Issuer}} {
-			if o.val == "" {
-				continue
-			}
-			if err := checkEndpoint(o.key, o.val); err != nil {
-				return nil, bad("%v", err)
-			}
-			*o.dst = o.val
-		}
-		su.AuthResponseIssuer, su.AuthResponseIssuerRequired = su.Issuer, true
+		err = googleSetup(su, s, bad)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if su.ClientID == "" {
 		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path)}
@@ -465,6 +394,100 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 		return nil, &NoClientError{Provider: p.Name, Help: fmt.Sprintf(p.Register, c.Path), SecretOnly: true}
 	}
 	return su, nil
+}
+
+// microsoftSetup fills in su for a Microsoft provider: the cloud's
+// endpoints and resources, the tenant, this build's client if none is set.
+func microsoftSetup(su *Setup, p Provider, s Settings, bad func(string, ...any) error) error {
+	cloudName := s.Cloud
+	if cloudName == "" {
+		cloudName = "global"
+	}
+	if su.ClientID == "" {
+		su.ClientID, _ = defaultClient(p.Family, cloudName)
+		su.DefaultClient = su.ClientID != ""
+	}
+	cl, ok := microsoftClouds[cloudName]
+	if !ok {
+		return bad("cloud %q is not one of global, usgov, usgov-dod, china", cloudName)
+	}
+	authority := strings.TrimRight(cl.Login, "/")
+	if s.Authority != "" {
+		if err := checkEndpoint("authority", s.Authority); err != nil {
+			return bad("%v", err)
+		}
+		authority = strings.TrimRight(s.Authority, "/")
+	}
+	tenant := s.Tenant
+	if tenant == "" {
+		tenant = "common"
+	}
+	if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$`).MatchString(tenant) {
+		return bad("tenant %q: use common, organizations, consumers, a tenant id or a domain", tenant)
+	}
+	su.Tenant = tenant
+	su.AuthURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/authorize"
+	su.TokenURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/token"
+	su.DeviceURL = authority + "/" + url.PathEscape(tenant) + "/oauth2/v2.0/devicecode"
+	su.Issuer = authority + "/{tid}/v2.0"
+	if s.Issuer != "" {
+		su.Issuer = s.Issuer
+	}
+	su.AuthResponseIssuer = microsoftResponseIssuer(su.Issuer, tenant)
+	su.Graph = cl.Graph
+	su.Scopes = moveScopesToCloud(su.Scopes, cl)
+	su.Resource = cl.Graph
+	if p.Resource == microsoftClouds["global"].Outlook {
+		su.Resource = cl.Outlook
+	}
+	if s.Resource != "" {
+		return exchangeResource(su, p, s.Resource, bad)
+	}
+	return nil
+}
+
+// exchangeResource moves su's scopes to an on-premises Exchange Server
+// resource (hybrid modern auth): the same scopes on another resource.
+func exchangeResource(su *Setup, p Provider, resource string, bad func(string, ...any) error) error {
+	if p.Name != "exchange" {
+		return bad("`resource` applies to the exchange provider only")
+	}
+	if err := checkEndpoint("resource", resource); err != nil {
+		return bad("%v", err)
+	}
+	r := strings.TrimRight(resource, "/")
+	for i, sc := range su.Scopes {
+		if strings.HasPrefix(sc, su.Resource+"/") {
+			su.Scopes[i] = r + strings.TrimPrefix(sc, su.Resource)
+		}
+	}
+	su.Resource = r
+	return nil
+}
+
+// googleSetup fills in su for Google: its endpoints, each overridable in
+// config.toml, this build's client if none is set.
+func googleSetup(su *Setup, s Settings, bad func(string, ...any) error) error {
+	if su.ClientID == "" {
+		su.ClientID, su.ClientSecret = defaultClient(FamilyGoogle, "")
+		su.DefaultClient = su.ClientID != ""
+	}
+	su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = googleAuthURL, googleTokenURL, googleRevokeURL, googleIssuer
+	for _, o := range []struct {
+		key string
+		val string
+		dst *string
+	}{{"authorize_url", s.AuthorizeURL, &su.AuthURL}, {"token_url", s.TokenURL, &su.TokenURL}, {"revoke_url", s.RevokeURL, &su.RevokeURL}, {"issuer", s.Issuer, &su.Issuer}} {
+		if o.val == "" {
+			continue
+		}
+		if err := checkEndpoint(o.key, o.val); err != nil {
+			return bad("%v", err)
+		}
+		*o.dst = o.val
+	}
+	su.AuthResponseIssuer, su.AuthResponseIssuerRequired = su.Issuer, true
+	return nil
 }
 
 // microsoftResponseIssuer is the iss a Microsoft authorization response

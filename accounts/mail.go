@@ -189,6 +189,13 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	if r.Family == FamilyMicrosoft && r.Resource == r.Graph {
 		m.Graph = r.Graph
 	}
+	r.mailGrants(m, custom)
+	return m, nil
+}
+
+// mailGrants fills in m's IMAP and SMTP scopes and whether the account
+// holds them; custom is true for an on-premises Exchange resource.
+func (r *record) mailGrants(m *MailSettings, custom bool) {
 	switch r.Family {
 	case FamilyMicrosoft:
 		res, err := r.mailResource()
@@ -213,7 +220,6 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	default:
 		m.IMAPGranted, m.SMTPGranted = true, true
 	}
-	return m, nil
 }
 
 // parseMailServer reads HOST[:PORT] into a server with def's port and TLS.
