@@ -67,7 +67,7 @@ func openCore() (*accounts.Service, ui.Core) {
 func runTray(hidden bool) {
 	// One app per session: a second launch opens the first one's window.
 	ready := make(chan *ui.TrayApp, 1)
-	instance, err := session.Claim("tray", func() {
+	instance, err := session.Claim(session.TrayInstance, func() {
 		t := <-ready
 		ready <- t
 		t.Activate()
