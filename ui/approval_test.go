@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
 // hostileReq asks for a token for a program whose path holds a terminal
@@ -207,5 +208,62 @@ func waitFor(t *testing.T, ok func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
 		}
+	}
+}
+
+// answerWith is an accounts.Asker that answers d.
+type answerWith accounts.Decision
+
+func (d answerWith) Ask(context.Context, accounts.ApprovalRequest) (accounts.Decision, error) {
+	return accounts.Decision(d), nil
+}
+
+// TestApprovalInAccountsWindow: the detail pane shows the approval switch
+// and the kept decisions (paths escaped), over the real core; Forget
+// drops one, and the switch turns asking off.
+func TestApprovalInAccountsWindow(t *testing.T) {
+	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
+	a := connectAlice(t, core)
+	ctx := context.Background()
+	if _, err := core.svc.SetApproval(ctx, a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	keep := map[string]accounts.Decision{"/usr/bin/msmtp": accounts.DecisionAlways, "/tmp/\x1b[2Jevil": accounts.DecisionDenyAlways}
+	for exe, d := range keep {
+		core.svc.CheckApproval(ctx, a.ID, accounts.Requester{Program: "p", Exe: exe, PID: 1}, "", answerWith(d))
+	}
+	s, _, _ := newRealShell(t, core)
+	w := s.window
+	if w.approval == nil || !w.approval.Checked {
+		t.Fatal("the approval switch is not shown on")
+	}
+	text := visibleText(w.detail)
+	for _, want := range []string{approvalLabel, "/usr/bin/msmtp", "always allowed", `/tmp/\x1b[2Jevil`, "always refused"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the detail pane does not show %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "\x1b") {
+		t.Error("a raw escape character reached the window")
+	}
+
+	test.Tap(w.buttons["Forget /usr/bin/msmtp"])
+	<-s.lastAction
+	<-s.lastLoad
+	if _, kept, _ := core.svc.Approvals(ctx, a.ID); len(kept) != 1 || kept[0].Exe != "/tmp/\x1b[2Jevil" {
+		t.Errorf("after Forget, kept %+v", kept)
+	}
+	if text := visibleText(w.detail); strings.Contains(text, "always allowed") || !strings.Contains(text, "will be asked about again") {
+		t.Errorf("after Forget the pane says:\n%s", text)
+	}
+
+	test.Tap(w.approval)
+	<-s.lastAction
+	<-s.lastLoad
+	if acc, _ := core.svc.Show(ctx, a.ID); acc.Approval {
+		t.Error("the switch did not turn approval off")
+	}
+	if w.approval.Checked || !strings.Contains(visibleText(w.detail), "Off: every program") {
+		t.Error("the pane does not show approval off")
 	}
 }
