@@ -116,12 +116,14 @@ func (a *realApp) answer(keys ...string) {
 		a.t.Fatalf("no prompt window appeared: %v", err)
 	}
 	win := strings.Fields(ids)[0]
-	if _, err := a.xdotool(ctx, "windowfocus", "--sync", win); err != nil {
-		a.t.Fatalf("focus the prompt: %v", err)
-	}
-	time.Sleep(300 * time.Millisecond) // the window takes keys once drawn
-	if _, err := a.xdotool(ctx, append([]string{"key", "--delay", "100"}, keys...)...); err != nil {
-		a.t.Fatalf("type %v: %v", keys, err)
+	// The window takes keys once drawn; with no window manager, focus is
+	// given again before each key, so none goes astray.
+	time.Sleep(time.Second)
+	for _, k := range keys {
+		if _, err := a.xdotool(ctx, "windowfocus", "--sync", win, "key", k); err != nil {
+			a.t.Fatalf("type %s: %v", k, err)
+		}
+		time.Sleep(150 * time.Millisecond)
 	}
 }
 
