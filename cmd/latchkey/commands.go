@@ -146,7 +146,8 @@ Lists the connected accounts: provider, address, state and when the cached
 access token expires. With --json, prints an array of objects with id,
 provider, email, status, status_reason, scopes, requested_scopes,
 not_granted, unconfirmed, capabilities, connected_at, last_refresh,
-access_token_expires_at and, when the provider does not vouch for an
+access_token_expires_at, approval (only when on: programs are asked about,
+see ` + "`latchkey help approval`" + `) and, when the provider does not vouch for an
 address, unverified_email.
 
 Status is connected, needs-reconnect or revoking, as the account index has
