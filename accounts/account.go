@@ -72,6 +72,10 @@ type Account struct {
 	// SharedMailboxes are the shared mailboxes (Microsoft 365) programs
 	// opened with this account's sign-in, sorted (see AddSharedMailbox).
 	SharedMailboxes []string `json:"shared_mailboxes,omitempty"`
+	// Approval is on when a program the person has not allowed for good
+	// must be allowed in the desktop app before it gets a token (see
+	// Service.CheckApproval).
+	Approval bool `json:"approval,omitempty"`
 }
 
 // UnverifiedNote says, for people, which address of the account the

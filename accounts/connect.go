@@ -266,6 +266,11 @@ func (s *Service) saveConnected(ctx context.Context, req ConnectRequest, extend,
 		if old != nil && (!req.Replace || extend != nil) {
 			// The same person: the shared mailboxes they open stay theirs.
 			r.SharedMailboxes = old.SharedMailboxes
+			r.Programs = old.Programs
+		}
+		if old != nil {
+			// Asking before a program gets a token stays on, whoever signed in.
+			r.Approval = old.Approval
 		}
 		saved := refreshItem{RefreshToken: in.tok.RefreshToken, ClientSecret: su.ClientSecret,
 			ClientID: su.ClientID, TokenURL: su.TokenURL, RevokeURL: su.RevokeURL, Identity: claimsIdentity(in.claims)}

@@ -40,6 +40,8 @@ type record struct {
 	// Tokens describes the cached access tokens by resource key; the
 	// tokens themselves are in the keychain.
 	Tokens map[string]tokenInfo `json:"tokens,omitempty"`
+	// Programs are the lasting approval decisions (see approval.go).
+	Programs []ProgramDecision `json:"program_decisions,omitempty"`
 }
 
 // tokenInfo is the non-secret description of a cached access token.

@@ -12,6 +12,10 @@ import (
 type Requester struct {
 	// Program is the requesting program's name, e.g. "msmtp".
 	Program string `json:"program,omitempty"`
+	// Exe is the full path of its executable where the OS tells it
+	// (Linux: /proc/PID/exe), "" elsewhere. Approvals are kept by it. A
+	// replaced executable ends in " (deleted)" and so matches none.
+	Exe string `json:"exe,omitempty"`
 	// PID is its process ID, 0 where unknown.
 	PID int `json:"pid,omitempty"`
 	// Parent is the name of the program that started it, e.g. "neomutt".
@@ -48,7 +52,7 @@ func ParentProcess() Requester {
 
 // requesterAt describes process pid and its parent.
 func requesterAt(pid int) Requester {
-	r := Requester{Program: processName(pid), PID: pid}
+	r := Requester{Program: processName(pid), Exe: processExe(pid), PID: pid}
 	if pp, ok := parentPID(pid); ok && pp > 0 {
 		r.ParentPID = pp
 		r.Parent = processName(pp)

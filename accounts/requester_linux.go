@@ -49,3 +49,13 @@ func processArgs(pid int) []string {
 	args := strings.Split(strings.TrimSuffix(string(data), "\x00"), "\x00")
 	return args[1:]
 }
+
+// processExe is pid's executable path from /proc/PID/exe (readable for
+// the user's own processes), "" when unknown.
+func processExe(pid int) string {
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err != nil {
+		return ""
+	}
+	return exe
+}

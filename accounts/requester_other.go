@@ -24,3 +24,7 @@ func parentPID(pid int) (int, bool) {
 }
 
 func processArgs(pid int) []string { return nil }
+
+// processExe is "" here: approvals are kept by path only where the OS
+// gives it without cgo (Linux), so every request is asked about.
+func processExe(pid int) string { return "" }

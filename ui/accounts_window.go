@@ -28,6 +28,10 @@ type accountActions struct {
 	Remove         func(accounts.Account)
 	OpenPage       func(accounts.Account)
 	CopyToken      func(accounts.Account)
+	// SetApproval switches asking before a new program gets a token.
+	SetApproval func(a accounts.Account, on bool)
+	// ForgetProgram drops the decision kept for the program at exe.
+	ForgetProgram func(a accounts.Account, exe string)
 }
 
 // accountsWindow is the "Manage accounts" screen: the accounts on the
@@ -62,8 +66,11 @@ type accountsWindow struct {
 	shortcuts map[fyne.KeyName]func()
 	// dialog is the dialog on screen, nil if none.
 	dialog dialog.Dialog
-	// buttons of the detail pane on screen, by label, for tests.
+	// buttons of the detail pane on screen, by label, for tests ("Forget
+	// PATH" for the kept decisions).
 	buttons map[string]*widget.Button
+	// approval is the detail pane's "Ask before…" switch, for tests.
+	approval *widget.Check
 }
 
 // newAccountsWindow creates the window, hidden.
@@ -272,11 +279,48 @@ func (w *accountsWindow) detailPane(a accounts.Account, d Details, now time.Time
 		box.Add(caption(w.notice))
 	}
 
+	box.Add(subheading("Programs"))
+	for _, o := range w.programsSection(a, d, now) {
+		box.Add(o)
+	}
+
 	box.Add(subheading("What programs may do"))
 	for _, o := range permissionSections(d) {
 		box.Add(o)
 	}
 	return box
+}
+
+// approvalLabel is the detail pane's switch for approval.
+const approvalLabel = "Ask me before a new program gets a token"
+
+// programsSection is the approval switch and the kept decisions, each
+// with a Forget button.
+func (w *accountsWindow) programsSection(a accounts.Account, d Details, now time.Time) []fyne.CanvasObject {
+	w.approval = widget.NewCheck(approvalLabel, nil)
+	w.approval.Checked = a.Approval
+	w.approval.OnChanged = func(on bool) { w.actions.SetApproval(a, on) }
+	explain := "Off: every program of yours that asks gets a token."
+	if a.Approval {
+		explain = "The first time a program asks (latchkey token), Latchkey shows who asks and waits for your answer. " +
+			"Programs are known by their path; Always and Deny always are kept below."
+	}
+	out := []fyne.CanvasObject{w.approval, caption(explain)}
+	for _, p := range d.Programs {
+		verdict := "always refused"
+		if p.Allow {
+			verdict = "always allowed"
+		}
+		path := widget.NewLabelWithStyle(safetext.Line(p.Exe), fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+		path.Wrapping = fyne.TextWrapBreak
+		forget := widget.NewButtonWithIcon("Forget", theme.DeleteIcon(), func() { w.actions.ForgetProgram(a, p.Exe) })
+		w.buttons["Forget "+p.Exe] = forget
+		out = append(out, container.NewBorder(nil, nil, nil, forget, container.NewVBox(path, caption(verdict+", since "+when(p.Decided, now)))))
+	}
+	if a.Approval && len(d.Programs) == 0 {
+		out = append(out, caption("No program is always allowed or refused yet."))
+	}
+	return out
 }
 
 // permissionSections explain granted scopes grouped by capability, the

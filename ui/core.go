@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -36,6 +37,12 @@ type Core interface {
 	Remove(ctx context.Context, id string) error
 	// AccessToken returns a valid access token of the account.
 	AccessToken(ctx context.Context, id string) (string, error)
+	// SetApproval switches asking, in the app, before a program with no
+	// kept decision gets the account's tokens.
+	SetApproval(ctx context.Context, id string, on bool) error
+	// ForgetProgram drops the decision kept for the program at exe: it is
+	// asked about again.
+	ForgetProgram(ctx context.Context, id, exe string) error
 }
 
 // ProviderInfo is one provider as the wizard offers it.
@@ -159,6 +166,9 @@ type Details struct {
 	// RenewFailure says why the app's last background renewal of the
 	// access token failed, "" if it did not (filled in by the Shell).
 	RenewFailure string
+	// Programs are the kept approval decisions (always, deny always), by
+	// program path.
+	Programs []accounts.ProgramDecision
 }
 
 // RevokeOutcome is what Revoke did, in plain words.
@@ -247,6 +257,19 @@ func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error
 	return t.Token, nil
 }
 
+func (c *serviceCore) SetApproval(ctx context.Context, id string, on bool) error {
+	_, err := c.svc.SetApproval(ctx, id, on)
+	return err
+}
+
+func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
+	n, err := c.svc.ForgetApproval(ctx, id, exe)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("no decision is kept for %s any more", exe)
+	}
+	return err
+}
+
 // leastPrivilege is the capability preselected for a new connection of
 // each provider: the narrowest one people connect it for.
 var leastPrivilege = map[string]accounts.Capability{
@@ -311,6 +334,9 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 		if u, ok := uses[det.ID]; ok {
 			d.LastUsed, d.LastUsedBy = u.Time, u.Program
 		}
+	}
+	if _, progs, err := c.svc.Approvals(ctx, det.ID); err == nil {
+		d.Programs = progs
 	}
 	for _, c := range det.Lost {
 		info, _ := accounts.CapabilityByName(string(c))

@@ -1,6 +1,10 @@
 package ui
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/latchkey/latchkey/accounts"
+)
 
 // Message is one line between the tray process and the window process (see
 // TrayApp and WindowProcess), as JSON. It carries account IDs and plain
@@ -23,6 +27,11 @@ type Message struct {
 	// ends the process only if it sent none since, so a request crossing
 	// the report is not lost.
 	Seq int `json:"seq,omitempty"`
+	// Approval is, with kindApprove (from the tray to a prompt process),
+	// the request to ask the person about; Decision, with kindAnswer (from
+	// the prompt process), their answer.
+	Approval *accounts.ApprovalRequest `json:"approval,omitempty"`
+	Decision accounts.Decision         `json:"decision,omitempty"`
 }
 
 const (
@@ -35,6 +44,8 @@ const (
 	kindSigningIn = "signing-in"
 	kindHidden    = "hidden"
 	kindQuit      = "quit"
+	kindApprove   = "approve"
+	kindAnswer    = "answer"
 )
 
 // opensWindow reports whether m asks the window process to show a window.

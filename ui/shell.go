@@ -123,7 +123,9 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 				go openURLIn(a, page)
 			}
 		},
-		CopyToken: s.copyToken,
+		CopyToken:     s.copyToken,
+		SetApproval:   s.setApproval,
+		ForgetProgram: s.forgetProgram,
 	})
 	s.window.now = opts.Now
 	s.wizard = newWizard(a, core, func(acc accounts.Account) {
@@ -487,5 +489,29 @@ func (s *Shell) copyToken(a accounts.Account) {
 				})
 			})
 		})
+	})
+}
+
+// setApproval switches approval for a, then shows the account as it is
+// now (the switch goes back if it could not be changed).
+func (s *Shell) setApproval(a accounts.Account, on bool) {
+	s.runAction(func(ctx context.Context) error { return s.core.SetApproval(ctx, a.ID, on) }, func(err error) {
+		if err != nil {
+			dialog.ShowInformation("Not changed", plainError(err), s.window.win)
+		}
+		s.Reload()
+	})
+}
+
+// forgetProgram drops the decision kept for exe: the program is asked
+// about again next time.
+func (s *Shell) forgetProgram(a accounts.Account, exe string) {
+	s.runAction(func(ctx context.Context) error { return s.core.ForgetProgram(ctx, a.ID, exe) }, func(err error) {
+		if err != nil {
+			dialog.ShowInformation("Not forgotten", plainError(err), s.window.win)
+		} else {
+			s.window.setNotice(safetext.Line(exe) + " will be asked about again.")
+		}
+		s.Reload()
 	})
 }

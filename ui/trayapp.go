@@ -51,6 +51,10 @@ type TrayOptions struct {
 	// wizard, see WindowProcess). onLine gets each line it writes and
 	// onExit runs once it has ended, each on a goroutine of its own.
 	StartWindows func(onLine func([]byte), onExit func()) (WindowConn, error)
+	// StartPrompt starts a prompt process (ServePrompt), which asks the
+	// person about one approval request; like StartWindows. Nil: the app
+	// cannot ask, and a request gets that answer.
+	StartPrompt func(onLine func([]byte), onExit func()) (WindowConn, error)
 	// Log gets what went wrong where no window can say it. Nil discards it.
 	Log io.Writer
 }

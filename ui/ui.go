@@ -50,6 +50,10 @@ func (u unavailable) Registration(string) (Registration, error)        { return 
 func (u unavailable) SaveRegistration(string, Registration) error      { return u.err }
 func (u unavailable) Details(context.Context, string) (Details, error) { return Details{}, u.err }
 func (u unavailable) Remove(context.Context, string) error             { return u.err }
+func (u unavailable) SetApproval(context.Context, string, bool) error  { return u.err }
+func (u unavailable) ForgetProgram(context.Context, string, string) error {
+	return u.err
+}
 func (u unavailable) AccessToken(context.Context, string) (string, error) {
 	return "", u.err
 }

@@ -25,8 +25,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/accounts"
@@ -37,6 +39,7 @@ import (
 func main() {
 	hidden := flag.Bool("hidden", false, "start in the tray without opening a window (how it starts at login)")
 	window := flag.Bool("window", false, "run as the window process of a running tray (the tray starts it)")
+	prompt := flag.Bool("approve", false, "run as a prompt process of a running tray, asking whether a program may have a token (the tray starts it)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: latchkey-tray [--hidden]\n\n"+
 			"Latchkey's desktop app: connect accounts, see and change what they allow,\n"+
@@ -48,6 +51,10 @@ func main() {
 	accounts.HardenProcess()
 	if *window {
 		runWindows()
+		return
+	}
+	if *prompt {
+		runPrompt()
 		return
 	}
 	runTray(*hidden)
@@ -67,10 +74,18 @@ func openCore() (*accounts.Service, ui.Core) {
 func runTray(hidden bool) {
 	// One app per session: a second launch opens the first one's window.
 	ready := make(chan *ui.TrayApp, 1)
-	instance, err := session.Claim("tray", func() {
+	tray := func() *ui.TrayApp {
 		t := <-ready
 		ready <- t
-		t.Activate()
+		return t
+	}
+	// The latchkey command asks here whether a program may have a token
+	// (approval): the tray shows a prompt in a process of its own.
+	instance, err := session.ClaimApp(session.TrayInstance, session.Handlers{
+		Activate: func() { tray().Activate() },
+		Approve: func(ctx context.Context, req accounts.ApprovalRequest) (accounts.Decision, error) {
+			return tray().Approve(ctx, req)
+		},
 	})
 	if errors.Is(err, session.ErrAlreadyRunning) {
 		fmt.Fprintln(os.Stderr, "Latchkey is already running: its window was brought forward.")
@@ -97,6 +112,9 @@ func runTray(hidden bool) {
 			Comment: ui.AutostartComment},
 		StartWindows: func(onLine func([]byte), onExit func()) (ui.WindowConn, error) {
 			return session.StartChild(exe, []string{"--window"}, onLine, func(error) { onExit() })
+		},
+		StartPrompt: func(onLine func([]byte), onExit func()) (ui.WindowConn, error) {
+			return session.StartChild(exe, []string{"--approve"}, onLine, func(error) { onExit() })
 		},
 	}
 	if n, err := session.NewNotifier(); err == nil {
@@ -165,9 +183,27 @@ func runTray(hidden bool) {
 	t.Run()
 }
 
+// runPrompt runs a prompt process: one approval prompt, as the tray asks
+// on stdin, answered on stdout.
+func runPrompt() {
+	runChild(func(a fyne.App, toTray io.Writer) error { return ui.ServePrompt(a, os.Stdin, toTray) })
+}
+
 // runWindows runs the window process: the accounts window and the wizard,
 // as the tray process asks on stdin, until the tray ends it or is gone.
 func runWindows() {
+	runChild(func(a fyne.App, toTray io.Writer) error {
+		_, core := openCore()
+		// It returns when the tray closed the pipe (it ends this process,
+		// or is gone).
+		return ui.NewWindowProcess(a, core, ui.Options{}, toTray).Serve(os.Stdin)
+	})
+}
+
+// runChild runs a process the tray started: serve talks to the tray (its
+// stdin, and toTray, its stdout) on a Fyne app; when serve returns, or
+// Fyne stops by itself, the process quits.
+func runChild(serve func(a fyne.App, toTray io.Writer) error) {
 	// Stdout is the pipe to the tray: keep everything else off it.
 	toTray := os.Stdout
 	os.Stdout = os.Stderr
@@ -175,6 +211,20 @@ func runWindows() {
 	quit := session.NewQuit()
 	quit.OnSignals()
 
+	a := newFyneApp()
+	go func() {
+		if err := serve(a, toTray); err != nil {
+			fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+		}
+		quit.Now()
+	}()
+	a.Run()
+	// Fyne stopped by itself: quit the same way.
+	quit.Now()
+}
+
+// newFyneApp makes the Fyne app of a window or prompt process.
+func newFyneApp() fyne.App {
 	a := app.NewWithID(ui.AppID)
 	// For when Fyne shuts down by itself all the same.
 	if !ui.DropStoppedEvent(a) {
@@ -188,15 +238,5 @@ func runWindows() {
 	}
 	// A binary built with plain `go build` does not carry FyneApp.toml's icon.
 	a.SetIcon(ui.AppIcon())
-
-	_, core := openCore()
-	p := ui.NewWindowProcess(a, core, ui.Options{}, toTray)
-	go func() {
-		// The tray closed the pipe (it ends this process, or is gone).
-		p.Serve(os.Stdin)
-		quit.Now()
-	}()
-	a.Run()
-	// Fyne stopped by itself: quit the same way.
-	quit.Now()
+	return a
 }

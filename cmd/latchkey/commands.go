@@ -146,7 +146,8 @@ Lists the connected accounts: provider, address, state and when the cached
 access token expires. With --json, prints an array of objects with id,
 provider, email, status, status_reason, scopes, requested_scopes,
 not_granted, unconfirmed, capabilities, connected_at, last_refresh,
-access_token_expires_at and, when the provider does not vouch for an
+access_token_expires_at, approval (only when on: programs are asked about,
+see ` + "`latchkey help approval`" + `) and, when the provider does not vouch for an
 address, unverified_email.
 
 Status is connected, needs-reconnect or revoking, as the account index has
@@ -233,6 +234,7 @@ var tokenCommand = command{
 	name:    "token",
 	summary: "Print a fresh access token for a program",
 	usage: `Usage: latchkey token ACCOUNT [--scope S]... [--mailbox ADDRESS] [--format raw|json|header|xoauth2|oauthbearer]
+                     [--approval-timeout D]
 
 Prints a valid access token for ACCOUNT on standard output, renewing it
 first if it expires within 5 minutes. Never prints the refresh token.
@@ -261,12 +263,19 @@ a plain address such as support@contoso.com.
 Each token handed out is recorded in the access log (never the token
 itself): see ` + "`latchkey log`" + `.
 
+With approval on for the account (` + "`latchkey approval on ACCOUNT`" + `), a program
+you have not allowed for good must first be allowed in the Latchkey
+desktop app: token says on stderr that it waits, for at most
+--approval-timeout (default 60s), and exits 16 if you refuse and 17 if no
+app runs or nobody answers. See ` + "`latchkey help approval`" + `.
+
 Examples:
   latchkey token alice@contoso.com
   latchkey token alice@contoso.com --format header | curl -H @- https://graph.microsoft.com/v1.0/me
   latchkey token alice@contoso.com --format xoauth2    (for Exchange Online)
   latchkey token alice@contoso.com --mailbox support@contoso.com --format xoauth2
   latchkey setup msmtp alice@contoso.com               (a whole mail-client configuration)
+  latchkey token alice@contoso.com --approval-timeout 2m (approval on: more time to answer)
 `,
 	run: runToken,
 }
@@ -277,6 +286,7 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	fs.Var(&scopes, "scope", "")
 	format := fs.String("format", "raw", "")
 	mailbox := fs.String("mailbox", "", "")
+	approvalWait := fs.Duration("approval-timeout", 60*time.Second, "")
 	pos, err := parse(c, fs, env.stdout, args)
 	if err != nil {
 		return err
@@ -289,8 +299,16 @@ func runToken(ctx context.Context, env *cli, c *command, args []string) error {
 	default:
 		return usagef(c.name, "unknown --format %q: use raw, json, header, xoauth2 or oauthbearer", *format)
 	}
+	if *approvalWait <= 0 {
+		return usagef(c.name, "--approval-timeout must be positive, e.g. 60s")
+	}
 	// The program that ran latchkey is the one the token is for.
 	who := accounts.ParentProcess()
+	// With approval on, it is asked about before any keychain item is read.
+	ask := appAsker{wait: *approvalWait, progress: env.stderr}
+	if err := env.svc.CheckApproval(ctx, pos[0], who, tokenPurpose(*format, scopes, *mailbox), ask); err != nil {
+		return err
+	}
 	t, err := env.svc.TokenFor(ctx, pos[0], accounts.TokenRequest{Scopes: scopes, Format: *format, Requester: &who,
 		Mail: *format == "xoauth2" || *format == "oauthbearer", Mailbox: *mailbox})
 	if err != nil {

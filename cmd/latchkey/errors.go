@@ -28,6 +28,8 @@ const (
 	exitUnknownClient  = 13 // setup has no configuration for that client
 	exitNoMailServers  = 14 // setup does not know the account's mail servers
 	exitOtherPerson    = 15 // another person signed in with a connected account's address; nothing changed
+	exitDenied         = 16 // the person refused the program a token (approval)
+	exitNoApproval     = 17 // approval is on and nobody could be asked, or nobody answered in time
 	exitInterrupted    = 130
 )
 
@@ -39,6 +41,8 @@ Exit codes:
   3 unknown account    8 configuration problem  13 unknown setup client
   4 needs reconnect    9 sign-in timed out      14 mail servers unknown
                                                 15 another person signed in
+                                                16 program refused a token
+                                                17 no app answered to allow it
                                                 130 interrupted
 `
 
@@ -104,6 +108,13 @@ func classify(err error) (int, string) {
 		return exitUnknownClient, "See the clients with `latchkey setup --help`."
 	case errors.Is(err, accounts.ErrNoMailServers):
 		return exitNoMailServers, "Example: latchkey setup msmtp ACCOUNT --imap-host imap.example.org --smtp-host smtp.example.org:587"
+	case errors.Is(err, accounts.ErrApprovalDenied):
+		return exitDenied, "You (or a decision you kept) refused this program a token. To be asked again, remove the kept decision:\n" +
+			"`latchkey approval list ACCOUNT` shows them, `latchkey approval forget ACCOUNT PATH` removes one."
+	case errors.Is(err, accounts.ErrApprovalUnavailable):
+		return exitNoApproval, "Approval is on for this account: a program you have not allowed needs your OK in the Latchkey desktop app.\n" +
+			"Start the app (latchkey-tray) and run the command again, answering within --approval-timeout (default 60s);\n" +
+			"or turn asking off with `latchkey approval off ACCOUNT`. No token was handed out."
 	case errors.Is(err, accounts.ErrUsage):
 		return exitUsage, "Run `latchkey --help` for the commands and their flags."
 	case errors.Is(err, accounts.ErrUnknownAccount):

@@ -13,9 +13,14 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/latchkey/latchkey/accounts"
 )
+
+// TrayInstance is the name the desktop app's tray process claims its
+// instance under: where the latchkey command asks it (AskApp).
+const TrayInstance = "tray"
 
 // ErrAlreadyRunning means another instance of the app runs in this session
 // and was asked to come forward: this one should exit.
@@ -41,6 +46,8 @@ type Instance struct {
 	path   string
 	wg     sync.WaitGroup
 	closed chan struct{}
+	// approvals bounds the requests waiting for the person at once.
+	approvals *semaphore.Weighted
 }
 
 // Claim makes this process the running instance called name, or, if one
@@ -48,6 +55,21 @@ type Instance struct {
 // onActivate runs on its own goroutine each time a later launch asks.
 // A socket left by a crashed instance is taken over.
 func Claim(name string, onActivate func()) (*Instance, error) {
+	return ClaimApp(name, Handlers{Activate: onActivate})
+}
+
+// Handlers are what the running instance does for later processes.
+type Handlers struct {
+	// Activate runs on its own goroutine each time a later launch asks.
+	Activate func()
+	// Approve asks the person whether a program may have a token (see
+	// AskApp); nil answers every request with "cannot ask". It runs on its
+	// own goroutine; ctx ends when the asking command gives up.
+	Approve func(ctx context.Context, req accounts.ApprovalRequest) (accounts.Decision, error)
+}
+
+// ClaimApp is Claim with everything the running instance answers.
+func ClaimApp(name string, h Handlers) (*Instance, error) {
 	dir, err := accounts.RuntimeDir()
 	if err != nil {
 		return nil, err
@@ -74,9 +96,9 @@ func Claim(name string, onActivate func()) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("single instance: listen on %s: %w", path, err)
 	}
-	in := &Instance{ln: ln, path: path, closed: make(chan struct{})}
+	in := &Instance{ln: ln, path: path, closed: make(chan struct{}), approvals: semaphore.NewWeighted(maxWaitingApprovals)}
 	in.wg.Add(1)
-	go in.serve(onActivate)
+	go in.serve(h)
 	return in, nil
 }
 
@@ -101,7 +123,7 @@ func activate(path string) error {
 	return nil
 }
 
-func (in *Instance) serve(onActivate func()) {
+func (in *Instance) serve(h Handlers) {
 	defer in.wg.Done()
 	for {
 		c, err := in.ln.Accept()
@@ -117,21 +139,41 @@ func (in *Instance) serve(onActivate func()) {
 			}
 			return
 		}
-		in.handle(c, onActivate)
+		in.handle(c, h)
 	}
 }
 
 // handle answers one connection. It reads one short line within a
-// deadline, so a stuck client cannot hold up later launches for long.
-func (in *Instance) handle(c net.Conn, onActivate func()) {
-	defer c.Close()
+// deadline, so a stuck client cannot hold up later launches for long. Only
+// a process of the user's own is answered (peerTrusted).
+func (in *Instance) handle(c net.Conn, h Handlers) {
 	c.SetDeadline(time.Now().Add(claimWait))
-	line, err := bufio.NewReader(&limitedReader{c, 64}).ReadString('\n')
+	if !peerTrusted(c) {
+		c.Close()
+		return
+	}
+	line, err := bufio.NewReader(&limitedReader{c, maxRequestLine}).ReadString('\n')
+	if err == nil && strings.HasPrefix(line, approveMsg) {
+		if !in.approvals.TryAcquire(1) {
+			answerApproval(c, "", errors.New("too many programs are waiting to be allowed"))
+			c.Close()
+			return
+		}
+		in.wg.Add(1)
+		go func() {
+			defer in.wg.Done()
+			defer in.approvals.Release(1)
+			defer c.Close()
+			in.approve(c, line[len(approveMsg):], h.Approve)
+		}()
+		return
+	}
+	defer c.Close()
 	if err != nil || line != activateMsg {
 		return
 	}
-	if onActivate != nil {
-		go onActivate()
+	if h.Activate != nil {
+		go h.Activate()
 	}
 	c.Write([]byte(okMsg))
 }
