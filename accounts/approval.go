@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,15 +19,6 @@ import (
 // the user can write (trust.go), under the index lock. Another local user
 // cannot allow themselves; a program of the user's own can, as it can
 // read the keychain too (SECURITY.md says what this protects against).
-
-var (
-	// ErrApprovalDenied: the person refused the program a token, now or
-	// for good.
-	ErrApprovalDenied = errors.New("the program was refused a token")
-	// ErrApprovalUnavailable: approval is on but nobody could be asked (no
-	// desktop app runs) or nobody answered in time.
-	ErrApprovalUnavailable = errors.New("nobody could be asked to allow the program")
-)
 
 // Decision is the person's answer to an approval request.
 type Decision string

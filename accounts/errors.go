@@ -67,6 +67,12 @@ var (
 	ErrStorage = errors.New("could not read or write a file")
 	// ErrNoMailServers: Latchkey does not know the account's mail servers.
 	ErrNoMailServers = errors.New("mail servers unknown")
+	// ErrApprovalDenied: the person refused the program a token, now or
+	// for good.
+	ErrApprovalDenied = errors.New("the program was refused a token")
+	// ErrApprovalUnavailable: approval is on but nobody could be asked (no
+	// desktop app runs) or nobody answered in time.
+	ErrApprovalUnavailable = errors.New("nobody could be asked to allow the program")
 )
 
 // narrowError is a sentinel that is a case of a broader one and matches it.
@@ -85,7 +91,7 @@ func (e *narrowError) Is(target error) bool { return target == e.broader }
 func Sentinels() []error {
 	return []error{ErrUsage, ErrConfig, ErrUnknownAccount, ErrNeedsReconnect, ErrRevoking, ErrKeychain,
 		ErrKeychainLocked, ErrProviderUnreachable, ErrProvider, ErrSignIn, ErrSignInTimeout, ErrIdentityMismatch,
-		ErrAdminConsent, ErrCapabilityRefused, ErrBusy, ErrStorage, ErrNoMailServers}
+		ErrAdminConsent, ErrCapabilityRefused, ErrBusy, ErrStorage, ErrNoMailServers, ErrApprovalDenied, ErrApprovalUnavailable}
 }
 
 // ConfigError is a problem in config.toml, with the line where known.

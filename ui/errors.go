@@ -62,6 +62,10 @@ func plainWords(err error) string {
 		return "Latchkey could not read or write one of its files: " + err.Error() + ". Check that the file or folder is yours, writable and not full, then try again."
 	case errors.Is(err, accounts.ErrNoMailServers):
 		return "Latchkey does not know this account's mail servers, so it cannot set up a mail program for it."
+	case errors.Is(err, accounts.ErrApprovalDenied):
+		return "The program was not allowed a token for this account. Change the decision in the account's details if that was a mistake."
+	case errors.Is(err, accounts.ErrApprovalUnavailable):
+		return "Nobody answered whether the program may have a token, so it got none. Keep Latchkey running and try again."
 	case errors.Is(err, accounts.ErrUsage):
 		return "Latchkey could not do that: " + err.Error() + "."
 	}
