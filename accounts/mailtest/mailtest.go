@@ -261,6 +261,9 @@ func (x *xoauth2) Next(response []byte) ([]byte, bool, error) {
 	}
 	// The reason stays in the test's log, never the token.
 	if err := x.srv.opts.CheckToken(x.protocol, token); err != nil {
+		if x.protocol == "smtp" { // as the providers answer: 535, not go-smtp's default 454
+			return nil, false, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "invalid credentials"}
+		}
 		return nil, false, errors.New("invalid credentials")
 	}
 	x.srv.mu.Lock()
