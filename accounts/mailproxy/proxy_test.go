@@ -35,9 +35,9 @@ const (
 // fakeLogins knows one client password and issues numbered tokens, which
 // the test mail server accepts until the test expires them.
 type fakeLogins struct {
-	mu      sync.Mutex
-	n       int
-	valid   map[string]bool
+	mu       sync.Mutex
+	n        int
+	valid    map[string]bool
 	tokenErr error
 }
 
