@@ -28,6 +28,7 @@ const (
 	exitUnknownClient  = 13 // setup has no configuration for that client
 	exitNoMailServers  = 14 // setup does not know the account's mail servers
 	exitOtherPerson    = 15 // another person signed in with a connected account's address; nothing changed
+	exitProxyListen    = 19 // the proxy cannot listen: the port is taken or not allowed
 	exitInterrupted    = 130
 )
 
@@ -39,6 +40,7 @@ Exit codes:
   3 unknown account    8 configuration problem  13 unknown setup client
   4 needs reconnect    9 sign-in timed out      14 mail servers unknown
                                                 15 another person signed in
+                                                19 proxy cannot listen on a port
                                                 130 interrupted
 `
 
@@ -76,7 +78,11 @@ func classify(err error) (int, string) {
 		refused   *accounts.RefusedError
 		mismatch  *accounts.IdentityMismatchError
 	)
+	var listen *listenError
 	switch {
+	case errors.As(err, &listen):
+		return exitProxyListen, "Another program (perhaps another latchkey proxy) uses that port. Stop it, or choose another port,\n" +
+			"e.g. " + listen.flag + " 0 to let the system choose (--json says which). Nothing is being served."
 	case errors.As(err, &consent):
 		code, _ := classify(consent.Err)
 		return code, "Your organization decides which apps may use your account. Send this link to your IT department;\n" +
