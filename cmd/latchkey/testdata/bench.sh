@@ -342,6 +342,7 @@ if ((PROXY_RUNS > 0)); then
 	(cd "$ROOT" && LATCHKEY_PROXY_BENCH=1 BENCH_PROXY_RUNS=$PROXY_RUNS go test -v -count=1 -timeout 15m \
 		-run '^TestProxyBench$' ./cmd/latchkey) >"$DIR/proxy.out" 2>&1 ||
 		die "the proxy benchmark failed: $(tail -n 20 "$DIR/proxy.out")"
+	echo
 	sed -n '/^latchkey proxy bench/,/^--- /p' "$DIR/proxy.out" | grep -v '^--- \|^ '
 fi
 
