@@ -578,3 +578,41 @@ func TestCheckListenAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleSessionEnds: a logged-in session in which neither side says
+// anything for IdleTimeout is closed; one that keeps talking is not.
+func TestIdleSessionEnds(t *testing.T) {
+	r := start(t, func(c *Config) { c.IdleTimeout = 700 * time.Millisecond })
+	busy, quiet := dialText(t, r.addr[IMAP]), dialText(t, r.addr[IMAP])
+	for _, tc := range []*textConn{busy, quiet} {
+		if got := tc.say("a LOGIN alice@gmail.test " + secret); !strings.HasPrefix(got, "a OK") {
+			t.Fatalf("login: %q", got)
+		}
+	}
+	for i := range 6 {
+		time.Sleep(200 * time.Millisecond)
+		if got := busy.say("n" + strconv.Itoa(i) + " NOOP"); !strings.HasPrefix(got, "n"+strconv.Itoa(i)+" OK") {
+			t.Fatalf("a session that keeps talking: %q", got)
+		}
+	}
+	if l := quiet.line(); !strings.HasPrefix(l, "(") {
+		t.Errorf("an idle session said %q, want it closed", l)
+	}
+}
+
+// TestKeychainDown: a keychain that does not answer is a temporary
+// failure in plain words, not a wrong password.
+func TestKeychainDown(t *testing.T) {
+	r := start(t, nil)
+	r.proxy.cfg.Logins = lockedLogins{}
+	tc := dialText(t, r.addr[SMTP])
+	if got := tc.say("AUTH PLAIN AGFsaWNlQGdtYWlsLnRlc3QAUFJPWFlTRUNSRVRGT1JURVNUUzIzNDU2Nw=="); !strings.HasPrefix(got, "454 4.7.0 Latchkey could not check the password: the keychain is locked") {
+		t.Errorf("keychain locked: %q", got)
+	}
+}
+
+type lockedLogins struct{ refuseAll }
+
+func (lockedLogins) CheckProxyLogin(context.Context, string, string) (accounts.ProxyLogin, error) {
+	return accounts.ProxyLogin{}, fmt.Errorf("read the proxy passwords: %w", accounts.ErrKeychainLocked)
+}

@@ -25,7 +25,7 @@ import (
 type xoauth2Raw []byte
 
 func (x xoauth2Raw) Start() (string, []byte, error) { return "XOAUTH2", x, nil }
-func (x xoauth2Raw) Next([]byte) ([]byte, error)   { return nil, errors.New("unexpected challenge") }
+func (x xoauth2Raw) Next([]byte) ([]byte, error)    { return nil, errors.New("unexpected challenge") }
 
 // TestProxyBench measures what the proxy costs, in one run against the
 // same test servers: a whole SMTP session (connect, log in, send one
