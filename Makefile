@@ -128,7 +128,8 @@ bench-desktop: deps-test tray
 	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/minimal-tray ./cmd/latchkey-tray/testdata/minimal
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray
 
-## bench: compare `latchkey token` with `secret-tool lookup` and curl side by side
+## bench: compare `latchkey token` with `secret-tool lookup` and curl side by side,
+## and `latchkey proxy` with a direct XOAUTH2 session (BENCH_PROXY_RUNS=0 skips that)
 ## (BENCH_BASELINE=path/to/another/latchkey times that build too, interleaved)
 BENCH_BASELINE ?=
 bench: deps-test cli

@@ -41,6 +41,8 @@ type MailSettings struct {
 	Cloud string
 	// IMAP and SMTP are the servers to read and to send mail through.
 	IMAP, SMTP MailServer
+	// POP is the POP3 server (TLS from the start), for the proxy.
+	POP MailServer
 	// IMAPScope and SMTPScope are the scopes of a token the servers
 	// accept ("" where the account's default token does).
 	IMAPScope, SMTPScope string
@@ -84,19 +86,25 @@ var mailHosts = []struct {
 	cloud     string
 	imap      MailServer
 	smtp      MailServer
+	pop       MailServer
 	uncertain string
 }{
-	{FamilyMicrosoft, "global", MailServer{"outlook.office365.com", 993, false}, MailServer{"smtp.office365.com", 587, true}, ""},
+	{FamilyMicrosoft, "global", MailServer{"outlook.office365.com", 993, false}, MailServer{"smtp.office365.com", 587, true},
+		MailServer{"outlook.office365.com", 995, false}, ""},
 	// GCC High: Exchange Online's own hosts under office365.us.
 	{FamilyMicrosoft, "usgov", MailServer{"outlook.office365.us", 993, false}, MailServer{"smtp.office365.us", 587, true},
+		MailServer{"outlook.office365.us", 995, false},
 		"the US Government (GCC High) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
 	// DoD: by analogy with its outlook-dod resource; unconfirmed.
 	{FamilyMicrosoft, "usgov-dod", MailServer{"outlook-dod.office365.us", 993, false}, MailServer{"smtp-dod.office365.us", 587, true},
+		MailServer{"outlook-dod.office365.us", 995, false},
 		"the US Government DoD mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
 	// Microsoft 365 operated by 21Vianet.
 	{FamilyMicrosoft, "china", MailServer{"partner.outlook.cn", 993, false}, MailServer{"smtp.partner.outlook.cn", 587, true},
+		MailServer{"partner.outlook.cn", 995, false},
 		"the China (21Vianet) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
-	{FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true}, ""},
+	{FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true},
+		MailServer{"pop.gmail.com", 995, false}, ""},
 }
 
 // MailFolders are the special folders of a provider's mailboxes, as its
@@ -164,7 +172,7 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	}
 	for _, h := range mailHosts {
 		if h.family == r.Family && h.cloud == m.Cloud && !custom {
-			m.IMAP, m.SMTP, m.Uncertain, known = h.imap, h.smtp, h.uncertain, true
+			m.IMAP, m.SMTP, m.POP, m.Uncertain, known = h.imap, h.smtp, h.pop, h.uncertain, true
 		}
 	}
 	if imap != "" {
@@ -220,6 +228,12 @@ func (r *record) mailGrants(m *MailSettings, custom bool) {
 	default:
 		m.IMAPGranted, m.SMTPGranted = true, true
 	}
+}
+
+// ParseMailServer reads HOST[:PORT] given with flag into a server with
+// def's port; a port other than 993 and 465 means STARTTLS.
+func ParseMailServer(flag, v string, def MailServer) (MailServer, error) {
+	return parseMailServer(flag, v, def)
 }
 
 // parseMailServer reads HOST[:PORT] into a server with def's port and TLS.

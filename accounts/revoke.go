@@ -168,6 +168,9 @@ func (s *Service) wipe(ctx context.Context, r *record) error {
 			return keychainErr("delete the access token", err)
 		}
 	}
+	if err := s.keys.Delete(ctx, proxyKey(r.ID)); err != nil && !isNotFound(err) {
+		return keychainErr("delete the proxy passwords", err)
+	}
 	if err := s.keys.Delete(ctx, refreshKey(r.ID)); err != nil {
 		return keychainErr("delete the saved sign-in", err)
 	}

@@ -1,4 +1,4 @@
-// Package mailtest runs an IMAP and an SMTP server on 127.0.0.1 for tests
+// Package mailtest runs an IMAP, an SMTP and a POP3 server on 127.0.0.1 for tests
 // that drive real mail programs (mbsync, msmtp, neomutt, OfflineIMAP...)
 // the way they would talk to Exchange Online or Gmail.
 //
@@ -48,8 +48,8 @@ import (
 type Options struct {
 	// User is the address that logs in: the user= of XOAUTH2.
 	User string
-	// CheckToken decides whether token logs User in over IMAP or SMTP
-	// (protocol "imap" or "smtp"); an error refuses the login. It is
+	// CheckToken decides whether token logs User in over IMAP, SMTP or
+	// POP3 (protocol "imap", "smtp" or "pop3"); an error refuses the login. It is
 	// required: a test says which tokens are good.
 	CheckToken func(protocol, token string) error
 	// Folders are created besides INBOX, e.g. "Sent Items".
@@ -68,8 +68,9 @@ type Server struct {
 	// on [::1].
 	Host string
 	// IMAPPort serves IMAP over TLS (like port 993); SMTPPort serves
-	// SMTP submission with STARTTLS (like port 587).
-	IMAPPort, SMTPPort int
+	// SMTP submission with STARTTLS (like port 587); POP3Port serves POP3
+	// over TLS (like port 995), with the messages delivered to INBOX.
+	IMAPPort, SMTPPort, POP3Port int
 	// CAFile is the PEM certificate clients must trust.
 	CAFile string
 
@@ -80,6 +81,8 @@ type Server struct {
 	sent    []Sent
 	logins  map[string]int
 	fetches map[string]int
+	pop     []popMessage
+	popUID  int
 }
 
 // Sent is one message the SMTP server accepted.
@@ -133,10 +136,18 @@ func Start(t testing.TB, opts Options) *Server {
 	for _, ln := range smtpLns {
 		go smtpSrv.Serve(ln)
 	}
+	popLns := listenLoopback(t, tlsConfig)
+	for _, ln := range popLns {
+		go s.servePOP3(ln)
+	}
 	t.Cleanup(func() {
 		imapSrv.Close()
 		smtpSrv.Close()
+		for _, ln := range popLns {
+			ln.Close()
+		}
 	})
+	s.POP3Port = popLns[0].Addr().(*net.TCPAddr).Port
 	s.IMAPPort = imapLns[0].Addr().(*net.TCPAddr).Port
 	s.SMTPPort = smtpLns[0].Addr().(*net.TCPAddr).Port
 	return s
@@ -163,11 +174,18 @@ func listenLoopback(t testing.TB, config *tls.Config) []net.Listener {
 	return lns
 }
 
-// Deliver puts a message in a folder, as if it had arrived.
+// Deliver puts a message in a folder, as if it had arrived; one
+// delivered to INBOX is also in the POP3 maildrop.
 func (s *Server) Deliver(t testing.TB, folder string, msg []byte) {
 	t.Helper()
 	if _, err := s.user.Append(folder, bytes.NewReader(msg), &imap.AppendOptions{}); err != nil {
 		t.Fatalf("mailtest: deliver to %q: %v", folder, err)
+	}
+	if folder == "INBOX" {
+		s.mu.Lock()
+		s.popUID++
+		s.pop = append(s.pop, popMessage{uid: "uid" + strconv.Itoa(s.popUID), data: msg})
+		s.mu.Unlock()
 	}
 }
 
@@ -200,7 +218,8 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
-// Logins is how many XOAUTH2 logins each protocol ("imap", "smtp") accepted.
+// Logins is how many XOAUTH2 logins each protocol ("imap", "smtp",
+// "pop3") accepted.
 func (s *Server) Logins(protocol string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -208,7 +227,8 @@ func (s *Server) Logins(protocol string) int {
 }
 
 // Fetches is how many FETCH commands clients ran in folder: a client
-// that shows or copies a folder's messages fetches them.
+// that shows or copies a folder's messages fetches them. "POP3" counts
+// the messages POP3 clients retrieved (RETR).
 func (s *Server) Fetches(folder string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -241,6 +261,9 @@ func (x *xoauth2) Next(response []byte) ([]byte, bool, error) {
 	}
 	// The reason stays in the test's log, never the token.
 	if err := x.srv.opts.CheckToken(x.protocol, token); err != nil {
+		if x.protocol == "smtp" { // as the providers answer: 535, not go-smtp's default 454
+			return nil, false, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "invalid credentials"}
+		}
 		return nil, false, errors.New("invalid credentials")
 	}
 	x.srv.mu.Lock()

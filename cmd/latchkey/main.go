@@ -52,7 +52,7 @@ func init() {
 	commands = []command{
 		connectCommand, listCommand, showCommand, tokenCommand,
 		scopesCommand, grantCommand, reduceCommand, revokeCommand, removeCommand,
-		logCommand, approvalCommand, setupCommand,
+		logCommand, approvalCommand, setupCommand, proxyCommand,
 	}
 }
 

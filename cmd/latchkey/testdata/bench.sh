@@ -30,6 +30,7 @@
 #   BENCH_RUNS          runs of each side of A (default 200)
 #   BENCH_REFRESH_RUNS  runs of each side of B (default 50)
 #   BENCH_WARMUP        untimed runs of each side before each benchmark (default 5)
+#   BENCH_PROXY_RUNS    runs of each side of C (default 200; 0 skips C)
 #   BENCH_OUT           also write the results as JSON to this file (with
 #                       BASELINE, under "baseline")
 #
@@ -331,6 +332,19 @@ SIZE_MIB=$(awk -v s="$SIZE" 'BEGIN { printf "%.2f", s / 1048576 }')
 	fi
 	printf '%-40s setup %ss, total %ss\n' "wall time" "$SETUP_S" "$TOTAL_S"
 }
+
+# ---- C: proxy overhead ------------------------------------------------------
+
+PROXY_RUNS=${BENCH_PROXY_RUNS:-200}
+[[ $PROXY_RUNS =~ ^[0-9]+$ ]] || die "BENCH_PROXY_RUNS must be a whole number"
+if ((PROXY_RUNS > 0)); then
+	command -v go >/dev/null || die "go not found: the proxy benchmark is a Go test"
+	(cd "$ROOT" && LATCHKEY_PROXY_BENCH=1 BENCH_PROXY_RUNS=$PROXY_RUNS go test -v -count=1 -timeout 15m \
+		-run '^TestProxyBench$' ./cmd/latchkey) >"$DIR/proxy.out" 2>&1 ||
+		die "the proxy benchmark failed: $(tail -n 20 "$DIR/proxy.out")"
+	echo
+	sed -n '/^latchkey proxy bench/,/^--- /p' "$DIR/proxy.out" | grep -v '^--- \|^ '
+fi
 
 if [ -n "${BENCH_OUT:-}" ]; then
 	jq -n --arg arch "$(uname -m)" --argjson cpus "$(nproc)" --arg binary "$BIN" \
