@@ -73,6 +73,9 @@ var (
 	// ErrApprovalUnavailable: approval is on but nobody could be asked (no
 	// desktop app runs) or nobody answered in time.
 	ErrApprovalUnavailable = errors.New("nobody could be asked to allow the program")
+	// ErrProxyPassword means a proxy login named no served account or gave a
+	// password none of its clients has.
+	ErrProxyPassword = errors.New("wrong proxy user name or password")
 )
 
 // narrowError is a sentinel that is a case of a broader one and matches it.
@@ -91,7 +94,8 @@ func (e *narrowError) Is(target error) bool { return target == e.broader }
 func Sentinels() []error {
 	return []error{ErrUsage, ErrConfig, ErrUnknownAccount, ErrNeedsReconnect, ErrRevoking, ErrKeychain,
 		ErrKeychainLocked, ErrProviderUnreachable, ErrProvider, ErrSignIn, ErrSignInTimeout, ErrIdentityMismatch,
-		ErrAdminConsent, ErrCapabilityRefused, ErrBusy, ErrStorage, ErrNoMailServers, ErrApprovalDenied, ErrApprovalUnavailable}
+		ErrAdminConsent, ErrCapabilityRefused, ErrBusy, ErrStorage, ErrNoMailServers, ErrApprovalDenied, ErrApprovalUnavailable,
+		ErrProxyPassword}
 }
 
 // ConfigError is a problem in config.toml, with the line where known.

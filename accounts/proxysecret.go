@@ -25,10 +25,6 @@ import (
 //
 //	{"version":1,"clients":[{"name":"scanner","sha256":"...","created":"RFC 3339"}]}
 
-// ErrProxyPassword means a proxy login named no served account or gave a
-// password none of its clients has.
-var ErrProxyPassword = errors.New("wrong proxy user name or password")
-
 // proxyItemVersion is the layout of ACCOUNT/proxy items.
 const proxyItemVersion = 1
 

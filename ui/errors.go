@@ -66,6 +66,8 @@ func plainWords(err error) string {
 		return "The program was not allowed a token for this account. Change the decision in the account's details if that was a mistake."
 	case errors.Is(err, accounts.ErrApprovalUnavailable):
 		return "Nobody answered whether the program may have a token, so it got none. Keep Latchkey running and try again."
+	case errors.Is(err, accounts.ErrProxyPassword):
+		return "A program gave the mail proxy a wrong user name or password. Make it a new proxy password and give it that."
 	case errors.Is(err, accounts.ErrUsage):
 		return "Latchkey could not do that: " + err.Error() + "."
 	}

@@ -121,6 +121,9 @@ func classify(err error) (int, string) {
 		return exitNoApproval, "Approval is on for this account: a program you have not allowed needs your OK in the Latchkey desktop app.\n" +
 			"Start the app (latchkey-tray) and run the command again, answering within --approval-timeout (default 60s);\n" +
 			"or turn asking off with `latchkey approval off ACCOUNT`. No token was handed out."
+	case errors.Is(err, accounts.ErrProxyPassword):
+		return exitUsage, "See the proxy passwords with `latchkey proxy clients ACCOUNT`; make a new one with\n" +
+			"`latchkey proxy password ACCOUNT --client NAME`."
 	case errors.Is(err, accounts.ErrUsage):
 		return exitUsage, "Run `latchkey --help` for the commands and their flags."
 	case errors.Is(err, accounts.ErrUnknownAccount):
