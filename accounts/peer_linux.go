@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -46,12 +47,17 @@ func LoopbackPeer(local, peer net.Addr) (Requester, bool) {
 		return Requester{}, false
 	}
 	self := os.Getpid()
+	var pids []int
 	for _, d := range procs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil || pid == self {
-			continue
+		if pid, err := strconv.Atoi(d.Name()); err == nil && pid != self {
+			pids = append(pids, pid)
 		}
-		dir := "/proc/" + d.Name() + "/fd/"
+	}
+	// Newest first: a program that just connected was most often just
+	// started (a script, curl), and the search stops at the first match.
+	slices.SortFunc(pids, func(a, b int) int { return b - a })
+	for _, pid := range pids {
+		dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
 		fds, err := os.ReadDir(dir)
 		if err != nil {
 			continue // another user's, or gone
