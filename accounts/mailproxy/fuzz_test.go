@@ -17,7 +17,7 @@ func (refuseAll) CheckProxyLogin(context.Context, string, string) (accounts.Prox
 	return accounts.ProxyLogin{}, accounts.ErrProxyPassword
 }
 
-func (refuseAll) MailToken(context.Context, accounts.ProxyLogin, Protocol) (*accounts.AccessToken, error) {
+func (refuseAll) MailToken(context.Context, accounts.ProxyLogin, Conn) (*accounts.AccessToken, error) {
 	panic("a token was asked for without a valid password")
 }
 

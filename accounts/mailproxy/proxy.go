@@ -78,8 +78,16 @@ type Logins interface {
 	// CheckProxyLogin tells which account and client a user name and
 	// password are, or fails with accounts.ErrProxyPassword.
 	CheckProxyLogin(ctx context.Context, user, password string) (accounts.ProxyLogin, error)
-	// MailToken returns a fresh token for the account's mail servers.
-	MailToken(ctx context.Context, login accounts.ProxyLogin, protocol Protocol) (*accounts.AccessToken, error)
+	// MailToken returns a fresh token for the account's mail servers,
+	// for the client at the other end of conn.
+	MailToken(ctx context.Context, login accounts.ProxyLogin, conn Conn) (*accounts.AccessToken, error)
+}
+
+// Conn is a client's connection, as MailToken is told of it.
+type Conn struct {
+	Protocol Protocol
+	// Local is the proxy's end, Peer the client's.
+	Local, Peer net.Addr
 }
 
 // Config configures a Proxy; zero durations mean the defaults.
@@ -409,7 +417,7 @@ func (s *session) login(user, password string) (Account, *accounts.AccessToken, 
 		s.p.cfg.Logf("%s %s: checking the password failed: %v", s.proto, s.peer, err)
 		return acct, nil, &failure{temporary: true, text: "Latchkey could not check the password: " + tokenProblem(err)}
 	}
-	tok, err := s.p.cfg.Logins.MailToken(ctx, l, s.proto)
+	tok, err := s.p.cfg.Logins.MailToken(ctx, l, Conn{Protocol: s.proto, Local: s.conn.LocalAddr(), Peer: s.conn.RemoteAddr()})
 	if err != nil {
 		s.p.cfg.Logf("%s %s: no token for %s: %v", s.proto, s.peer, l.Account, err)
 		f := &failure{temporary: true, text: "Latchkey could not get a token for " + l.Account + ": " + tokenProblem(err)}

@@ -48,7 +48,7 @@ func (f *fakeLogins) CheckProxyLogin(_ context.Context, u, pw string) (accounts.
 	return accounts.ProxyLogin{Account: account, Client: "test"}, nil
 }
 
-func (f *fakeLogins) MailToken(_ context.Context, l accounts.ProxyLogin, _ Protocol) (*accounts.AccessToken, error) {
+func (f *fakeLogins) MailToken(_ context.Context, l accounts.ProxyLogin, _ Conn) (*accounts.AccessToken, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.tokenErr != nil {
@@ -471,7 +471,7 @@ func TestUpstreamFailures(t *testing.T) {
 // refusingLogins hands out tokens the server does not know.
 type refusingLogins struct{ *fakeLogins }
 
-func (r refusingLogins) MailToken(_ context.Context, l accounts.ProxyLogin, _ Protocol) (*accounts.AccessToken, error) {
+func (r refusingLogins) MailToken(_ context.Context, l accounts.ProxyLogin, _ Conn) (*accounts.AccessToken, error) {
 	return &accounts.AccessToken{Account: l.Account, Email: user, Token: "unknown", TokenType: "Bearer"}, nil
 }
 

@@ -67,7 +67,10 @@ Who can do what: any program of any user on this computer can connect to
 127.0.0.1, so the per-program password is the only gate; nothing
 listens beyond this computer. A wrong password is refused after a short
 wait, and three end the session. Remove a program's password with
---remove; the program's open sessions end when it disconnects.
+--remove; the program's open sessions end when it disconnects. Each token
+is in the access log (` + "`latchkey log`" + `) with format "proxy" and the
+program at the other end of the connection (on Linux, when it is yours),
+else "proxy:NAME".
 
 Tokens: every new session gets a fresh token (renewed first when it
 expires within 5 minutes). An open session keeps the login it made: the
@@ -84,7 +87,10 @@ Flags:
                      needed for providers whose servers Latchkey does not know)
   --pop3-host H[:P]  the POP3 server (TLS from the start unless port 110)
   --smtp-host H[:P]  the SMTP server (STARTTLS unless port 465)
-  --json             print what listens where as JSON once listening
+  --json             once listening, print what listens where as JSON:
+                     {"listeners": [{"protocol", "address", "port", "starttls"}],
+                      "accounts": [{"account", "imap", "pop3", "smtp"}],
+                      "certificate_sha256": "AB:CD:..."}
 
 The servers' certificates are checked against the system's trusted
 authorities (on Linux, SSL_CERT_FILE and SSL_CERT_DIR change them, as for
@@ -113,10 +119,14 @@ func (l proxyLogins) CheckProxyLogin(ctx context.Context, user, password string)
 	return l.svc.CheckProxyLogin(ctx, user, password)
 }
 
-func (l proxyLogins) MailToken(ctx context.Context, login accounts.ProxyLogin, _ mailproxy.Protocol) (*accounts.AccessToken, error) {
-	// The proxy does not know which program is at the other end of a
-	// loopback connection: the log names the client the password is for.
-	who := accounts.Requester{Program: "proxy:" + login.Client}
+func (l proxyLogins) MailToken(ctx context.Context, login accounts.ProxyLogin, c mailproxy.Conn) (*accounts.AccessToken, error) {
+	// The log names the program at the other end of the connection where
+	// the OS tells (Linux: one of this user's processes), else the client
+	// the password was made for.
+	who, ok := accounts.LoopbackPeer(c.Local, c.Peer)
+	if !ok {
+		who = accounts.Requester{Program: "proxy:" + login.Client}
+	}
 	return l.svc.TokenFor(ctx, login.Account, accounts.TokenRequest{Mail: true, Format: "proxy", Requester: &who})
 }
 

@@ -93,6 +93,13 @@ func startProxy(t *testing.T, w *world, srv *mailtest.Server, extra ...string) *
 		"--imap-host", "localhost:" + strconv.Itoa(srv.IMAPPort),
 		"--pop3-host", "localhost:" + strconv.Itoa(srv.POP3Port),
 		"--smtp-host", "localhost:" + strconv.Itoa(srv.SMTPPort)}, extra...)
+	return startProxyArgs(t, w, srv, args, 3)
+}
+
+// startProxyArgs runs latchkey with args (a proxy with --json) and
+// waits for its listing, which must name that many listeners.
+func startProxyArgs(t *testing.T, w *world, srv *mailtest.Server, args []string, protocols int) *proxyRun {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(slices.Clone(w.env), "SSL_CERT_FILE="+srv.CAFile)
 	p := &proxyRun{cmd: cmd, ports: map[string]int{}, stderr: &syncBuffer{}, done: make(chan struct{})}
@@ -141,7 +148,7 @@ func startProxy(t *testing.T, w *world, srv *mailtest.Server, extra ...string) *
 		}
 		p.ports[l.Protocol] = l.Port
 	}
-	if len(p.ports) != 3 || len(listing.Certificate) != 95 {
+	if len(p.ports) != protocols || len(listing.Certificate) != 95 {
 		t.Fatalf("listing: %+v", listing)
 	}
 	return p
@@ -387,8 +394,12 @@ func TestProxyEndToEnd(t *testing.T) {
 	if len(*tokens) == 0 {
 		t.Error("no token reached the server")
 	}
-	if log := w.must("log", "--json"); !strings.Contains(log, `"proxy:e2e"`) {
-		t.Errorf("the access log does not name the proxy client:\n%.2000s", log)
+	// The access log names the real programs at the other end.
+	log := w.must("log", "--json", "--limit", "0")
+	for _, want := range []string{`"curl"`, `"msmtp"`, `"python3`, `"proxy"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the access log does not name %s:\n%.3000s", want, log)
+		}
 	}
 	p.stop(t)
 	if p.code != 0 {
@@ -457,4 +468,39 @@ func writeSecret(t *testing.T, pw string) string {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// TestProxyMicrosoft: a Microsoft account through the proxy, whose mail
+// servers take only tokens for Exchange Online with the IMAP and SMTP
+// scopes, never the account's default Graph token.
+func TestProxyMicrosoft(t *testing.T) {
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: "proxy@contoso.test"})
+	w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
+	w.must("connect", "microsoft", "--timeout", "60s", "--scope", "User.Read",
+		"--scope", "https://outlook.office.com/IMAP.AccessAsUser.All", "--scope", "https://outlook.office.com/SMTP.Send")
+	t.Cleanup(func() { w.noLeaks(ms.IssuedTokens()) })
+	srv := mailtest.Start(t, mailtest.Options{User: "proxy@contoso.test", CheckToken: func(protocol, token string) error {
+		info, ok := ms.Lookup(token)
+		want := map[string]string{"imap": "IMAP.AccessAsUser.All", "smtp": "SMTP.Send"}[protocol]
+		if !ok || !info.Valid(time.Now()) || info.Resource != "https://outlook.office.com/" || !slices.Contains(info.Scopes, "https://outlook.office.com/"+want) {
+			t.Logf("the %s server refused a token", protocol)
+			return fmt.Errorf("not an Exchange Online token for %s", want)
+		}
+		return nil
+	}})
+	srv.Deliver(t, "INBOX", []byte("From: bob@example.test\r\nSubject: first\r\n\r\nHello through the proxy.\r\n"))
+	pw := strings.TrimSpace(w.must("proxy", "password", "proxy@contoso.test", "--client", "curl"))
+	args := []string{"proxy", "proxy@contoso.test", "--json", "--pop3", "off", "--imap", "0", "--smtp", "0",
+		"--imap-host", "localhost:" + strconv.Itoa(srv.IMAPPort), "--smtp-host", "localhost:" + strconv.Itoa(srv.SMTPPort)}
+	p := startProxyArgs(t, w, srv, args, 2)
+	userpw := "proxy@contoso.test:" + pw
+	out, err := runClient(t, "", "curl", "-sS", "--max-time", "30", "-u", userpw, "imap://127.0.0.1:"+strconv.Itoa(p.ports["imap"])+"/INBOX;MAILINDEX=1")
+	if err != nil || !strings.Contains(out, "Hello through the proxy.") {
+		t.Errorf("curl imap://: %v\n%s", err, out)
+	}
+	out, err = runClient(t, "Subject: from curl\r\n\r\nHi.\r\n", "curl", "-sS", "--max-time", "30", "-u", userpw,
+		"--mail-from", "proxy@contoso.test", "--mail-rcpt", "bob@example.test", "-T", "-", "smtp://127.0.0.1:"+strconv.Itoa(p.ports["smtp"]))
+	if err != nil || len(srv.Sent()) != 1 {
+		t.Errorf("curl smtp://: %v, %d sent\n%s", err, len(srv.Sent()), out)
+	}
 }
