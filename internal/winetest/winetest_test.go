@@ -54,7 +54,7 @@ func TestWindowsCodeUnderWine(t *testing.T) {
 			passed, skipped, failed := count(log, "PASS"), count(log, "SKIP"), count(log, "FAIL")
 			t.Logf("%s: built in %s, ran in %s under Wine: %d passed, %d skipped, %d failed",
 				pkg, built.Round(100*time.Millisecond), (time.Since(start) - built).Round(100*time.Millisecond), passed, skipped, failed)
-			for _, m := range regexp.MustCompile(`(?m)^--- SKIP: .*\n(?:    .*\n)?`).FindAll(log, -1) {
+			for _, m := range regexp.MustCompile(`(?m)^(?:    .*\n)?--- SKIP: .*`).FindAll(log, -1) {
 				t.Logf("%s", bytes.TrimSpace(m))
 			}
 			if err != nil || failed > 0 {
