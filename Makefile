@@ -7,9 +7,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
 	libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
+# The Windows builds: mingw-w64 cross-builds the tray app (cgo) and the
+# tests' stand-in DLL; Wine runs the Windows programs (make wine).
+WINDOWS_PKGS := gcc-mingw-w64-x86-64 wine64
 TEST_PKGS := dbus gnome-keyring libsecret-tools libglib2.0-bin xvfb xauth xdotool \
 	imagemagick haskell-status-notifier-item-utils curl hyperfine msmtp isync git python3 \
-	libsasl2-modules-kdexoauth2 neomutt aerc offlineimap git-email libauthen-sasl-perl
+	libsasl2-modules-kdexoauth2 neomutt aerc offlineimap git-email libauthen-sasl-perl \
+	$(WINDOWS_PKGS)
 
 # apt-install installs the Debian packages named in $(1) that are missing.
 define apt-install
@@ -35,7 +39,7 @@ REG_LDFLAGS := $(foreach v,MicrosoftClientID=$(LATCHKEY_MICROSOFT_CLIENT_ID) Mic
 	MicrosoftChinaClientID=$(LATCHKEY_MICROSOFT_CHINA_CLIENT_ID) GoogleClientID=$(LATCHKEY_GOOGLE_CLIENT_ID) \
 	GoogleClientSecret=$(LATCHKEY_GOOGLE_CLIENT_SECRET),$(if $(word 2,$(subst =, ,$(v))),-X $(REG_PKG).default$(v)))
 
-.PHONY: run test build deps deps-test cli tray cross smoke anydate bench fuzz clean screenshots package bench-desktop
+.PHONY: run test build deps deps-test cli tray cross smoke anydate bench fuzz clean screenshots package bench-desktop wine package-windows
 
 ## run: install build dependencies, build both programs, start the desktop app
 run: build
@@ -63,7 +67,7 @@ tray:
 test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
-	$(MAKE) anydate cross smoke
+	$(MAKE) anydate cross smoke package-windows wine
 
 ## anydate: every test of accounts, cmd/latchkey and ui with the clock a year ahead, in a far time zone
 anydate:
@@ -88,6 +92,21 @@ smoke: tray
 	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
 	SMOKE_ACCOUNTS=cmd/latchkey-tray/testdata/accounts.json SMOKE_SCREENSHOT=/tmp/latchkey-tray-smoke-accounts.png \
 		dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/smoke.sh $(BIN)/latchkey-tray
+
+## wine: the Windows builds on Linux under Wine: latchkey.exe end to end (Credential
+## Manager, browser, emulated providers) and the tests of the Windows-only code
+WINE ?= $(firstword $(shell command -v wine64 wine 2>/dev/null) $(wildcard /usr/lib/wine/wine64))
+wine:
+	@if [ -z "$(WINE)" ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then \
+		echo "SKIPPED make wine: it needs Wine and mingw-w64 (Debian: $(WINDOWS_PKGS); make deps-test installs them)"; exit 0; fi; \
+	set -o pipefail; dir=$$(mktemp -d /tmp/latchkey-wine-XXXXXX); start=$$(date +%s); \
+	LATCHKEY_WINE_TEST=1 LATCHKEY_WINE=$(WINE) LATCHKEY_WINEPREFIX=$$dir/prefix \
+		LATCHKEY_WINE_TRAY=$$([ -f $(WIN_PKG)/Latchkey.exe ] && echo $(abspath $(WIN_PKG))/Latchkey.exe) \
+		xvfb-run -a -s "-screen 0 1280x800x24" \
+		$(GO) test -count=1 -v -timeout 15m -run 'Wine' ./cmd/latchkey ./internal/winetest 2>&1 \
+		| grep -E '^(--- |    --- |ok|FAIL|PASS|panic)|SKIP|wine_e2e_test|winetest_test|tray_test|Error'; status=$$?; \
+	WINEPREFIX=$$dir/prefix "$$(dirname $(WINE))/wineserver" -k 2>/dev/null; rm -rf $$dir; \
+	echo "make wine: $$(( $$(date +%s) - start )) s"; exit $$status
 
 ## screenshots: render every screen of the desktop app, light and dark, into assets/screenshots
 screenshots:
@@ -122,6 +141,25 @@ package: deps $(FYNE)
 	tar -cJf $(BIN)/Latchkey.tar.xz -C $(PKG_WORK) latchkey-tray
 	rm -rf $(PKG_WORK)
 	@echo "bundle: $(BIN)/Latchkey.tar.xz"; tar -tJf $(BIN)/Latchkey.tar.xz
+
+## package-windows: bin/Latchkey-windows-amd64.zip: the desktop app for 64-bit Windows (cgo
+## through mingw-w64, GUI subsystem, icon and version resource from FyneApp.toml) and the command
+WIN_PKG := $(BIN)/windows/Latchkey
+package-windows: $(FYNE)
+	$(call apt-install,gcc-mingw-w64-x86-64)
+	rm -rf $(WIN_PKG) && mkdir -p $(WIN_PKG)
+	@# fyne package writes a .syso (icon, version, manifest) from FyneApp.toml, builds
+	@# with -H=windowsgui and removes it; as for make package, FyneApp.toml is copied
+	@# next to the main package and removed afterwards.
+	sed 's|^Icon = "assets/|Icon = "../../assets/|' FyneApp.toml >cmd/latchkey-tray/FyneApp.toml
+	cd cmd/latchkey-tray && { CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 \
+		$(FYNE) package --target windows --release; status=$$?; rm -f FyneApp.toml; exit $$status; }
+	mv cmd/latchkey-tray/Latchkey.exe $(WIN_PKG)/Latchkey.exe
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w $(REG_LDFLAGS)" -o $(WIN_PKG)/latchkey.exe ./cmd/latchkey
+	cp packaging/windows/README.txt $(WIN_PKG)/README.txt
+	rm -f $(BIN)/Latchkey-windows-amd64.zip
+	cd $(BIN)/windows && python3 -m zipfile -c ../Latchkey-windows-amd64.zip Latchkey
+	@echo "bundle: $(BIN)/Latchkey-windows-amd64.zip"; ls -l $(WIN_PKG) $(BIN)/Latchkey-windows-amd64.zip
 
 ## bench-desktop: latchkey-tray against a minimal Fyne tray app: launch time, idle RSS and CPU
 bench-desktop: deps-test tray

@@ -68,7 +68,7 @@ type Use struct {
 
 // recordAccess appends one entry to the access log: a single write to a
 // file opened with O_APPEND, so concurrent writers never interleave within
-// an entry.
+// an entry (on Windows, under a lock as well: see appendEntry).
 func (s *Service) recordAccess(ctx context.Context, a Use) error {
 	line, err := json.Marshal(a)
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *Service) recordAccess(ctx context.Context, a Use) error {
 	if err != nil {
 		return storageErr("open the access log", err)
 	}
-	_, err = f.Write(line)
+	err = appendEntry(f, line)
 	fi, statErr := f.Stat()
 	if cerr := f.Close(); err == nil {
 		err = cerr

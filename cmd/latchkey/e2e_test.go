@@ -75,13 +75,18 @@ func TestMain(m *testing.M) {
 
 // world is one test's config dir and environment.
 type world struct {
-	t      *testing.T
-	dir    string
-	env    []string
-	ks     *keyringtest.Session // the Secret Service its commands use
-	bin    string               // the binary its commands run: binary unless set
-	output bytes.Buffer         // every stderr, and every stdout but token's, for leak scans
-	mu     sync.Mutex
+	t   *testing.T
+	dir string
+	env []string
+	ks  *keyringtest.Session // the Secret Service its commands use
+	bin string               // the binary its commands run: binary unless set
+	// runner is the command line that runs bin (Wine's loader and what
+	// it needs), nil to run bin itself.
+	runner []string
+	// moreRoots are more directories Latchkey writes to, for leak scans.
+	moreRoots []string
+	output    bytes.Buffer // every stderr, and every stdout but token's, for leak scans
+	mu        sync.Mutex
 }
 
 func newWorld(t *testing.T, config string) *world {
@@ -144,7 +149,8 @@ func (w *world) run(args ...string) result {
 
 func (w *world) runEnv(env []string, args ...string) result {
 	w.t.Helper()
-	cmd := exec.Command(cmp.Or(w.bin, binary), args...)
+	argv := append(slicesClone(w.runner), cmp.Or(w.bin, binary))
+	cmd := exec.Command(argv[0], append(argv[1:], args...)...)
 	cmd.Env = env
 	return w.runCmd(cmd, len(args) == 0 || args[0] != "token")
 }
@@ -221,11 +227,16 @@ func (w *world) expire(account, resource string) {
 	if !ok {
 		w.t.Fatalf("no keychain item %s", key)
 	}
-	m["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-	data, _ := json.Marshal(m)
-	if err := keyring.Store("latchkey", key, string(data)); err != nil {
+	if err := keyring.Store("latchkey", key, string(expired(m))); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// expired is the access item m marked as expired a minute ago.
+func expired(m map[string]any) []byte {
+	m["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	data, _ := json.Marshal(m)
+	return data
 }
 
 // noLeaks checks that no issued token appears in the config dir, the lock

@@ -217,7 +217,7 @@ func (w *world) files() map[string]string {
 
 // roots are the dirs Latchkey may write to: the config dir and its lock dir.
 func (w *world) roots() []string {
-	roots := []string{w.dir}
+	roots := append([]string{w.dir}, w.moreRoots...)
 	for _, kv := range w.env {
 		if v, ok := strings.CutPrefix(kv, "XDG_RUNTIME_DIR="); ok {
 			roots = append(roots, filepath.Join(v, "latchkey"))

@@ -15,6 +15,9 @@ const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
 
 func (a Autostart) enabled() (bool, error) {
 	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return false, nil // a new profile may have no Run key yet
+	}
 	if err != nil {
 		return false, fmt.Errorf("autostart: %w", err)
 	}
@@ -41,6 +44,9 @@ func (a Autostart) enable() error {
 
 func (a Autostart) disable() error {
 	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.SET_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,7 +38,8 @@ const claimWait = 5 * time.Second
 
 // Instance is the one running instance of an app in the person's session:
 // it listens on a unix socket in Latchkey's private runtime directory
-// (accounts.RuntimeDir; unix sockets work on Windows 10 and later too) and runs onActivate for each later
+// (accounts.RuntimeDir), or on Windows on a named pipe that only the user
+// may open (instance_windows.go), and runs onActivate for each later
 // launch.
 type Instance struct {
 	ln     net.Listener
@@ -74,7 +74,10 @@ func ClaimApp(name string, h Handlers) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, name+".sock")
+	path, err := endpoint(dir, name)
+	if err != nil {
+		return nil, fmt.Errorf("single instance: %w", err)
+	}
 	// Two launches at the same moment: the lock makes one of them claim
 	// and the other find it.
 	lock := flock.New(filepath.Join(dir, name+".lock"))
@@ -88,11 +91,7 @@ func ClaimApp(name string, h Handlers) (*Instance, error) {
 	if err := activate(path); err == nil {
 		return nil, ErrAlreadyRunning
 	}
-	// Nobody answers: whatever is at path is stale.
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("single instance: remove stale %s: %w", path, err)
-	}
-	ln, err := net.Listen("unix", path)
+	ln, err := listen(path)
 	if err != nil {
 		return nil, fmt.Errorf("single instance: listen on %s: %w", path, err)
 	}
@@ -104,7 +103,7 @@ func ClaimApp(name string, h Handlers) (*Instance, error) {
 
 // activate asks the instance listening at path to come forward.
 func activate(path string) error {
-	c, err := net.DialTimeout("unix", path, claimWait)
+	c, err := dial(path)
 	if err != nil {
 		return err
 	}

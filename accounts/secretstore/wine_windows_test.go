@@ -1,0 +1,6 @@
+//go:build wine
+
+package secretstore
+
+// Under Wine 8.0, t.TempDir's cleanup needs Go's compatible delete.
+import _ "github.com/latchkey/latchkey/internal/winetest/deletefallback"
