@@ -32,6 +32,8 @@ func startRealApp(t *testing.T, w *world, rt string) *realApp {
 	}
 	tray := filepath.Join(t.TempDir(), "latchkey-tray")
 	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", tray, "../latchkey-tray")
+	// The app needs cgo (GL) even where the tests run without it (anydate).
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build latchkey-tray (needs cgo and the GL headers): %v\n%s", err, out)
 	}
