@@ -113,10 +113,12 @@ func (a *realApp) answer(keys ...string) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	ids, err := a.xdotool(ctx, "search", "--sync", "--onlyvisible", "--name", "^Allow a program")
 	if err != nil || ids == "" {
 		a.t.Fatalf("no prompt window appeared: %v", err)
 	}
+	a.t.Logf("the prompt appeared %v after the command started", time.Since(start).Round(time.Millisecond))
 	win := strings.Fields(ids)[0]
 	// The window takes keys once drawn; with no window manager, focus is
 	// given again before each key, so none goes astray.
