@@ -174,6 +174,14 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	test.Tap(w.next)
 	<-w.done
 	save(t, out, name("wizard-other-person"), w.win.Canvas())
+
+	// With approval on, a program Latchkey does not know asks for a token.
+	prompt := NewApprovalPrompt(a, accounts.ApprovalRequest{
+		Account: "microsoft:alice@contoso.com", For: "an IMAP/POP/SMTP login (XOAUTH2)", CanKeep: true,
+		Requester: accounts.Requester{Program: "msmtp", Exe: "/usr/bin/msmtp", PID: 48213, Parent: "neomutt", ParentPID: 48190},
+	}, func(accounts.Decision) {})
+	prompt.Show()
+	save(t, out, name("approval-prompt"), prompt.win.Canvas())
 }
 
 // screenshotsDefaultRegistration renders the wizard of a build with a

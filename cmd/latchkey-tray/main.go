@@ -186,24 +186,28 @@ func runTray(hidden bool) {
 // runPrompt runs a prompt process: one approval prompt, as the tray asks
 // on stdin, answered on stdout.
 func runPrompt() {
-	runChild(func(a fyne.App, toTray io.Writer) error { return ui.ServePrompt(a, os.Stdin, toTray) })
+	runChild(func(a fyne.App, toTray io.Writer) func() error {
+		return func() error { return ui.ServePrompt(a, os.Stdin, toTray) }
+	})
 }
 
 // runWindows runs the window process: the accounts window and the wizard,
 // as the tray process asks on stdin, until the tray ends it or is gone.
 func runWindows() {
-	runChild(func(a fyne.App, toTray io.Writer) error {
+	runChild(func(a fyne.App, toTray io.Writer) func() error {
 		_, core := openCore()
-		// It returns when the tray closed the pipe (it ends this process,
-		// or is gone).
-		return ui.NewWindowProcess(a, core, ui.Options{}, toTray).Serve(os.Stdin)
+		p := ui.NewWindowProcess(a, core, ui.Options{}, toTray)
+		// Serve returns when the tray closed the pipe (it ends this
+		// process, or is gone).
+		return func() error { return p.Serve(os.Stdin) }
 	})
 }
 
-// runChild runs a process the tray started: serve talks to the tray (its
-// stdin, and toTray, its stdout) on a Fyne app; when serve returns, or
+// runChild runs a process the tray started. setup builds its windows on
+// the main goroutine, before Fyne runs, and returns what talks to the
+// tray (stdin, and toTray, the process's stdout); when that returns, or
 // Fyne stops by itself, the process quits.
-func runChild(serve func(a fyne.App, toTray io.Writer) error) {
+func runChild(setup func(a fyne.App, toTray io.Writer) (serve func() error)) {
 	// Stdout is the pipe to the tray: keep everything else off it.
 	toTray := os.Stdout
 	os.Stdout = os.Stderr
@@ -212,8 +216,9 @@ func runChild(serve func(a fyne.App, toTray io.Writer) error) {
 	quit.OnSignals()
 
 	a := newFyneApp()
+	serve := setup(a, toTray)
 	go func() {
-		if err := serve(a, toTray); err != nil {
+		if err := serve(); err != nil {
 			fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
 		}
 		quit.Now()

@@ -178,12 +178,46 @@ type appAsker struct {
 }
 
 func (a appAsker) Ask(ctx context.Context, req accounts.ApprovalRequest) (accounts.Decision, error) {
-	ctx, cancel := context.WithTimeout(ctx, a.wait)
+	deadline := time.Now().Add(a.wait)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return session.AskApp(ctx, session.TrayInstance, req, func() {
+	stop := make(chan struct{})
+	var done chan struct{}
+	d, err := session.AskApp(ctx, session.TrayInstance, req, func() {
 		fmt.Fprintf(a.progress, "latchkey: waiting up to %s for you to allow %s (pid %d) a token of %s in the Latchkey app...\n",
 			a.wait, safetext.Line(programLabel(req.Requester)), req.Requester.PID, safetext.Line(req.Account))
+		if isTerminal(a.progress) {
+			// On a terminal, a line that counts down.
+			done = make(chan struct{})
+			tick := time.NewTicker(time.Second)
+			go func() {
+				defer close(done)
+				defer tick.Stop()
+				countdown(a.progress, deadline, tick.C, stop)
+			}()
+		}
 	})
+	close(stop)
+	if done != nil {
+		<-done
+	}
+	return d, err
+}
+
+// countdown rewrites one line with the time left until deadline at each
+// tick, and clears it when stop closes.
+func countdown(w io.Writer, deadline time.Time, tick <-chan time.Time, stop <-chan struct{}) {
+	const width = 48
+	for {
+		left := max(time.Until(deadline).Round(time.Second), 0)
+		fmt.Fprintf(w, "\r%-*s", width, fmt.Sprintf("  %s left (Ctrl-C gives up)", left))
+		select {
+		case <-tick:
+		case <-stop:
+			fmt.Fprintf(w, "\r%*s\r", width, "")
+			return
+		}
+	}
 }
 
 // programLabel names a requester for people: its path, else its name.

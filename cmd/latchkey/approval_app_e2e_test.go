@@ -32,6 +32,8 @@ func startRealApp(t *testing.T, w *world, rt string) *realApp {
 	}
 	tray := filepath.Join(t.TempDir(), "latchkey-tray")
 	build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", tray, "../latchkey-tray")
+	// The app needs cgo (GL) even where the tests run without it (anydate).
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build latchkey-tray (needs cgo and the GL headers): %v\n%s", err, out)
 	}
@@ -111,10 +113,12 @@ func (a *realApp) answer(keys ...string) {
 	a.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	start := time.Now()
 	ids, err := a.xdotool(ctx, "search", "--sync", "--onlyvisible", "--name", "^Allow a program")
 	if err != nil || ids == "" {
 		a.t.Fatalf("no prompt window appeared: %v", err)
 	}
+	a.t.Logf("the prompt appeared %v after the command started", time.Since(start).Round(time.Millisecond))
 	win := strings.Fields(ids)[0]
 	// The window takes keys once drawn; with no window manager, focus is
 	// given again before each key, so none goes astray.

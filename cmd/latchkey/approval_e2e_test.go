@@ -88,6 +88,8 @@ func TestApprovalThroughTheApp(t *testing.T) {
 	r := w.expectExit(exitNoApproval, "token", id)
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("token with no app to ask took %v", d)
+	} else {
+		t.Logf("no app: exit 17 after %v", d.Round(time.Millisecond))
 	}
 	if r.stdout != "" || !strings.Contains(r.stderr, "desktop app is not running") || !strings.Contains(r.stderr, "latchkey approval off") {
 		t.Errorf("token with no app: stdout %q, stderr %q", r.stdout, r.stderr)

@@ -33,6 +33,8 @@ const (
 	// MaxApprovalWait bounds how long the app keeps a prompt open,
 	// whatever the command asks.
 	MaxApprovalWait = 10 * time.Minute
+	// approvalGrace is how much longer than the command the app waits.
+	approvalGrace = 2 * time.Second
 )
 
 type approveWire struct {
@@ -60,9 +62,12 @@ func (in *Instance) approve(c net.Conn, rest string, ask func(context.Context, a
 		answerApproval(c, "", errors.New("this app cannot ask about programs"))
 		return
 	}
+	// The command hangs up when its wait is over, which closes the
+	// prompt; the app's own limit is a little later, so that the command
+	// says "nobody answered", not "the app could not ask".
 	wait := MaxApprovalWait
 	if w.WaitMS > 0 {
-		wait = min(max(time.Duration(w.WaitMS)*time.Millisecond, time.Second), MaxApprovalWait)
+		wait = min(time.Duration(w.WaitMS)*time.Millisecond+approvalGrace, MaxApprovalWait)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
