@@ -46,6 +46,9 @@ var (
 	// ErrBadCallback means the authorization response carried the right state
 	// but was malformed (no code, a repeated parameter, ...).
 	ErrBadCallback = errors.New("malformed authorization response")
+	// ErrPortInUse is a fixed SignIn.Port that another program holds on
+	// 127.0.0.1 or [::1].
+	ErrPortInUse = errors.New("the sign-in port is in use")
 	// ErrBadTokenResponse means the token endpoint answered 200 with a body
 	// that is not a usable token response (bad or non-JSON, another
 	// token_type, a bad expires_in, no access_token): the provider's fault,
