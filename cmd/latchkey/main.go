@@ -52,7 +52,7 @@ func init() {
 	commands = []command{
 		connectCommand, listCommand, showCommand, tokenCommand,
 		scopesCommand, grantCommand, reduceCommand, revokeCommand, removeCommand,
-		logCommand, setupCommand,
+		logCommand, setupCommand, checkCommand,
 	}
 }
 
