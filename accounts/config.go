@@ -185,10 +185,13 @@ type Config struct {
 	// Path is the file it came from (it may not exist).
 	Path      string
 	Providers map[string]Settings
+	// Hooks are the commands run on account events (hooks.go).
+	Hooks HookSettings
 }
 
 type configFile struct {
 	Providers map[string]Settings `toml:"providers"`
+	Hooks     HookSettings        `toml:"hooks"`
 }
 
 var providerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`) })
@@ -237,6 +240,10 @@ func parseConfig(path string, data []byte) (*Config, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
+		if k[0] == "hooks" {
+			return nil, &ConfigError{Path: path, Line: lineOfKey(data, k[len(k)-1]),
+				Msg: fmt.Sprintf("unknown key %q (the keys of [hooks] are timeout and the events: %s)", k.String(), strings.Join(HookEvents, ", "))}
+		}
 		return nil, &ConfigError{Path: path, Line: lineOfKey(data, k[len(k)-1]),
 			Msg: fmt.Sprintf("unknown key %q (known keys: type, client_id, client_secret, tenant, cloud, authority, resource, authorize_url, token_url, revoke_url, issuer, scopes, imap_host, smtp_host, profile_url, all under [providers.NAME])", k.String())}
 	}
@@ -246,6 +253,10 @@ func parseConfig(path string, data []byte) (*Config, error) {
 		}
 		c.Providers[name] = s
 	}
+	if key, problem := f.Hooks.check(); problem != "" {
+		return nil, &ConfigError{Path: path, Line: lineOfKey(data, key), Msg: problem}
+	}
+	c.Hooks = f.Hooks
 	return c, nil
 }
 

@@ -258,6 +258,14 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Account, err
 		}
 		return Account{}, err
 	}
+	reason := "connected"
+	switch {
+	case extend != nil:
+		reason = "permissions added"
+	case old != nil:
+		reason = "signed in again"
+	}
+	s.fireHook(HookEvent{Event: HookConnected, Account: r.ID, Provider: r.Provider, Email: r.Email, Reason: reason})
 	return r.view(), nil
 }
 

@@ -28,7 +28,7 @@ const (
 	exitUnknownClient  = 13 // setup has no configuration for that client
 	exitNoMailServers  = 14 // setup does not know the account's mail servers
 	exitOtherPerson    = 15 // another person signed in with a connected account's address; nothing changed
-	exitCheckFailed    = 18 // latchkey check: a part (IMAP, SMTP, profile) failed
+	exitCheckFailed    = 18 // latchkey check: a part (IMAP, SMTP, profile) failed; or hooks try: the hook failed
 	exitInterrupted    = 130
 )
 
@@ -40,7 +40,7 @@ Exit codes:
   3 unknown account    8 configuration problem  13 unknown setup client
   4 needs reconnect    9 sign-in timed out      14 mail servers unknown
                                                 15 another person signed in
-                                                18 check found a failing part
+                                                18 check (or hooks try) failed
                                                 130 interrupted
 `
 
@@ -78,8 +78,13 @@ func classify(err error) (int, string) {
 		refused   *accounts.RefusedError
 		mismatch  *accounts.IdentityMismatchError
 	)
-	var check *checkFailedError
+	var (
+		check      *checkFailedError
+		hookFailed *hookFailedError
+	)
 	switch {
+	case errors.As(err, &hookFailed):
+		return exitCheckFailed, "Fix the hook's command under [hooks] in config.toml, then try it again with `latchkey hooks try`."
 	case errors.As(err, &check):
 		return exitCheckFailed, "Each failing part above says why and what to do; run the check again afterwards."
 	case errors.As(err, &consent):
