@@ -91,7 +91,11 @@ func TestPasteBack(t *testing.T) {
 		}
 	})
 	t.Run("the listener still answers", func(t *testing.T) {
-		u, _, _, done := pastedRun(t, SignIn{})
+		u, paste, refused, done := pastedRun(t, SignIn{})
+		paste.Close()
+		if err := <-refused; !errors.Is(err, ErrPasteEnded) {
+			t.Errorf("end of input: %v, want ErrPasteEnded", err)
+		}
 		q := u.Query()
 		resp, err := noRedirectClient().Get(q.Get("redirect_uri") + "?code=the-code&state=" + url.QueryEscape(q.Get("state")))
 		if err != nil {

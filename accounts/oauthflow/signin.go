@@ -279,9 +279,14 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 	}()
 
 	pasted, pasteDone := make(chan string), make(chan struct{})
+	var pasteEnded chan struct{}
 	defer close(pasteDone)
 	if s.Paste != nil {
-		go readPasted(s.Paste, pasted, pasteDone)
+		pasteEnded = make(chan struct{})
+		go func() {
+			readPasted(s.Paste, pasted, pasteDone)
+			close(pasteEnded)
+		}()
 	}
 	if s.OnURL != nil {
 		if s.Paste != nil {
@@ -310,6 +315,11 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 		case line := <-pasted:
 			if err := cb.paste(line); err != nil && s.OnPasteRefused != nil {
 				s.OnPasteRefused(err)
+			}
+		case <-pasteEnded:
+			pasteEnded = nil
+			if s.OnPasteRefused != nil {
+				s.OnPasteRefused(ErrPasteEnded)
 			}
 		case err := <-browserErr:
 			if s.OnBrowserError != nil {
@@ -391,6 +401,9 @@ func listenPort(ctx context.Context, fixed int) (ln4, ln6 net.Listener, err erro
 		ln4, err = lc.Listen(ctx, "tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(fixed)))
 		if err != nil && fixed != 0 && errors.Is(err, syscall.EADDRINUSE) {
 			return nil, nil, fmt.Errorf("%w: another program listens on 127.0.0.1:%d", ErrPortInUse, fixed)
+		}
+		if err != nil && fixed != 0 && fixed < 1024 && errors.Is(err, syscall.EACCES) {
+			return nil, nil, fmt.Errorf("%w: port %d needs administrator rights on this system; choose one from 1024 to 65535", ErrPortInUse, fixed)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen on 127.0.0.1: %w", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -50,7 +52,10 @@ func (f *remoteFlags) apply(req *accounts.ConnectRequest, out io.Writer, timeout
 		req.NoBrowser = true
 		req.OnURL = func(u string) { printPasteURL(out, u, timeout) }
 		req.OnPasteRefused = func(err error) {
-			fmt.Fprintf(out, "latchkey: %s\nPaste the whole address from the browser's address bar and press Enter:\n", safetext.Line(err.Error()))
+			fmt.Fprintf(out, "latchkey: %s\n", safetext.Line(err.Error()))
+			if !errors.Is(err, oauthflow.ErrPasteEnded) {
+				fmt.Fprintln(out, "Paste the whole address from the browser's address bar and press Enter:")
+			}
 		}
 	case f.port != 0:
 		req.NoBrowser = true
