@@ -95,6 +95,9 @@ func TestCheck(t *testing.T) {
 		if !rep.OK || rep.status() != "imap=ok smtp=ok profile=ok" {
 			t.Errorf("--json: %+v", rep)
 		}
+		for _, r := range rep.Results {
+			t.Logf("figure: %s part took %.3fs", r.Part, r.Seconds)
+		}
 		w.noLeaks(ms.IssuedTokens())
 	})
 	t.Run("google", func(t *testing.T) {
@@ -127,6 +130,26 @@ func TestCheck(t *testing.T) {
 		}
 		w.noLeaks(g.IssuedTokens())
 	})
+}
+
+// TestCheckGmailUnticked: a person who unticked Gmail at Google's consent
+// screen gets each part's failure with the grant that fixes it.
+func TestCheckGmailUnticked(t *testing.T) {
+	t.Parallel()
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: "unticked@gmail.test", Grant: func(req []string) []string {
+		return slices.DeleteFunc(slices.Clone(req), func(s string) bool { return s == "https://mail.google.com/" })
+	}})
+	srv := mailtest.Start(t, mailtest.Options{User: "unticked@gmail.test", CheckToken: func(string, string) error { return fmt.Errorf("no") }})
+	w, env := mailWorld(t, "google", fmt.Sprintf("client_id = %q\nclient_secret = %q\nauthorize_url = %q\ntoken_url = %q\nrevoke_url = %q\nissuer = %q\n",
+		g.ClientID, g.ClientSecret, g.AuthURL, g.TokenURL, g.RevokeURL, g.Issuer), srv, g.URL+"/gmail/v1/users/me/profile")
+	w.must("connect", "google", "--timeout", "60s")
+	rep := checkJSON(t, w, env, "unticked@gmail.test", exitCheckFailed)
+	if rep.status() != "imap=failed smtp=failed profile=failed" ||
+		!strings.Contains(rep.Results[0].Hint, "latchkey grant google:unticked@gmail.test --allow mail-client") ||
+		!strings.Contains(rep.Results[2].Detail, "HTTP 403") || !strings.Contains(rep.Results[2].Hint, "--allow read-mail") {
+		t.Errorf("%+v", rep)
+	}
+	w.noLeaks(g.IssuedTokens())
 }
 
 // TestCheckFailures: each way a part fails is said in plain words, with

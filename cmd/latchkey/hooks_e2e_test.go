@@ -143,6 +143,7 @@ func TestHookTimeout(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(tok)) == "" {
 		t.Fatalf("token: %v, printed %d bytes\n%s", err, len(tok), stderr.String())
 	}
+	t.Logf("figure: token on stdout after %v; command exited after %v (hook timeout 3s)", gotToken.Round(time.Millisecond), exited.Round(time.Millisecond))
 	if exited-gotToken < time.Second || exited > 20*time.Second {
 		t.Errorf("stdout ended after %v, the command after %v: want the token first, then the hook's 3s", gotToken, exited)
 	}
