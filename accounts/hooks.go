@@ -176,6 +176,30 @@ type hookRunner struct {
 	wg      sync.WaitGroup
 	running atomic.Int32
 	onDone  func(HookResult)
+
+	mu      sync.Mutex
+	stopped bool
+	cmds    map[*exec.Cmd]bool // the hooks running now
+}
+
+// track notes cmd as running, false once StopHooks was called.
+func (h *hookRunner) track(cmd *exec.Cmd) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	if h.cmds == nil {
+		h.cmds = map[*exec.Cmd]bool{}
+	}
+	h.cmds[cmd] = true
+	return true
+}
+
+func (h *hookRunner) untrack(cmd *exec.Cmd) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.cmds, cmd)
 }
 
 // fireHook runs the hook configured for ev, if any, in the background.
@@ -195,12 +219,22 @@ func (s *Service) fireHook(ev HookEvent) {
 		return
 	}
 	timeout := cfg.Hooks.timeout()
+	s.hooks.mu.Lock()
+	stopped := s.hooks.stopped
+	s.hooks.mu.Unlock()
+	if stopped {
+		if s.hooks.onDone != nil {
+			s.hooks.onDone(HookResult{Event: ev.Event, Account: ev.Account, Program: filepath.Base(argv[0]),
+				Err: fmt.Errorf("hook %s: not run: Latchkey is quitting", ev.Event)})
+		}
+		return
+	}
 	s.hooks.wg.Add(1)
 	s.hooks.running.Add(1)
 	go func() {
 		defer s.hooks.wg.Done()
 		defer s.hooks.running.Add(-1)
-		res := runHook(argv, ev, timeout)
+		res := s.hooks.run(argv, ev, timeout)
 		if s.hooks.onDone != nil {
 			s.hooks.onDone(res)
 		}
@@ -259,6 +293,23 @@ func (s *Service) TryHook(event, account, reason string) (HookResult, error) {
 // by its timeout, so this is too. A command calls it before it exits.
 func (s *Service) WaitHooks() { s.hooks.wg.Wait() }
 
+// StopHooks kills the hooks running now, with their process groups, and
+// starts no more: an app that quits calls it, so that no hook outlives
+// it unbounded.
+func (s *Service) StopHooks() {
+	s.hooks.mu.Lock()
+	s.hooks.stopped = true
+	for cmd := range s.hooks.cmds {
+		killProcessGroup(cmd)
+	}
+	s.hooks.mu.Unlock()
+}
+
+// run is runHook, tracked so that StopHooks can kill it.
+func (h *hookRunner) run(argv []string, ev HookEvent, timeout time.Duration) HookResult {
+	return runHookWith(argv, ev, timeout, h.track, h.untrack)
+}
+
 // HooksRunning is how many hooks have not finished yet.
 func (s *Service) HooksRunning() int { return int(s.hooks.running.Load()) }
 
@@ -296,6 +347,12 @@ func (b *boundedBuffer) String() string {
 // runHook runs argv for ev in a process group of its own, kills the group
 // at the timeout, and keeps the start of its output.
 func runHook(argv []string, ev HookEvent, timeout time.Duration) HookResult {
+	return runHookWith(argv, ev, timeout, nil, nil)
+}
+
+// runHookWith is runHook, telling track about the process once it started
+// (false: kill it at once) and untrack after it ended.
+func runHookWith(argv []string, ev HookEvent, timeout time.Duration, track func(*exec.Cmd) bool, untrack func(*exec.Cmd)) HookResult {
 	res := HookResult{Event: ev.Event, Account: ev.Account, Program: filepath.Base(argv[0])}
 	path, err := exec.LookPath(argv[0])
 	if err == nil {
@@ -316,6 +373,14 @@ func runHook(argv []string, ev HookEvent, timeout time.Duration) HookResult {
 	if err := cmd.Start(); err != nil {
 		res.Err = fmt.Errorf("hook %s: start %s: %w", ev.Event, res.Program, err)
 		return res
+	}
+	if track != nil {
+		// Tracked once started, so that StopHooks sees its process.
+		if !track(cmd) {
+			killProcessGroup(cmd) // Latchkey is quitting
+		} else {
+			defer untrack(cmd)
+		}
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

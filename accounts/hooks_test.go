@@ -164,3 +164,50 @@ func TestRenewerRunsHooks(t *testing.T) {
 		}
 	}
 }
+
+// TestStopHooks: an app that quits kills the hooks still running, with
+// their process groups, and runs no more.
+func TestStopHooks(t *testing.T) {
+	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	p := hooktest.Script(t, fmt.Sprintf("sleep 300 & echo $! > %s; sleep 300", pidFile))
+	privateRuntimeDir(t)
+	dir := t.TempDir()
+	writeConfig(t, dir, microsoftConfig(m)+fmt.Sprintf("\n[hooks]\ntimeout = \"5m\"\nconnected = [%q]\nremoved = [%q]\n", p, p))
+	results := make(chan HookResult, 2)
+	s, err := Open(Options{ConfigDir: dir, Keychain: newMemStore(), OpenBrowser: providertest.Browser(t), OnHook: func(r HookResult) { results <- r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Timeout: 30 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if data, _ := os.ReadFile(pidFile); len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the hook did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	s.StopHooks()
+	s.WaitHooks()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("StopHooks took %v", d)
+	}
+	if res := <-results; res.Err == nil {
+		t.Errorf("a killed hook reported success: %+v", res)
+	}
+	hooktest.WaitGone(t, pidFile)
+	if _, err := s.Remove(context.Background(), msID); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	s.WaitHooks()
+	if res := <-results; res.Err == nil || time.Since(start) > 5*time.Second {
+		t.Errorf("a hook set off after StopHooks: %+v after %v", res, time.Since(start))
+	}
+}

@@ -169,6 +169,8 @@ func runTray(hidden bool) {
 			stopResume()
 			stopWatch()
 			renewer.Stop()
+			// A hook still running is killed, not left unbounded.
+			svc.StopHooks()
 		})
 	}
 	if instance != nil {
