@@ -128,6 +128,13 @@ func TestCheck(t *testing.T) {
 		if !strings.Contains(r.stdout, "FAIL IMAP") || !strings.Contains(r.stdout, "ok   profile") || !strings.Contains(r.stderr, "IMAP, SMTP failed") {
 			t.Errorf("stdout: %s\nstderr: %s", r.stdout, r.stderr)
 		}
+		// The person took the access back at Google: the cached token no
+		// longer works anywhere.
+		g.RevokeAll()
+		rep = checkJSON(t, w, env, "check@gmail.test", exitCheckFailed)
+		if p := rep.Results[2]; p.Status != "failed" || !strings.Contains(p.Detail, "HTTP 401") || !strings.Contains(p.Hint, "latchkey connect google") {
+			t.Errorf("revoked at Google: %+v", rep)
+		}
 		w.noLeaks(g.IssuedTokens())
 	})
 }
