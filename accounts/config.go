@@ -140,6 +140,16 @@ type Settings struct {
 	RevokeURL    string   `toml:"revoke_url"`
 	Issuer       string   `toml:"issuer"`
 	Scopes       []string `toml:"scopes"`
+	// IMAPHost and SMTPHost (HOST[:PORT]) name the account's mail servers
+	// where Latchkey does not know them (Exchange Server on premises, an
+	// OpenID provider) or they differ; --imap-host and --smtp-host win.
+	IMAPHost string `toml:"imap_host"`
+	SMTPHost string `toml:"smtp_host"`
+	// ProfileURL is where `latchkey check` reads the account's profile
+	// with its default token (default: Graph's /v1.0/me of the account's
+	// cloud, the Gmail API's users/me/profile). https, or http on a
+	// loopback address.
+	ProfileURL string `toml:"profile_url"`
 }
 
 // over returns s with every field that o sets replaced by o's.
@@ -161,6 +171,9 @@ func (s Settings) over(o Settings) Settings {
 	s.TokenURL = pick(s.TokenURL, o.TokenURL)
 	s.RevokeURL = pick(s.RevokeURL, o.RevokeURL)
 	s.Issuer = pick(s.Issuer, o.Issuer)
+	s.IMAPHost = pick(s.IMAPHost, o.IMAPHost)
+	s.SMTPHost = pick(s.SMTPHost, o.SMTPHost)
+	s.ProfileURL = pick(s.ProfileURL, o.ProfileURL)
 	if len(o.Scopes) > 0 {
 		s.Scopes = o.Scopes
 	}
@@ -172,10 +185,13 @@ type Config struct {
 	// Path is the file it came from (it may not exist).
 	Path      string
 	Providers map[string]Settings
+	// Hooks are the commands run on account events (hooks.go).
+	Hooks HookSettings
 }
 
 type configFile struct {
 	Providers map[string]Settings `toml:"providers"`
+	Hooks     HookSettings        `toml:"hooks"`
 }
 
 var providerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`) })
@@ -224,8 +240,12 @@ func parseConfig(path string, data []byte) (*Config, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		k := und[0]
+		if k[0] == "hooks" {
+			return nil, &ConfigError{Path: path, Line: lineOfKey(data, k[len(k)-1]),
+				Msg: fmt.Sprintf("unknown key %q (the keys of [hooks] are timeout and the events: %s)", k.String(), strings.Join(HookEvents, ", "))}
+		}
 		return nil, &ConfigError{Path: path, Line: lineOfKey(data, k[len(k)-1]),
-			Msg: fmt.Sprintf("unknown key %q (known keys: type, client_id, client_secret, tenant, cloud, authority, resource, authorize_url, token_url, revoke_url, issuer, scopes, all under [providers.NAME])", k.String())}
+			Msg: fmt.Sprintf("unknown key %q (known keys: type, client_id, client_secret, tenant, cloud, authority, resource, authorize_url, token_url, revoke_url, issuer, scopes, imap_host, smtp_host, profile_url, all under [providers.NAME])", k.String())}
 	}
 	for name, s := range f.Providers {
 		if !providerName().MatchString(name) {
@@ -233,6 +253,10 @@ func parseConfig(path string, data []byte) (*Config, error) {
 		}
 		c.Providers[name] = s
 	}
+	if key, problem := f.Hooks.check(); problem != "" {
+		return nil, &ConfigError{Path: path, Line: lineOfKey(data, key), Msg: problem}
+	}
+	c.Hooks = f.Hooks
 	return c, nil
 }
 

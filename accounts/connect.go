@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,7 +36,21 @@ type ConnectRequest struct {
 	// OnURL receives, before the browser opens, the one-time sign-in link
 	// the browser is given too (see oauthflow.SignIn): to show for when no
 	// browser comes up. Opening it after the browser did ends the sign-in.
+	// With Paste it receives the provider's sign-in URL itself.
 	OnURL func(url string)
+	// Port is a fixed loopback port for the redirect (0: any free port),
+	// for a browser on another computer reaching this one through
+	// `ssh -L PORT:127.0.0.1:PORT`. It is still bound on 127.0.0.1 and
+	// [::1] only.
+	Port int
+	// Paste, when set, is where the person pastes the address their
+	// browser ended on when it could not reach this computer (see
+	// oauthflow.SignIn.Paste): no browser is opened here, and the pasted
+	// answer is checked exactly as one reaching the listener. Never argv.
+	Paste io.Reader
+	// OnPasteRefused is told why a pasted line was not the answer; the
+	// sign-in goes on waiting.
+	OnPasteRefused func(err error)
 	// OnSetup receives the resolved provider before the sign-in starts, so
 	// a front end can say what will be asked for.
 	OnSetup func(*Setup)
@@ -124,6 +139,9 @@ type signedIn struct {
 // prepareConnect checks what can be checked before the person signs in
 // and resolves the provider's setup.
 func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setup, error) {
+	if req.Device && (req.Port != 0 || req.Paste != nil) {
+		return nil, fmt.Errorf("%w: --device signs in without a redirect, so --port and --paste do not apply to it", ErrUsage)
+	}
 	if p, ok := builtinProvider(req.Provider); req.Device && ok && p.Family != FamilyMicrosoft {
 		// Before the registration is asked for: none would help.
 		return nil, noDeviceSignIn(p.Family)
@@ -297,6 +315,14 @@ func (s *Service) saveConnected(ctx context.Context, req ConnectRequest, extend,
 			}
 			return err
 		}
+		reason := "connected"
+		switch {
+		case extend != nil:
+			reason = "permissions added"
+		case old != nil:
+			reason = "signed in again"
+		}
+		s.fireHook(HookEvent{Event: HookConnected, Account: r.ID, Provider: r.Provider, Email: r.Email, Reason: reason})
 		return nil
 	})
 }
@@ -327,20 +353,23 @@ func (s *Service) withAccount(ctx context.Context, id string, f func(ctx context
 // its ID token must match.
 func (s *Service) browserSignIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (tok *oauthflow.Token, nonce, authIss string, err error) {
 	open := s.openBrowser
-	if req.NoBrowser {
+	if req.NoBrowser || req.Paste != nil {
 		open = nil
 	}
 	grant, err := oauthflow.SignIn{
-		AuthURL:       su.AuthURL,
-		ClientID:      su.ClientID,
-		Scopes:        scopes,
-		AuthParams:    su.AuthParams,
-		RedirectHost:  su.RedirectHost,
-		Issuer:        su.AuthResponseIssuer,
-		RequireIssuer: su.AuthResponseIssuerRequired,
-		OpenBrowser:   open,
-		OnURL:         req.OnURL,
-		Timeout:       req.Timeout,
+		AuthURL:        su.AuthURL,
+		ClientID:       su.ClientID,
+		Scopes:         scopes,
+		AuthParams:     su.AuthParams,
+		RedirectHost:   su.RedirectHost,
+		Issuer:         su.AuthResponseIssuer,
+		RequireIssuer:  su.AuthResponseIssuerRequired,
+		OpenBrowser:    open,
+		OnURL:          req.OnURL,
+		Timeout:        req.Timeout,
+		Port:           req.Port,
+		Paste:          req.Paste,
+		OnPasteRefused: req.OnPasteRefused,
 	}.Run(ctx)
 	if err != nil {
 		return nil, "", "", withAdminConsent(signInErr(err), err, su.Family, req.Account, su.AuthURL, "", su.ClientID)
@@ -385,7 +414,7 @@ func (s *Service) deviceSignIn(ctx context.Context, su *Setup, scopes []string, 
 func noDeviceSignIn(f Family) error {
 	if f == FamilyGoogle {
 		return fmt.Errorf("%w: Google's device sign-in cannot grant mail scopes (Gmail over IMAP/SMTP and the Gmail API are not among the scopes it allows), so Latchkey does not offer it for google; "+
-			"sign in with the browser instead: on a computer without one, run `latchkey connect google --no-browser` there through `ssh -L PORT:127.0.0.1:PORT` and open the printed link in your own browser", ErrUsage)
+			"sign in with a browser instead: on a computer without one (over SSH), run `latchkey connect google --port 8400` there through `ssh -L 8400:127.0.0.1:8400`, or `latchkey connect google --paste` and paste back the address your browser ends on", ErrUsage)
 	}
 	return fmt.Errorf("%w: --device sign-in is offered for Microsoft (microsoft, exchange) only", ErrUsage)
 }
@@ -462,6 +491,8 @@ func signInErr(err error) error {
 		return fmt.Errorf("%w: %v: another program may have read the link to take over the sign-in, so Latchkey stopped it; nothing was saved, sign in again", ErrSignIn, err)
 	case errors.Is(err, oauthflow.ErrTimeout):
 		return fmt.Errorf("%w: %v", ErrSignInTimeout, err)
+	case errors.Is(err, oauthflow.ErrPortInUse):
+		return fmt.Errorf("%w: %v; nothing was started: choose another --port (and forward that one), or stop the program that holds it", ErrUsage, err)
 	}
 	return fmt.Errorf("%w: %v", ErrSignIn, err)
 }

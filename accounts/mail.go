@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -161,6 +162,13 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 		return nil, err
 	}
 	m := &MailSettings{Account: r.ID, Email: r.Email, Provider: r.Provider, Family: r.Family, Folders: FoldersOf(r.Family)}
+	// config.toml may name the servers (it is read only when trusted:
+	// another user cannot point the account's mail elsewhere).
+	cfg, err := LoadConfig(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	imap, smtp = cmp.Or(imap, cfg.Providers[r.Provider].IMAPHost), cmp.Or(smtp, cfg.Providers[r.Provider].SMTPHost)
 	known := false
 	custom := r.Family == FamilyMicrosoft && r.Resource != r.Graph && r.Resource != cloudByGraph(r.Graph).Outlook
 	if r.Family == FamilyMicrosoft {
@@ -236,9 +244,19 @@ func ParseMailServer(flag, v string, def MailServer) (MailServer, error) {
 	return parseMailServer(flag, v, def)
 }
 
-// parseMailServer reads HOST[:PORT] into a server with def's port and TLS.
+// parseMailServer reads [SCHEME://]HOST[:PORT] into a server with def's
+// port and TLS. A port of 993 or 465 means TLS from the start, any other
+// STARTTLS, unless the scheme says: imaps:// or smtps:// for TLS from the
+// start, imap:// or smtp:// for STARTTLS.
 func parseMailServer(flag, v string, def MailServer) (MailServer, error) {
 	m := def
+	scheme, rest, hasScheme := strings.Cut(v, "://")
+	if hasScheme {
+		if scheme != "imap" && scheme != "imaps" && scheme != "smtp" && scheme != "smtps" {
+			return m, fmt.Errorf("%w: %s %q: the scheme may be imaps:// or smtps:// (TLS from the start) or imap:// or smtp:// (STARTTLS)", ErrUsage, flag, v)
+		}
+		v = rest
+	}
 	host, port, err := net.SplitHostPort(v)
 	if err != nil {
 		host, port = v, ""
@@ -255,6 +273,9 @@ func parseMailServer(flag, v string, def MailServer) (MailServer, error) {
 		m.Port = p
 		// Implicit TLS on the well-known TLS ports, STARTTLS elsewhere.
 		m.StartTLS = p != 993 && p != 465
+	}
+	if hasScheme {
+		m.StartTLS = !strings.HasSuffix(scheme, "s")
 	}
 	return m, nil
 }

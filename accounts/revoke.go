@@ -79,6 +79,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 		}
 		res.WipedLocally, res.Account = true, before
 		s.describeRevoke(r, &res, opts)
+		s.fireHook(HookEvent{Event: HookRevoked, Account: r.ID, Provider: r.Provider, Email: r.Email, Reason: res.Done})
 		return nil
 	})
 	return res, err

@@ -40,6 +40,9 @@ type Options struct {
 	// StateDir holds the access log; it defaults to ConfigDir when that is
 	// set, else to StateDir().
 	StateDir string
+	// OnHook is told how each hook run went (see HookSettings), on the
+	// hook's own goroutine; nil drops the results.
+	OnHook func(HookResult)
 }
 
 // Service is Latchkey's accounts: connect, list, hand out tokens, remove.
@@ -53,11 +56,13 @@ type Service struct {
 	openBrowser func(string) error
 	now         func() time.Time
 	flight      singleflight.Group
+	hooks       hookRunner
 }
 
 // Open returns the accounts kept in opts.ConfigDir. It does no I/O.
 func Open(opts Options) (*Service, error) {
-	s := &Service{dir: opts.ConfigDir, stateDir: opts.StateDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now}
+	s := &Service{dir: opts.ConfigDir, stateDir: opts.StateDir, keys: opts.Keychain, http: opts.HTTPClient, openBrowser: opts.OpenBrowser, now: opts.Now,
+		hooks: hookRunner{onDone: opts.OnHook}}
 	if s.stateDir == "" && s.dir != "" {
 		s.stateDir = s.dir
 	}
@@ -355,6 +360,7 @@ func (s *Service) saveRenewed(ctx context.Context, r *record, tok *oauthflow.Tok
 		return nil, err
 	}
 	killpoint.At(killpoint.AfterAccessSaved)
+	s.fireHook(HookEvent{Event: HookRenewed, Account: id, Provider: r.Provider, Email: r.Email, Expires: t.Expiry})
 	s.noteRenewed(ctx, id, res, t, tok.Scopes != nil, len(scopes) > 0)
 	return t, nil
 }
@@ -448,14 +454,21 @@ func (s *Service) checkRefreshedIdentity(saved *refreshItem, raw string) error {
 // markReconnect records that the account needs a new sign-in, keeping
 // every token: the person decides what to do with the account.
 func (s *Service) markReconnect(ctx context.Context, id, reason, code string) error {
+	var ev *HookEvent
 	err := s.updateIndex(ctx, func(ix *index) error {
 		if r := ix.byID(id); r != nil {
+			if r.Status != StatusNeedsReconnect { // told once, not at every refusal
+				ev = &HookEvent{Event: HookReconnectNeeded, Account: id, Provider: r.Provider, Email: r.Email, Reason: reason, Code: code}
+			}
 			r.Status, r.StatusReason = StatusNeedsReconnect, reason
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if ev != nil {
+		s.fireHook(*ev)
 	}
 	return &ReconnectError{Account: id, Reason: reason, Code: code}
 }
@@ -515,7 +528,12 @@ func (s *Service) Remove(ctx context.Context, name string) (Account, error) {
 			return fmt.Errorf("%w: %s was already removed", ErrUnknownAccount, name)
 		}
 		removed = r.view()
-		return s.wipe(ctx, r)
+		if err := s.wipe(ctx, r); err != nil {
+			return err
+		}
+		s.fireHook(HookEvent{Event: HookRemoved, Account: r.ID, Provider: r.Provider, Email: r.Email,
+			Reason: "removed from this computer with latchkey remove; the grant at the provider is untouched"})
+		return nil
 	})
 	return removed, err
 }

@@ -426,3 +426,36 @@ type testLogger struct{ t testing.TB }
 
 func (l testLogger) Printf(format string, args ...any) { l.t.Logf("mailtest: "+format, args...) }
 func (l testLogger) Println(args ...any)               { l.t.Log(append([]any{"mailtest:"}, args...)...) }
+
+// Silent listens on 127.0.0.1 and accepts connections without ever saying
+// a word, as a server behind a black-holing firewall or a hung one does,
+// until the test ends. It returns HOST:PORT.
+func Silent(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}

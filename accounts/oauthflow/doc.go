@@ -46,6 +46,12 @@ var (
 	// ErrBadCallback means the authorization response carried the right state
 	// but was malformed (no code, a repeated parameter, ...).
 	ErrBadCallback = errors.New("malformed authorization response")
+	// ErrPortInUse is a fixed SignIn.Port that another program holds on
+	// 127.0.0.1 or [::1].
+	ErrPortInUse = errors.New("the sign-in port is in use")
+	// ErrPasteEnded is told to SignIn.OnPasteRefused when SignIn.Paste
+	// ends: nothing more can be pasted, but the listener still waits.
+	ErrPasteEnded = errors.New("the input ended, so nothing more can be pasted; still waiting for the browser to reach this computer")
 	// ErrBadTokenResponse means the token endpoint answered 200 with a body
 	// that is not a usable token response (bad or non-JSON, another
 	// token_type, a bad expires_in, no access_token): the provider's fault,

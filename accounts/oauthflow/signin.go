@@ -1,6 +1,7 @@
 package oauthflow
 
 import (
+	"bufio"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -86,6 +88,26 @@ type SignIn struct {
 	OnURL func(url string)
 	// Timeout bounds the whole sign-in; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Port is the loopback port to listen on; zero lets the OS choose one.
+	// A fixed port serves a browser on another computer through an SSH
+	// tunnel (ssh -L PORT:127.0.0.1:PORT), and a provider whose registered
+	// redirect URI names a port. It is still bound on 127.0.0.1 and [::1]
+	// only; a port another program holds fails with ErrPortInUse.
+	Port int
+	// Paste, when set, is where the person pastes the address the browser
+	// ended on (the redirect URI with code and state) when it cannot reach
+	// this computer's loopback: Run reads it line by line and judges each
+	// line exactly as it judges a request to the listener (same state,
+	// single use, iss and code checks), whichever comes first. OnURL is
+	// then given the authorization URL itself, not the launch URL, since
+	// the browser that opens it is elsewhere, and OpenBrowser is not
+	// called. Read it from a terminal or a pipe, never from argv. A reader
+	// blocked in Read when Run returns is left to its caller.
+	Paste io.Reader
+	// OnPasteRefused is told, on Run's goroutine, why a pasted line was not
+	// this sign-in's answer (another address, a wrong state); Run goes on
+	// waiting for another.
+	OnPasteRefused func(err error)
 }
 
 // Grant is what the token request of a finished sign-in needs. Pass it to
@@ -186,7 +208,10 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 	defer cancel()
 
-	ln4, ln6, err := listenLoopback(ctx)
+	if s.Port < 0 || s.Port > 65535 {
+		return nil, fmt.Errorf("sign-in: port %d is not a TCP port", s.Port)
+	}
+	ln4, ln6, err := listenPort(ctx, s.Port)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
@@ -253,11 +278,25 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 		wg.Wait()
 	}()
 
+	pasted, pasteDone := make(chan string), make(chan struct{})
+	var pasteEnded chan struct{}
+	defer close(pasteDone)
+	if s.Paste != nil {
+		pasteEnded = make(chan struct{})
+		go func() {
+			readPasted(s.Paste, pasted, pasteDone)
+			close(pasteEnded)
+		}()
+	}
 	if s.OnURL != nil {
-		s.OnURL(launchURL)
+		if s.Paste != nil {
+			s.OnURL(signInURL)
+		} else {
+			s.OnURL(launchURL)
+		}
 	}
 	browserErr := make(chan error, 1)
-	if s.OpenBrowser != nil {
+	if s.OpenBrowser != nil && s.Paste == nil {
 		open := s.OpenBrowser
 		go func() {
 			if err := open(launchURL); err != nil {
@@ -273,6 +312,15 @@ func (s SignIn) Run(ctx context.Context) (*Grant, error) {
 			}
 			g.Code, g.Issuer = r.code, r.iss
 			return g, nil
+		case line := <-pasted:
+			if err := cb.paste(line); err != nil && s.OnPasteRefused != nil {
+				s.OnPasteRefused(err)
+			}
+		case <-pasteEnded:
+			pasteEnded = nil
+			if s.OnPasteRefused != nil {
+				s.OnPasteRefused(ErrPasteEnded)
+			}
 		case err := <-browserErr:
 			if s.OnBrowserError != nil {
 				s.OnBrowserError(err)
@@ -335,16 +383,28 @@ const listenAttempts = 5
 // beforeListen6 lets tests occupy [::1]:port between the two binds.
 var beforeListen6 func(port int)
 
-// listenLoopback binds 127.0.0.1 on a port the OS chooses, then [::1] on the
-// same port, so that a browser resolving localhost to ::1 reaches this
-// process and no other. If IPv6 loopback is absent, IPv4 alone is used; if
-// [::1]:port belongs to another process, it starts again with a new port.
-// It never binds a wildcard or the name localhost (which Go resolves to
-// IPv4 only).
+// listenLoopback is listenPort on a port the OS chooses.
 func listenLoopback(ctx context.Context) (ln4, ln6 net.Listener, err error) {
+	return listenPort(ctx, 0)
+}
+
+// listenPort binds 127.0.0.1 on fixed, or on a port the OS chooses when
+// fixed is 0, then [::1] on the same port, so that a browser resolving
+// localhost to ::1 reaches this process and no other. If IPv6 loopback is
+// absent, IPv4 alone is used; if [::1]:port belongs to another process, it
+// starts again with a new port (a fixed one fails with ErrPortInUse). It
+// never binds a wildcard or the name localhost (which Go resolves to IPv4
+// only).
+func listenPort(ctx context.Context, fixed int) (ln4, ln6 net.Listener, err error) {
 	lc := net.ListenConfig{Control: exclusiveAddrUse}
 	for range listenAttempts {
-		ln4, err = lc.Listen(ctx, "tcp4", "127.0.0.1:0")
+		ln4, err = lc.Listen(ctx, "tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(fixed)))
+		if err != nil && fixed != 0 && errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("%w: another program listens on 127.0.0.1:%d", ErrPortInUse, fixed)
+		}
+		if err != nil && fixed != 0 && fixed < 1024 && errors.Is(err, syscall.EACCES) {
+			return nil, nil, fmt.Errorf("%w: port %d needs administrator rights on this system; choose one from 1024 to 65535", ErrPortInUse, fixed)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen on 127.0.0.1: %w", err)
 		}
@@ -361,6 +421,9 @@ func listenLoopback(ctx context.Context) (ln4, ln6 net.Listener, err error) {
 		}
 		// [::1] works but not on this port: someone else holds it.
 		ln4.Close()
+		if fixed != 0 {
+			return nil, nil, fmt.Errorf("%w: another program listens on [::1]:%d", ErrPortInUse, fixed)
+		}
 	}
 	return nil, nil, fmt.Errorf("listen on loopback: no port free on both 127.0.0.1 and [::1] after %d attempts", listenAttempts)
 }
@@ -427,24 +490,11 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !c.fromBrowser(w, r) {
 		return
 	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	// The state is checked before anything else, error responses included,
-	// so that a forged response neither ends nor poisons the flow.
-	if err != nil || len(q["state"]) != 1 ||
-		subtle.ConstantTimeCompare([]byte(q["state"][0]), []byte(c.state)) != 1 {
-		c.forged.Add(1)
+	res, err := c.consume(r.URL.RawQuery)
+	if err != nil {
 		writePage(w, http.StatusBadRequest, failurePage)
 		return
 	}
-	c.mu.Lock()
-	used := c.used
-	c.used = true
-	c.mu.Unlock()
-	if used {
-		writePage(w, http.StatusBadRequest, failurePage)
-		return
-	}
-	res := c.evaluate(q)
 	w.Header().Set("Connection", "close")
 	if res.err != nil {
 		writePage(w, http.StatusBadRequest, failurePage)
@@ -452,6 +502,72 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writePage(w, http.StatusOK, successPage)
 	}
 	c.finish(res)
+}
+
+// errNotThisFlow and errAnswered are answers consume does not take.
+var (
+	errNotThisFlow = errors.New("its state is not this sign-in's")
+	errAnswered    = errors.New("this sign-in was answered already")
+)
+
+// consume takes the query of an authorization response, from the listener
+// or pasted: the first one with the flow's state is judged (evaluate) and
+// used up. The state is checked before anything else, error responses
+// included, so that a forged response neither ends nor poisons the flow.
+func (c *callback) consume(rawQuery string) (callbackResult, error) {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil || len(q["state"]) != 1 ||
+		subtle.ConstantTimeCompare([]byte(q["state"][0]), []byte(c.state)) != 1 {
+		c.forged.Add(1)
+		return callbackResult{}, errNotThisFlow
+	}
+	c.mu.Lock()
+	used := c.used
+	c.used = true
+	c.mu.Unlock()
+	if used {
+		return callbackResult{}, errAnswered
+	}
+	return c.evaluate(q), nil
+}
+
+// maxPasted bounds one pasted line; a real redirect is a few KB at most.
+const maxPasted = 64 << 10
+
+// paste takes a line the person pasted: the address the browser ended on,
+// which must be the redirect URI (this flow's host and port, path "/")
+// with the authorization response in its query. It ends the flow, as the
+// listener would, unless the line is not this flow's answer: then the
+// error says why and the flow goes on.
+func (c *callback) paste(line string) error {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return errors.New("nothing was pasted")
+	}
+	u, err := url.Parse(line)
+	if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Host, c.host) || (u.Path != "/" && u.Path != "") || u.User != nil {
+		return fmt.Errorf("that is not the address the browser ended on: it must start with http://%s/?", c.host)
+	}
+	res, err := c.consume(u.RawQuery)
+	if err != nil {
+		return fmt.Errorf("that address is not this sign-in's answer: %w", err)
+	}
+	c.finish(res)
+	return nil
+}
+
+// readPasted sends the lines read from r on lines until r ends or done is
+// closed. Lines longer than maxPasted are dropped whole.
+func readPasted(r io.Reader, lines chan<- string, done <-chan struct{}) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxPasted)
+	for sc.Scan() {
+		select {
+		case lines <- sc.Text():
+		case <-done:
+			return
+		}
+	}
 }
 
 // fromBrowser refuses, with an answer, what cannot be the browser's own

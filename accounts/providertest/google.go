@@ -104,6 +104,7 @@ func NewGoogle(t testing.TB, opts GoogleOptions) *Google {
 	mux.HandleFunc("GET /o/oauth2/v2/auth", g.authorize)
 	mux.HandleFunc("POST /token", g.token)
 	mux.HandleFunc("POST /revoke", g.revoke)
+	mux.HandleFunc("GET /gmail/v1/users/{user}/profile", g.profile)
 	g.start(t, mux)
 	g.URL = g.srv.URL
 	g.AuthURL = g.URL + "/o/oauth2/v2/auth"

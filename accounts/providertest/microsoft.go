@@ -161,6 +161,7 @@ func NewMicrosoft(t testing.TB, opts MicrosoftOptions) *Microsoft {
 	mux.HandleFunc("GET /{tenant}/oauth2/v2.0/authorize", m.authorize)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", m.token)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/devicecode", m.deviceCode)
+	mux.HandleFunc("GET /v1.0/me", m.me)
 	m.start(t, mux)
 	m.URL = m.srv.URL
 	return m

@@ -32,6 +32,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/safetext"
 	"github.com/latchkey/latchkey/ui"
 	"github.com/latchkey/latchkey/ui/session"
 )
@@ -63,11 +64,24 @@ func main() {
 // openCore opens the accounts; without them the app starts anyway and the
 // window says what went wrong.
 func openCore() (*accounts.Service, ui.Core) {
-	svc, err := accounts.Open(accounts.Options{})
+	svc, err := accounts.Open(accounts.Options{OnHook: logHook})
 	if err != nil {
 		return nil, ui.Unavailable(err)
 	}
 	return svc, ui.NewCore(svc)
+}
+
+// logHook writes a hook that failed to stderr (the session's log), with
+// what it said: its text is escaped, as another program's.
+func logHook(r accounts.HookResult) {
+	if r.Err == nil {
+		return
+	}
+	msg := "latchkey-tray: " + safetext.Line(r.Err.Error())
+	if r.Output != "" {
+		msg += "; it said: " + safetext.Line(r.Output)
+	}
+	fmt.Fprintln(os.Stderr, msg)
 }
 
 // runTray runs the tray process until Quit or a signal.
@@ -173,6 +187,8 @@ func runTray(hidden bool) {
 			stopResume()
 			stopWatch()
 			renewer.Stop()
+			// A hook still running is killed, not left unbounded.
+			svc.StopHooks()
 		})
 	}
 	if instance != nil {

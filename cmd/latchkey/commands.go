@@ -56,6 +56,13 @@ Flags:
                      for a computer without a browser (SSH); suggested by
                      itself when there is no display. Google's device sign-in
                      cannot grant mail scopes, so it is not offered for google
+  --port N           listen for the browser's answer on this loopback port
+                     (127.0.0.1 and [::1] only), for a browser on another
+                     computer reaching this one through ssh -L N:127.0.0.1:N
+  --paste            for a browser that cannot reach this computer at all:
+                     print the sign-in address, then read the address the
+                     browser ends on (it fails to load) pasted on stdin;
+                     it is checked exactly as a redirect to the listener
   --timeout D        how long to wait for you to finish (default 5m)
   --replace          if another person signs in with the address of a connected
                      account, replace that account (its tokens are deleted)
@@ -70,6 +77,14 @@ Examples:
   latchkey connect exchange --tenant contoso.com
   latchkey connect google --scope https://mail.google.com/ --no-browser
   latchkey connect microsoft --device       (over SSH: enter a code on your phone)
+  ssh -L 8400:127.0.0.1:8400 server         (then, on the server:)
+  latchkey connect google --port 8400       (open the printed link on your computer)
+  latchkey connect google --paste           (sign in anywhere, paste the final address)
+
+Signing in over SSH: the redirect address is http://127.0.0.1:N/ (Microsoft:
+http://localhost:N/). Google desktop clients and Microsoft accept any port
+for it; an OpenID provider must have it registered (with the port unless it
+ignores loopback ports, as RFC 8252 asks).
 `,
 	run: runConnect,
 }
@@ -82,6 +97,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 		set       accounts.Settings
 		noBrowser bool
 		device    bool
+		remote    remoteFlags
 		replace   bool
 		asJSON    bool
 		timeout   = 5 * time.Minute
@@ -95,6 +111,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	fs.StringVar(&set.Authority, "authority", "", "")
 	fs.BoolVar(&noBrowser, "no-browser", false, "")
 	fs.BoolVar(&device, "device", false, "")
+	remote.register(fs)
 	fs.DurationVar(&timeout, "timeout", timeout, "")
 	fs.BoolVar(&replace, "replace", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -117,14 +134,22 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	if device && noBrowser {
 		return usagef(c.name, "--device and --no-browser are two ways to sign in: choose one")
 	}
-	a, err := env.svc.Connect(ctx, accounts.ConnectRequest{
+	if device && (remote.port != 0 || remote.paste) {
+		return usagef(c.name, "--device signs in with a code, without a redirect: --port and --paste do not apply to it")
+	}
+	if err := remote.check(c.name); err != nil {
+		return err
+	}
+	req := accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
 		Device:       device,
 		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
-		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser) },
-		OnURL:        func(u string) { printSignInURL(out, u, noBrowser, timeout) },
+		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser || remote.chosen()) },
+		OnURL:        func(u string) { printSignInURL(out, u, noBrowser || remote.chosen(), timeout) },
 		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },
-	})
+	}
+	remote.apply(&req, out, timeout)
+	a, err := env.svc.Connect(ctx, req)
 	if err != nil {
 		return err
 	}

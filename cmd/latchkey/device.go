@@ -42,8 +42,16 @@ func printDeviceCode(out io.Writer, d oauthflow.DeviceCode, timeout time.Duratio
 // (unless the person chose how to sign in).
 func printConnecting(out io.Writer, su *accounts.Setup, provider string, chose bool) {
 	fmt.Fprintf(out, "Connecting to %s.\n", safetext.Line(su.Title))
-	if why := noDisplay(); why != "" && !chose && su.DeviceURL != "" {
-		fmt.Fprintf(out, "No browser can open here: %s. To sign in on another device (a phone) with a code instead, stop this (Ctrl-C) and run:\n\n  latchkey connect %s --device\n\n",
+	why := noDisplay()
+	switch {
+	case why == "" || chose:
+	case su.DeviceURL != "":
+		fmt.Fprintf(out, "No browser can open here: %s. To sign in on another device (a phone) with a code instead, stop this (Ctrl-C) and run:\n\n  latchkey connect %s --device\n\n"+
+			"(or --paste to paste back the address your browser ends on, or --port N through ssh -L N:127.0.0.1:N)\n\n",
+			why, safetext.Line(provider))
+	default:
+		fmt.Fprintf(out, "No browser can open here: %s. To sign in with the browser of another computer, stop this (Ctrl-C) and run:\n\n  latchkey connect %s --paste\n\n"+
+			"and paste back the address your browser ends on (or use --port N through ssh -L N:127.0.0.1:N)\n\n",
 			why, safetext.Line(provider))
 	}
 }

@@ -30,6 +30,7 @@ const (
 	exitOtherPerson    = 15 // another person signed in with a connected account's address; nothing changed
 	exitDenied         = 16 // the person refused the program a token (approval)
 	exitNoApproval     = 17 // approval is on and nobody could be asked, or nobody answered in time
+	exitCheckFailed    = 18 // latchkey check: a part (IMAP, SMTP, profile) failed; or hooks try: the hook failed
 	exitProxyListen    = 19 // the proxy cannot listen: the port is taken or not allowed
 	exitInterrupted    = 130
 )
@@ -44,6 +45,7 @@ Exit codes:
                                                 15 another person signed in
                                                 16 program refused a token
                                                 17 no app answered to allow it
+                                                18 check (or hooks try) failed
                                                 19 proxy cannot listen on a port
                                                 130 interrupted
 `
@@ -82,11 +84,19 @@ func classify(err error) (int, string) {
 		refused   *accounts.RefusedError
 		mismatch  *accounts.IdentityMismatchError
 	)
-	var listen *listenError
+	var (
+		listen     *listenError
+		check      *checkFailedError
+		hookFailed *hookFailedError
+	)
 	switch {
 	case errors.As(err, &listen):
 		return exitProxyListen, "Another program (perhaps another latchkey proxy) uses that port. Stop it, or choose another port,\n" +
 			"e.g. " + listen.flag + " 0 to let the system choose (--json says which). Nothing is being served."
+	case errors.As(err, &hookFailed):
+		return exitCheckFailed, "Fix the hook's command under [hooks] in config.toml, then try it again with `latchkey hooks try`."
+	case errors.As(err, &check):
+		return exitCheckFailed, "Each failing part above says why and what to do; run the check again afterwards."
 	case errors.As(err, &consent):
 		code, _ := classify(consent.Err)
 		return code, "Your organization decides which apps may use your account. Send this link to your IT department;\n" +

@@ -52,7 +52,7 @@ func init() {
 	commands = []command{
 		connectCommand, listCommand, showCommand, tokenCommand,
 		scopesCommand, grantCommand, reduceCommand, revokeCommand, removeCommand,
-		logCommand, approvalCommand, setupCommand, proxyCommand,
+		logCommand, approvalCommand, setupCommand, checkCommand, hooksCommand, proxyCommand,
 	}
 }
 
@@ -77,11 +77,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if c.name != name {
 			continue
 		}
-		svc, err := accounts.Open(accounts.Options{})
+		hooks := &hookReports{}
+		svc, err := accounts.Open(accounts.Options{OnHook: hooks.add})
 		if err != nil {
 			return report(stderr, err)
 		}
 		err = c.run(ctx, &cli{stdout: stdout, stderr: stderr, svc: svc}, &c, args[1:])
+		defer hooks.wait(svc, stdout, stderr)
 		if errors.Is(err, errHelpShown) {
 			return 0
 		}

@@ -305,12 +305,16 @@ Flags:
   --allow LIST       capabilities to add, comma-separated
   --scope S          a scope to add by name (repeatable)
   --no-browser       do not open a browser; only print the sign-in URL
+  --port N           over SSH: listen on this loopback port, for
+                     ssh -L N:127.0.0.1:N (see ` + "`latchkey help connect`" + `)
+  --paste            over SSH: paste back the address the browser ends on
   --timeout D        how long to wait for you to finish (default 5m)
   --json             print the account as JSON
 
 Examples:
   latchkey grant alice@gmail.com --allow read-calendar
   latchkey grant alice@contoso.com --allow send-mail,free-busy
+  latchkey grant alice@gmail.com --allow send-mail --paste
 `,
 	run: runGrant,
 }
@@ -320,6 +324,7 @@ type connectFlags struct {
 	allow     string
 	scopes    listFlag
 	noBrowser bool
+	remote    remoteFlags
 	asJSON    bool
 	timeout   time.Duration
 	command   string // grant or reduce, for the usage hint
@@ -332,6 +337,7 @@ func (f *connectFlags) register(c *command) func(args []string, out io.Writer) (
 	fs.StringVar(&f.allow, "allow", "", "")
 	fs.Var(&f.scopes, "scope", "")
 	fs.BoolVar(&f.noBrowser, "no-browser", false, "")
+	f.remote.register(fs)
 	fs.DurationVar(&f.timeout, "timeout", f.timeout, "")
 	fs.BoolVar(&f.asJSON, "json", false, "")
 	return func(args []string, out io.Writer) ([]string, error) { return parse(c, fs, out, args) }
@@ -347,12 +353,17 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 	if f.timeout <= 0 {
 		return accounts.ConnectRequest{}, usagef(f.command, "--timeout must be positive, e.g. 5m")
 	}
-	return accounts.ConnectRequest{
+	if err := f.remote.check(f.command); err != nil {
+		return accounts.ConnectRequest{}, err
+	}
+	req := accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,
 		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", safetext.Line(su.Title)) },
 		OnPlan:  func(p accounts.ScopePlan) { printPlan(env.stderr, p) },
-		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser, f.timeout) },
-	}, nil
+		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser || f.remote.chosen(), f.timeout) },
+	}
+	f.remote.apply(&req, env.stderr, f.timeout)
+	return req, nil
 }
 
 // printSignInURL tells the person where to sign in and that we wait.
@@ -414,6 +425,9 @@ Flags:
   --allow LIST       capabilities to keep, comma-separated
   --scope S          a scope to keep by name (repeatable)
   --no-browser       do not open a browser; only print the addresses
+  --port N           over SSH: listen on this loopback port, for
+                     ssh -L N:127.0.0.1:N (see ` + "`latchkey help connect`" + `)
+  --paste            over SSH: paste back the address the browser ends on
   --timeout D        how long to wait for you to sign in (default 5m)
   --json             print the outcome as JSON
 

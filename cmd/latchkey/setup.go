@@ -106,7 +106,10 @@ Flags:
                            to open with ACCOUNT's sign-in: the configuration
                            logs in as ADDRESS with ACCOUNT's token
   --imap-host HOST[:PORT]  the IMAP server (default port 993, TLS)
-  --smtp-host HOST[:PORT]  the SMTP server (default port 587, STARTTLS)
+  --smtp-host HOST[:PORT]  the SMTP server (default port 587, STARTTLS);
+                           both may be set for a provider in config.toml
+                           (imap_host, smtp_host), and take imaps:// or
+                           smtps:// (TLS) or imap:// or smtp:// (STARTTLS)
   --latchkey PATH          the latchkey command to write (default: latchkey
                            when it is on PATH, else this program's full path)
 
