@@ -103,7 +103,7 @@ wine:
 	LATCHKEY_WINE_TEST=1 LATCHKEY_WINE=$(WINE) LATCHKEY_WINEPREFIX=$$dir/prefix \
 		LATCHKEY_WINE_TRAY=$$([ -f $(WIN_PKG)/Latchkey.exe ] && echo $(abspath $(WIN_PKG))/Latchkey.exe) \
 		xvfb-run -a -s "-screen 0 1280x800x24" \
-		$(GO) test -count=1 -v -timeout 15m -run 'Wine' ./cmd/latchkey ./internal/winetest 2>&1 \
+		$(GO) test -count=1 -v -timeout 15m -run 'Wine' ./cmd/latchkey ./accounts/winetest 2>&1 \
 		| grep -E '^(--- |    --- |ok|FAIL|PASS|panic)|SKIP|wine_e2e_test|winetest_test|tray_test|Error'; status=$$?; \
 	WINEPREFIX=$$dir/prefix "$$(dirname $(WINE))/wineserver" -k 2>/dev/null; rm -rf $$dir; \
 	echo "make wine: $$(( $$(date +%s) - start )) s"; exit $$status

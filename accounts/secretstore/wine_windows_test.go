@@ -3,4 +3,4 @@
 package secretstore
 
 // Under Wine 8.0, t.TempDir's cleanup needs Go's compatible delete.
-import _ "github.com/latchkey/latchkey/internal/winetest/deletefallback"
+import _ "github.com/latchkey/latchkey/accounts/winetest/deletefallback"

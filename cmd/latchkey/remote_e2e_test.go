@@ -35,7 +35,10 @@ type remoteProvider struct {
 func remoteProviders() []remoteProvider {
 	return []remoteProvider{
 		{"testidp", func(t *testing.T) (*world, func() []string) {
-			srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
+			// An address of its own: the worlds share one keyring, whose
+			// items pin an address to the provider that signed it in, and
+			// the sign-in tests run in parallel with these.
+			srv := oidcprovidertest.Start(t, oidcprovidertest.Options{Email: "remote-" + oidcprovidertest.DefaultEmail})
 			return newWorld(t, oidcConfig(srv)), nil
 		}, "127.0.0.1"},
 		{"microsoft", func(t *testing.T) (*world, func() []string) {

@@ -5,7 +5,7 @@ package main
 // friends, kept in the prefix's registry) is the keychain, Wine's URL
 // handling (rundll32 url.dll → the host's xdg-open) reaches the stand-in
 // browser, and the Microsoft and Google emulators are the providers. It
-// runs when LATCHKEY_WINE_TEST is set (make wine); see internal/winetest.
+// runs when LATCHKEY_WINE_TEST is set (make wine); see accounts/winetest.
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/oidcprovidertest"
 	"github.com/latchkey/latchkey/accounts/providertest"
-	"github.com/latchkey/latchkey/internal/winetest"
+	"github.com/latchkey/latchkey/accounts/winetest"
 )
 
 // credMaxBlob is Windows' CRED_MAX_CREDENTIAL_BLOB_SIZE, the most one
@@ -34,7 +34,7 @@ const credMaxBlob = 2560
 type wineWorld struct {
 	*world
 	prefix  *winetest.Prefix
-	credexe string // internal/winetest/credtool, built for Windows
+	credexe string // accounts/winetest/credtool, built for Windows
 }
 
 func newWineWorld(t *testing.T, config string) *wineWorld {
@@ -48,7 +48,7 @@ func newWineWorld(t *testing.T, config string) *wineWorld {
 	if err := winetest.Build(exe, "."); err != nil {
 		t.Fatal(err)
 	}
-	if err := winetest.Build(cred, "github.com/latchkey/latchkey/internal/winetest/credtool"); err != nil {
+	if err := winetest.Build(cred, "github.com/latchkey/latchkey/accounts/winetest/credtool"); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("built latchkey.exe and credtool.exe for Windows in %s", time.Since(start).Round(10*time.Millisecond))
