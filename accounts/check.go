@@ -210,22 +210,9 @@ const graphProfileScope = "User.Read"
 // or the Gmail profile with the default token; configured (profile_url)
 // replaces the address.
 func (s *Service) checkProfile(ctx context.Context, m *MailSettings, graph, configured string, onStart func(part, target string), timeout time.Duration) CheckResult {
-	target := configured
-	var scopes []string
-	switch {
-	case m.Family == FamilyMicrosoft && graph == "":
-		return CheckResult{Status: CheckSkipped,
-			Detail: "the account was not given Microsoft Graph's User.Read, so there is no profile to read (mail does not need it)"}
-	case m.Family == FamilyMicrosoft:
-		scopes = []string{graphProfileScope}
-		target = cmp.Or(target, graph+"/v1.0/me")
-	case target != "":
-	case m.Family == FamilyGoogle:
-		target = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
-	default:
-		return CheckResult{Status: CheckSkipped,
-			Detail: "Latchkey knows no profile endpoint of this provider",
-			Hint:   "name one with profile_url in the provider's table of config.toml"}
+	target, scopes, skipped := profileTarget(m, graph, configured)
+	if skipped != nil {
+		return *skipped
 	}
 	if err := checkEndpoint("profile_url", target); err != nil {
 		return CheckResult{Target: target, Status: CheckFailed, Err: fmt.Errorf("%w: %v", ErrConfig, err), Detail: err.Error()}
@@ -249,6 +236,33 @@ func (s *Service) checkProfile(ctx context.Context, m *MailSettings, graph, conf
 			Hint: "check the network connection, or a proxy in between"}
 	}
 	defer resp.Body.Close()
+	return profileAnswer(m, target, resp)
+}
+
+// profileTarget is the profile address to read for m and the scopes its
+// token needs, or the result of a check that has nothing to read.
+func profileTarget(m *MailSettings, graph, configured string) (target string, scopes []string, skipped *CheckResult) {
+	target = configured
+	switch {
+	case m.Family == FamilyMicrosoft && graph == "":
+		return "", nil, &CheckResult{Status: CheckSkipped,
+			Detail: "the account was not given Microsoft Graph's User.Read, so there is no profile to read (mail does not need it)"}
+	case m.Family == FamilyMicrosoft:
+		scopes = []string{graphProfileScope}
+		target = cmp.Or(target, graph+"/v1.0/me")
+	case target != "":
+	case m.Family == FamilyGoogle:
+		target = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+	default:
+		return "", nil, &CheckResult{Status: CheckSkipped,
+			Detail: "Latchkey knows no profile endpoint of this provider",
+			Hint:   "name one with profile_url in the provider's table of config.toml"}
+	}
+	return target, scopes, nil
+}
+
+// profileAnswer is the result of the profile endpoint's answer resp.
+func profileAnswer(m *MailSettings, target string, resp *http.Response) CheckResult {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxProfile))
 	var v struct {
 		Mail              string `json:"mail"`
