@@ -104,7 +104,7 @@ func TestAccountsWindowRefresh(t *testing.T) {
 	lister.set([]accounts.Account{alice}, nil)
 
 	test.Tap(s.window.refresh)
-	<-s.lastLoad
+	settle(t, s.bg)
 
 	if lister.calls != 2 {
 		t.Errorf("List called %d times, want 2 (start, Refresh)", lister.calls)
@@ -249,7 +249,7 @@ func TestKeyboard(t *testing.T) {
 		t.Errorf("Ctrl+W hid the window %d times in all, want 2", hidden)
 	}
 	s.window.shortcuts[fyne.KeyR]()
-	<-s.lastLoad
+	settle(t, s.bg)
 	if lister.calls != 2 {
 		t.Errorf("Ctrl+R: %d loads, want 2", lister.calls)
 	}

@@ -248,8 +248,8 @@ func TestApprovalInAccountsWindow(t *testing.T) {
 	}
 
 	test.Tap(w.buttons["Forget /usr/bin/msmtp"])
-	<-s.lastAction
-	<-s.lastLoad
+	settle(t, s.bg)
+	settle(t, s.bg)
 	if _, kept, _ := core.svc.Approvals(ctx, a.ID); len(kept) != 1 || kept[0].Exe != "/tmp/\x1b[2Jevil" {
 		t.Errorf("after Forget, kept %+v", kept)
 	}
@@ -258,8 +258,8 @@ func TestApprovalInAccountsWindow(t *testing.T) {
 	}
 
 	test.Tap(w.approval)
-	<-s.lastAction
-	<-s.lastLoad
+	settle(t, s.bg)
+	settle(t, s.bg)
 	if acc, _ := core.svc.Show(ctx, a.ID); acc.Approval {
 		t.Error("the switch did not turn approval off")
 	}

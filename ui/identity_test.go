@@ -28,14 +28,14 @@ func TestReconnectOtherPerson(t *testing.T) {
 	signIn := func() {
 		t.Helper()
 		s.reconnect(alice, false)
-		<-s.wizardOpened
+		settle(t, s.bg)
 		test.Tap(w.next) // what to allow
-		done := w.done
+		started := w.signIns
 		test.Tap(w.next) // the registration: sign in
-		if w.done == done {
+		if w.signIns == started {
 			t.Fatal("no sign-in started")
 		}
-		<-w.done
+		settle(t, w.bg)
 	}
 	signIn()
 	var other *accounts.IdentityMismatchError
@@ -56,12 +56,12 @@ func TestReconnectOtherPerson(t *testing.T) {
 	}
 
 	signIn()
-	done := w.done
+	started := w.signIns
 	test.Tap(findButton(t, w.win.Canvas(), "Replace"))
-	if w.done == done {
+	if w.signIns == started {
 		t.Fatal("Replace started no sign-in")
 	}
-	<-w.done
+	settle(t, w.bg)
 	if w.failure != nil {
 		t.Fatalf("Replace: %v", w.failure)
 	}
@@ -70,7 +70,7 @@ func TestReconnectOtherPerson(t *testing.T) {
 	}
 	// The reload the new connection started must end before the test
 	// does: it would touch widgets while the next test renders text.
-	<-s.lastLoad
+	settle(t, s.bg)
 }
 
 // TestOtherPersonText: the words for another organization, and for adding

@@ -49,7 +49,7 @@ func TestWizardSkipsRegistrationWithDefault(t *testing.T) {
 	w := s.wizard
 	w.win.Resize(fyne.NewSize(620, 560))
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	if text := visibleText(w.win.Content()); !strings.Contains(text, "No app registration needed: this build of Latchkey brings its own.") {
 		t.Errorf("the provider step does not say Microsoft needs no registration: %q", text)
 	}
@@ -62,8 +62,8 @@ func TestWizardSkipsRegistrationWithDefault(t *testing.T) {
 	}
 	test.AssertRendersToMarkup(t, "wizard_allow_default_registration.xml", w.win.Canvas())
 	test.Tap(w.next)
-	<-w.done
-	<-s.lastLoad // the account list reloads after the connect
+	settle(t, w.bg)
+	settle(t, s.bg) // the account list reloads after the connect
 	if w.step != stepResult || w.failure != nil {
 		t.Fatalf("step %d, failure %v; want a connected account", w.step, w.failure)
 	}

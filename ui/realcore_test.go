@@ -208,7 +208,7 @@ func TestWizardConnectsAgainstRealCore(t *testing.T) {
 		t.Error("Next is enabled before a provider is chosen")
 	}
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	test.AssertRendersToMarkup(t, "wizard_provider.xml", w.win.Canvas())
 
 	test.Tap(w.next)
@@ -234,7 +234,7 @@ func TestWizardConnectsAgainstRealCore(t *testing.T) {
 
 	// Enter starts the sign-in like the button does.
 	w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	<-w.done
+	settle(t, w.bg)
 	if w.failure != nil {
 		t.Fatalf("sign-in failed: %v", w.failure)
 	}
@@ -251,7 +251,7 @@ func TestWizardConnectsAgainstRealCore(t *testing.T) {
 	if reg.Tenant != "organizations" || reg.ClientID != core.ms.ClientID {
 		t.Errorf("remembered registration = %+v", reg)
 	}
-	<-s.lastLoad
+	settle(t, s.bg)
 	if got := menuLabels(host.menu); !slices.Contains(got, "alice@contoso.test — connected") {
 		t.Errorf("tray menu after connecting = %q", got)
 	}
@@ -273,7 +273,7 @@ func TestWizardBrowserStepAndCancel(t *testing.T) {
 	w := s.wizard
 	w.win.Resize(fyne.NewSize(620, 560))
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	test.Tap(w.next)
 	test.Tap(w.next)
 	test.Tap(w.next)
@@ -295,9 +295,8 @@ func TestWizardBrowserStepAndCancel(t *testing.T) {
 		t.Errorf("clipboard = %q after Copy link", got)
 	}
 
-	done := w.done
 	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
-	<-done
+	settle(t, w.bg)
 	if w.signingIn() || host.icon == trayIconBusy {
 		t.Error("still signing in after Cancel")
 	}
@@ -406,8 +405,8 @@ func TestDetailPaneAndRevoke(t *testing.T) {
 	test.AssertRendersToMarkup(t, "revoke_confirm.xml", w.win.Canvas())
 
 	test.Tap(findButton(t, w.win.Canvas(), "Revoke access"))
-	<-s.lastAction
-	<-s.lastLoad
+	settle(t, s.bg)
+	settle(t, s.bg)
 	if _, err := core.store.Get(context.Background(), "microsoft:alice@contoso.test/refresh"); err == nil {
 		t.Error("the refresh token is still in the keychain after Revoke")
 	}
@@ -431,7 +430,7 @@ func TestCopyAccessToken(t *testing.T) {
 		t.Errorf("copy warning says %q", text)
 	}
 	test.Tap(findButton(t, s.window.win.Canvas(), "Copy"))
-	<-s.lastAction
+	settle(t, s.bg)
 	tokens := core.ms.IssuedTokens()
 	if got := s.app.Clipboard().Content(); got == "" || !slices.Contains(tokens, got) {
 		t.Error("the clipboard does not hold the account's access token")
@@ -454,7 +453,7 @@ func TestCopyAccessToken(t *testing.T) {
 	// What the person copied since is left alone.
 	test.Tap(s.window.buttons["Copy access token"])
 	test.Tap(findButton(t, s.window.win.Canvas(), "Copy"))
-	<-s.lastAction
+	settle(t, s.bg)
 	s.app.Clipboard().SetContent("a note")
 	clear()
 	if got := s.app.Clipboard().Content(); got != "a note" {
@@ -477,7 +476,7 @@ func TestInvalidGrantTurnsTrayToAttentionAndNotifies(t *testing.T) {
 	r.Sync(context.Background())
 	ev := <-events
 	s.RenewalReported(ev)
-	<-s.lastLoad
+	settle(t, s.bg)
 	<-notes.calls
 
 	if host.icon != trayIconAttention {
@@ -499,7 +498,7 @@ func TestInvalidGrantTurnsTrayToAttentionAndNotifies(t *testing.T) {
 	}
 	// Its Reconnect action opens the wizard on the account.
 	notes.reconnects[0]()
-	<-s.wizardOpened
+	settle(t, s.bg)
 	if s.wizard.reconnect.ID != "microsoft:alice@contoso.test" || s.wizard.step != stepAllow {
 		t.Errorf("Reconnect opened the wizard on %q at step %d", s.wizard.reconnect.ID, s.wizard.step)
 	}
@@ -514,11 +513,11 @@ func TestInvalidGrantTurnsTrayToAttentionAndNotifies(t *testing.T) {
 	w := s.wizard
 	test.Tap(w.next) // what to allow: as before
 	test.Tap(w.next) // the registration: as before
-	<-w.done
+	settle(t, w.bg)
 	if w.failure != nil {
 		t.Fatalf("reconnect failed: %v", w.failure)
 	}
-	<-s.lastLoad
+	settle(t, s.bg)
 	if host.icon != trayIconNormal {
 		t.Errorf("tray icon after reconnecting = %s", host.icon.Name())
 	}
@@ -547,7 +546,7 @@ func TestTrayMenuModelRealCore(t *testing.T) {
 }
 
 func TestCountdown(t *testing.T) {
-	w := newWizard(test.NewTempApp(t), &fakeLister{}, nil, nil)
+	w := newWizard(test.NewTempApp(t), &fakeLister{}, onFyne(), nil, nil)
 	now := fixedNow
 	w.now = func() time.Time { return now }
 	var next func()
@@ -590,7 +589,7 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 	a := connectAlice(t, core) // read-mail and send-mail
 	s, _, _ := newRealShell(t, core)
 	test.Tap(s.window.buttons["Add permissions"])
-	<-s.wizardOpened
+	settle(t, s.bg)
 	w := s.wizard
 	if w.step != stepAllow || !w.addPermissions || w.reconnect.ID != a.ID {
 		t.Fatalf("Add permissions opened step %d for %q (adding: %v)", w.step, w.reconnect.ID, w.addPermissions)
@@ -617,7 +616,7 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 	if !strings.Contains(visibleText(w.win.Content()), "Read your calendar") {
 		t.Errorf("result does not show the added permission: %q", visibleText(w.win.Content()))
 	}
-	<-s.lastLoad // the reload the new permissions started
+	settle(t, s.bg) // the reload the new permissions started
 }
 
 func TestRevokeGoogleThroughWindow(t *testing.T) {
@@ -635,8 +634,8 @@ func TestRevokeGoogleThroughWindow(t *testing.T) {
 		t.Errorf("Google's revoke confirmation says %q", text)
 	}
 	test.Tap(findButton(t, s.window.win.Canvas(), "Revoke access"))
-	<-s.lastAction
-	<-s.lastLoad
+	settle(t, s.bg)
+	settle(t, s.bg)
 	text = visibleText(s.window.win.Canvas().Overlays().Top())
 	for _, want := range []string{"Access revoked", "The provider revoked Latchkey's access", "the provider now refuses the old sign-in"} {
 		if !strings.Contains(text, want) {
@@ -683,7 +682,7 @@ func TestWizardGoogleNeedsClientSecret(t *testing.T) {
 	s, _, _ := newRealShell(t, core)
 	w := s.wizard
 	tapProvider(t, w, "Google (Gmail, Calendar, Contacts)")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	test.Tap(w.next)
 	for i, c := range w.caps {
 		if w.checks[i].Checked != (c.ID == "read-mail") {
@@ -732,7 +731,7 @@ func TestWizardResultPartialGrant(t *testing.T) {
 	w := s.wizard
 	w.win.Resize(fyne.NewSize(620, 560))
 	tapProvider(t, w, "Google (Gmail, Calendar, Contacts)")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	test.Tap(w.next)
 	for i, c := range w.caps {
 		if c.ID == "read-calendar" {
@@ -747,7 +746,7 @@ func TestWizardResultPartialGrant(t *testing.T) {
 			t.Errorf("result shows %q; want %q", text, want)
 		}
 	}
-	<-s.lastLoad
+	settle(t, s.bg)
 }
 
 // addGoogle starts a Google emulator and sets it up in core's config.toml,
@@ -772,7 +771,7 @@ func signInFromAllowStep(t *testing.T, w *wizard) {
 	t.Helper()
 	test.Tap(w.next)
 	test.Tap(w.next)
-	<-w.done
+	settle(t, w.bg)
 	if w.failure != nil {
 		t.Fatalf("sign-in failed: %v", w.failure)
 	}

@@ -105,7 +105,7 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	w.win.Resize(fyne.NewSize(640, 600))
 	save(t, out, name("wizard-1-provider"), w.win.Canvas())
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	test.Tap(w.next)
 	w.checks[1].SetChecked(true) // send mail too
 	openFirstAccordion(w.body.Content)
@@ -120,9 +120,9 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	core2 := core
 	w.show(stepRegistration)
 	test.Tap(w.next)
-	<-w.done
+	settle(t, w.bg)
 	save(t, out, name("wizard-5-result"), w.win.Canvas())
-	<-s.lastLoad
+	settle(t, s.bg)
 
 	// A second account, through Google.
 	if _, err := core2.Connect(context.Background(), ConnectPlan{Provider: "google", Capabilities: []string{"read-mail", "read-calendar"}, Timeout: 30 * time.Second}, nil); err != nil {
@@ -169,10 +169,10 @@ func screenshots(t *testing.T, out, suffix string, variant fyne.ThemeVariant) {
 	core.ms.SwitchUser("", "Mallory Other")
 	alice, _ := core2.svc.Show(context.Background(), "microsoft:alice@contoso.com")
 	s.reconnect(alice, false)
-	<-s.wizardOpened
+	settle(t, s.bg)
 	test.Tap(w.next)
 	test.Tap(w.next)
-	<-w.done
+	settle(t, w.bg)
 	save(t, out, name("wizard-other-person"), w.win.Canvas())
 
 	// With approval on, a program Latchkey does not know asks for a token.
@@ -198,7 +198,7 @@ func screenshotsDefaultRegistration(t *testing.T, out, suffix string, variant fy
 	w := s.wizard
 	w.win.Resize(fyne.NewSize(640, 600))
 	tapProvider(t, w, "Microsoft 365 / Outlook.com")
-	<-w.settingsLoaded
+	settle(t, w.bg)
 	save(t, out, name("wizard-default-1-provider"), w.win.Canvas())
 	test.Tap(w.next)
 	w.checks[1].SetChecked(true)
@@ -215,5 +215,5 @@ func saveBrowserStep(t *testing.T, w *wizard, urls <-chan string, out, name stri
 	w.signInURL.SetText("http://127.0.0.1:52817/start/q3V8cZr1mT0xLk2NwYb7sA")
 	save(t, out, name, w.win.Canvas())
 	test.Tap(findButton(t, w.win.Canvas(), "Cancel sign-in"))
-	<-w.done
+	settle(t, w.bg)
 }

@@ -76,16 +76,11 @@ type Shell struct {
 	// loads counts loads started, so a slow load finishing after a newer
 	// one does not overwrite it.
 	loads int
-	// lastLoad is the channel the newest Reload returned, for tests.
-	lastLoad <-chan struct{}
 	// after runs f once after d on another goroutine (tests run it at once).
 	after func(d time.Duration, f func())
-	// wizardOpened is closed once the newest reconnect's wizard is on
-	// screen, for tests.
-	wizardOpened <-chan struct{}
-	// lastAction is closed when the newest window action's result is on
-	// screen, for tests.
-	lastAction <-chan struct{}
+	// bg runs the core's slow calls off the UI goroutine, for the window
+	// and the wizard too.
+	bg *background
 }
 
 // NewShell builds the front end on a. It adds a tray when a is a
@@ -112,7 +107,7 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		opts.Now = time.Now
 	}
 	s := &Shell{app: a, core: core, opts: opts, state: State{Loading: true}, notified: brokenNotices{}, renewFailures: map[string]string{},
-		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }, bg: onFyne()}
 	s.window = newAccountsWindow(a, func() { s.Reload() }, s.Connect, s.details, accountActions{
 		AddPermissions: func(acc accounts.Account) { s.reconnect(acc, true) },
 		Reconnect:      func(acc accounts.Account) { s.reconnect(acc, false) },
@@ -128,7 +123,7 @@ func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
 		ForgetProgram: s.forgetProgram,
 	})
 	s.window.now = opts.Now
-	s.wizard = newWizard(a, core, func(acc accounts.Account) {
+	s.wizard = newWizard(a, core, s.bg, func(acc accounts.Account) {
 		s.window.selected = acc.ID
 		s.Reload()
 	}, s.Show)
@@ -189,17 +184,18 @@ func (s *Shell) Connect() {
 // reconnect opens the wizard to sign in again to acc, or to add
 // permissions to it, with its registration and permissions filled in.
 func (s *Shell) reconnect(acc accounts.Account, addPermissions bool) {
-	opened := make(chan struct{})
-	s.wizardOpened = opened
-	go func() {
-		caps := s.core.Capabilities(acc.Provider)
-		reg, _ := s.core.Registration(acc.Provider)
-		providers := s.core.Providers()
-		fyne.Do(func() {
-			defer close(opened)
-			s.wizard.startFor(providers, acc, caps, reg, addPermissions)
-		})
-	}()
+	var (
+		caps      []Capability
+		reg       Registration
+		providers []ProviderInfo
+	)
+	s.bg.run(func() {
+		caps = s.core.Capabilities(acc.Provider)
+		reg, _ = s.core.Registration(acc.Provider)
+		providers = s.core.Providers()
+	}, func() {
+		s.wizard.startFor(providers, acc, caps, reg, addPermissions)
+	})
 }
 
 // AccountsChanged reloads the accounts. It may be called from any
@@ -263,44 +259,46 @@ func (s *Shell) Reload() <-chan struct{} {
 	s.apply()
 
 	done := make(chan struct{})
-	s.lastLoad = done
-	go func() {
+	var (
+		list    []accounts.Account
+		err     error
+		details = map[string]Details{}
+	)
+	s.bg.run(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
-		list, err := s.core.List(ctx)
-		details := map[string]Details{}
+		defer cancel()
+		list, err = s.core.List(ctx)
 		for _, a := range list {
 			// Index reads only; an account removed meanwhile just has none.
 			if d, err := s.core.Details(ctx, a.ID); err == nil {
 				details[a.ID] = d
 			}
 		}
-		cancel()
-		fyne.Do(func() {
-			defer close(done)
-			if load != s.loads {
-				return // a newer load is under way and will update the state
+	}, func() {
+		defer close(done)
+		if load != s.loads {
+			return // a newer load is under way and will update the state
+		}
+		if err != nil {
+			// Keep the accounts already shown: they are still what
+			// Latchkey last knew.
+			s.state = State{Accounts: s.state.Accounts, Details: s.state.Details, Err: err}
+		} else {
+			s.state = State{Accounts: list, Details: details}
+		}
+		s.apply()
+		s.announceBroken()
+		if !s.prompted && err == nil {
+			s.prompted = true
+			if s.opts.StartedAtLogin {
+				return
 			}
-			if err != nil {
-				// Keep the accounts already shown: they are still what
-				// Latchkey last knew.
-				s.state = State{Accounts: s.state.Accounts, Details: s.state.Details, Err: err}
-			} else {
-				s.state = State{Accounts: list, Details: details}
+			if len(list) == 0 {
+				// First start: nothing to manage yet, so offer to connect.
+				s.Connect()
 			}
-			s.apply()
-			s.announceBroken()
-			if !s.prompted && err == nil {
-				s.prompted = true
-				if s.opts.StartedAtLogin {
-					return
-				}
-				if len(list) == 0 {
-					// First start: nothing to manage yet, so offer to connect.
-					s.Connect()
-				}
-			}
-		})
-	}()
+		}
+	})
 	return done
 }
 
@@ -421,17 +419,12 @@ func switchAutostart(a Autostart, on bool) (enabled bool, err error) {
 
 // runAction runs work in a goroutine and then done on the UI goroutine.
 func (s *Shell) runAction(work func(ctx context.Context) error, done func(err error)) {
-	finished := make(chan struct{})
-	s.lastAction = finished
-	go func() {
+	var err error
+	s.bg.run(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
-		err := work(ctx)
-		cancel()
-		fyne.Do(func() {
-			defer close(finished)
-			done(err)
-		})
-	}()
+		defer cancel()
+		err = work(ctx)
+	}, func() { done(err) })
 }
 
 func (s *Shell) revoke(a accounts.Account) {

@@ -170,19 +170,19 @@ func TestStartAtLoginItem(t *testing.T) {
 		t.Fatal("Start at login is checked while off")
 	}
 	item().Action()
-	<-s.lastAction
+	settle(t, s.bg)
 	if !auto.on || !item().Checked {
 		t.Errorf("after choosing it: on %v, checked %v", auto.on, item().Checked)
 	}
 	item().Action()
-	<-s.lastAction
+	settle(t, s.bg)
 	if auto.on || item().Checked {
 		t.Errorf("after choosing it again: on %v, checked %v", auto.on, item().Checked)
 	}
 	// A failure leaves the check mark telling the truth.
 	auto.err = errors.New("read-only home")
 	item().Action()
-	<-s.lastAction
+	settle(t, s.bg)
 	if item().Checked {
 		t.Error("checked although enabling failed")
 	}

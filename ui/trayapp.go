@@ -85,7 +85,8 @@ type TrayApp struct {
 	renewFailures map[string]string
 	prompted      bool
 	loads         int
-	lastLoad      <-chan struct{} // for tests
+	// bg runs the core's slow calls off the event loop.
+	bg *background
 
 	// mu guards the window process, which quitting stops from any goroutine.
 	mu      sync.Mutex
@@ -107,6 +108,7 @@ func newTrayApp(core AccountLister, host trayHost, opts TrayOptions) *TrayApp {
 	t := &TrayApp{core: core, opts: opts, tray: newTray(host), events: make(chan func(), 64),
 		state: State{Loading: true}, notified: brokenNotices{}, renewFailures: map[string]string{},
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+	t.bg = newBackground(t.post)
 	if opts.Autostart != nil {
 		t.startAtLogin, _ = opts.Autostart.Enabled()
 	}
@@ -222,32 +224,34 @@ func (t *TrayApp) Reload() <-chan struct{} {
 	t.state.Loading = true
 	t.applyTray()
 	done := make(chan struct{})
-	t.lastLoad = done
-	go func() {
+	var (
+		list []accounts.Account
+		err  error
+	)
+	t.bg.run(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
-		list, err := t.core.List(ctx)
-		cancel()
-		t.post(func() {
-			defer close(done)
-			if load != t.loads {
-				return // a newer load is under way
+		defer cancel()
+		list, err = t.core.List(ctx)
+	}, func() {
+		defer close(done)
+		if load != t.loads {
+			return // a newer load is under way
+		}
+		if err != nil {
+			t.state = State{Accounts: t.state.Accounts, Err: err}
+		} else {
+			t.state = State{Accounts: list}
+		}
+		t.applyTray()
+		t.announceBroken()
+		if !t.prompted && err == nil {
+			t.prompted = true
+			if !t.opts.StartedAtLogin && len(list) == 0 {
+				// First start: nothing to manage yet, so offer to connect.
+				t.send(Message{Kind: kindConnect}, true)
 			}
-			if err != nil {
-				t.state = State{Accounts: t.state.Accounts, Err: err}
-			} else {
-				t.state = State{Accounts: list}
-			}
-			t.applyTray()
-			t.announceBroken()
-			if !t.prompted && err == nil {
-				t.prompted = true
-				if !t.opts.StartedAtLogin && len(list) == 0 {
-					// First start: nothing to manage yet, so offer to connect.
-					t.send(Message{Kind: kindConnect}, true)
-				}
-			}
-		})
-	}()
+		}
+	})
 	return done
 }
 
@@ -297,16 +301,17 @@ func (t *TrayApp) applyTray() {
 // setStartAtLogin switches starting at login in a goroutine and shows the
 // outcome. Call it on the event loop.
 func (t *TrayApp) setStartAtLogin(on bool) {
-	go func() {
-		enabled, err := switchAutostart(t.opts.Autostart, on)
-		t.post(func() {
-			t.startAtLogin = enabled
-			t.applyTray()
-			if err != nil {
-				t.notify("Latchkey could not change starting at login", plainError(err))
-			}
-		})
-	}()
+	var (
+		enabled bool
+		err     error
+	)
+	t.bg.run(func() { enabled, err = switchAutostart(t.opts.Autostart, on) }, func() {
+		t.startAtLogin = enabled
+		t.applyTray()
+		if err != nil {
+			t.notify("Latchkey could not change starting at login", plainError(err))
+		}
+	})
 }
 
 // send sends m to the window process, starting one first if none runs and

@@ -100,10 +100,7 @@ func newTestTray(t *testing.T, list []accounts.Account, opts TrayOptions) (*Tray
 	ta := newTrayApp(&fakeLister{accounts: list}, host, opts)
 	ta.Start()
 	ta.sync()
-	var load <-chan struct{}
-	ta.post(func() { load = ta.lastLoad })
-	ta.sync()
-	<-load
+	settle(t, ta.bg)
 	ta.sync()
 	return ta, host, wins
 }

@@ -102,19 +102,16 @@ func (p *WindowProcess) handle(m Message) {
 			}
 		}
 		// Not loaded yet (a fresh process): load, then reconnect.
-		done := s.Reload()
-		go func() {
-			<-done
-			fyne.Do(func() {
-				for _, a := range s.state.Accounts {
-					if a.ID == m.Account {
-						s.reconnect(a, false)
-						return
-					}
+		loaded := s.Reload()
+		s.bg.run(func() { <-loaded }, func() {
+			for _, a := range s.state.Accounts {
+				if a.ID == m.Account {
+					s.reconnect(a, false)
+					return
 				}
-				s.ShowAccount(m.Account)
-			})
-		}()
+			}
+			s.ShowAccount(m.Account)
+		})
 	case kindReload:
 		s.Reload()
 	case kindRenew:

@@ -53,9 +53,7 @@ func serve(t *testing.T, ms ...Message) (*WindowProcess, lines) {
 	}
 	// A reload the messages started ends before the test goes on (the
 	// test driver runs fyne.Do at once, on the load's goroutine).
-	var load <-chan struct{}
-	fyne.DoAndWait(func() { load = p.shell.lastLoad })
-	<-load
+	settle(t, p.shell.bg)
 	return p, out
 }
 
@@ -108,11 +106,7 @@ func TestWindowProcessShowsRenewals(t *testing.T) {
 // wizard on the account.
 func TestWindowProcessReconnect(t *testing.T) {
 	p, _ := serve(t, Message{Kind: kindReconnect, Account: bob.ID})
-	select {
-	case <-p.shell.wizardOpened:
-	case <-time.After(5 * time.Second):
-		t.Fatal("reconnect opened no wizard")
-	}
+	settle(t, p.shell.bg)
 	if got := p.shell.wizard.reconnect.ID; got != bob.ID {
 		t.Errorf("the wizard reconnects %q, want %q", got, bob.ID)
 	}

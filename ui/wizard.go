@@ -37,11 +37,12 @@ type wizardStep interface {
 // registration, browser sign-in, result. It holds what the steps share
 // (the window, the chosen provider, the account being reconnected) and
 // the steps, whose own state and methods it embeds. It talks to the core
-// only from goroutines and changes widgets through fyne.Do.
+// only through bg, off the UI goroutine.
 type wizard struct {
 	app  fyne.App
 	win  fyne.Window
 	core Core
+	bg   *background
 	// onConnected runs on the UI goroutine after an account was saved.
 	onConnected func(accounts.Account)
 	// onManage opens the accounts window.
@@ -81,8 +82,8 @@ type wizard struct {
 }
 
 // newWizard creates the wizard window, hidden.
-func newWizard(a fyne.App, core Core, onConnected func(accounts.Account), onManage func()) *wizard {
-	w := &wizard{app: a, core: core, onConnected: onConnected, onManage: onManage, win: a.NewWindow("Connect an account")}
+func newWizard(a fyne.App, core Core, bg *background, onConnected func(accounts.Account), onManage func()) *wizard {
+	w := &wizard{app: a, core: core, bg: bg, onConnected: onConnected, onManage: onManage, win: a.NewWindow("Connect an account")}
 	w.providerStep.w, w.allowStep.w, w.registrationStep.w, w.browserStep.w, w.resultStep.w = w, w, w, w, w
 	w.steps = []wizardStep{&w.providerStep, &w.allowStep, &w.registrationStep, &w.browserStep, &w.resultStep}
 	w.openURL = func(u string) error { return openURLIn(a, u) }

@@ -30,8 +30,6 @@ type browserStep struct {
 	// signIns counts sign-ins started, so a cancelled one finishing late
 	// does not show its result.
 	signIns int
-	// done is closed when the current sign-in's result is on screen (tests).
-	done chan struct{}
 	// replaceWith is set when the person chose Replace after another
 	// person signed in with the account's address: the next sign-in
 	// replaces it if that same person signs in again.
@@ -92,23 +90,24 @@ func (s *browserStep) startSignIn() {
 	s.cancel = cancel
 	s.signIns++
 	attempt := s.signIns
-	done := make(chan struct{})
-	s.done = done
 	deadline := w.now().Add(signInTimeout)
 	s.tick(deadline)
 	s.signingInChanged()
 
 	// A skipped registration step changed nothing: config.toml stays.
 	save := !w.skipsRegistration()
-	go func() {
+	var (
+		a       accounts.Account
+		details Details
+		err     error
+	)
+	w.bg.run(func() {
+		defer cancel()
 		// Remember the registration even if the sign-in fails: the person
 		// typed it once.
-		var saveErr error
 		if save {
-			saveErr = w.core.SaveRegistration(plan.Provider, reg)
+			err = w.core.SaveRegistration(plan.Provider, reg)
 		}
-		var a accounts.Account
-		err := saveErr
 		if err == nil {
 			a, err = w.core.Connect(ctx, plan, func(u string) {
 				fyne.Do(func() {
@@ -119,29 +118,30 @@ func (s *browserStep) startSignIn() {
 				})
 			})
 		}
-		var details Details
 		if err == nil {
 			details, _ = w.core.Details(ctx, a.ID)
 		}
-		cancel()
-		fyne.Do(func() {
-			defer close(done)
-			if attempt != s.signIns {
-				return
-			}
-			s.cancel = nil
-			w.result, w.resultDetails, w.failure = a, details, err
-			w.show(stepResult)
-			s.signingInChanged()
-			if err == nil && w.onConnected != nil {
-				w.onConnected(a)
-			}
-			var other *accounts.IdentityMismatchError
-			if errors.As(err, &other) && other.CanReplace {
-				s.askReplace(other)
-			}
-		})
-	}()
+	}, func() {
+		if attempt == s.signIns {
+			s.finished(a, details, err)
+		}
+	})
+}
+
+// finished shows a sign-in's outcome. Call it on the UI goroutine.
+func (s *browserStep) finished(a accounts.Account, details Details, err error) {
+	w := s.w
+	s.cancel = nil
+	w.result, w.resultDetails, w.failure = a, details, err
+	w.show(stepResult)
+	s.signingInChanged()
+	if err == nil && w.onConnected != nil {
+		w.onConnected(a)
+	}
+	var other *accounts.IdentityMismatchError
+	if errors.As(err, &other) && other.CanReplace {
+		s.askReplace(other)
+	}
 }
 
 // cancelSignIn cancels a sign-in under way, if any; its result, when it

@@ -11,9 +11,6 @@ type providerStep struct {
 	w *wizard
 	// providerChoices are the radio buttons, one a provider.
 	providerChoices []*widget.RadioGroup
-	// settingsLoaded is closed once the chosen provider's capabilities and
-	// registration are in the wizard (tests wait on it).
-	settingsLoaded <-chan struct{}
 }
 
 // content lists the providers as radio choices.
@@ -79,20 +76,21 @@ func (s *providerStep) chooseProvider(p ProviderInfo) {
 func (s *providerStep) loadProviderSettings() {
 	w := s.w
 	p := w.provider.Name
-	loaded := make(chan struct{})
-	s.settingsLoaded = loaded
-	go func() {
-		defer close(loaded)
-		caps := w.core.Capabilities(p)
-		reg, err := w.core.Registration(p)
-		fyne.Do(func() {
-			if w.provider.Name != p {
-				return
-			}
-			w.setCapabilities(caps, nil)
-			if err == nil {
-				w.fillRegistration(reg)
-			}
-		})
-	}()
+	var (
+		caps []Capability
+		reg  Registration
+		err  error
+	)
+	w.bg.run(func() {
+		caps = w.core.Capabilities(p)
+		reg, err = w.core.Registration(p)
+	}, func() {
+		if w.provider.Name != p {
+			return
+		}
+		w.setCapabilities(caps, nil)
+		if err == nil {
+			w.fillRegistration(reg)
+		}
+	})
 }
