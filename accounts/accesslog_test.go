@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/internal/osproc"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
@@ -244,7 +245,7 @@ func TestParentProcessSkipsCommandShell(t *testing.T) {
 	if r.PID != os.Getpid() || r.Program != filepath.Base(self) || r.ParentPID != os.Getppid() {
 		t.Errorf("ParentProcess in the child = %+v, want this process %d (%s)", r, os.Getpid(), filepath.Base(self))
 	}
-	if isCommandShell(os.Getpid()) {
+	if osproc.IsCommandShell(os.Getpid()) {
 		t.Error("this test binary taken for a shell")
 	}
 }
