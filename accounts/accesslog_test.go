@@ -58,7 +58,7 @@ func TestTokenForMailAndLog(t *testing.T) {
 	if err != nil || len(log) != 2 {
 		t.Fatalf("AccessLog = %+v, %v", log, err)
 	}
-	self := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") // processName drops it on Windows
+	self := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") // osproc drops it on Windows
 	if a := log[0]; a.Account != msID || a.Format != "xoauth2" || a.Resource != outlook || a.Program != self || a.PID != os.Getpid() || a.Time.IsZero() {
 		t.Errorf("first entry = %+v, want program %q", a, self)
 	}

@@ -8,7 +8,8 @@ import (
 
 // Requester is the program a token is handed to, as the access log
 // records it. Names are those the OS reports (an executable's base name);
-// empty where the OS does not tell us.
+// empty where the OS does not tell us. It is converted from osproc.Process,
+// whose fields it shares.
 type Requester struct {
 	// Program is the requesting program's name, e.g. "msmtp".
 	Program string `json:"program,omitempty"`

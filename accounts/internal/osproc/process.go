@@ -13,7 +13,8 @@ import (
 )
 
 // Process is a process and its parent as the OS reports them; empty where
-// it does not tell. accounts.Requester is filled from it field by field.
+// it does not tell. accounts.Requester has the same fields (with JSON
+// names) and is converted from it, so the two must stay alike.
 type Process struct {
 	// Program is its executable's base name, e.g. "msmtp".
 	Program string
