@@ -81,9 +81,9 @@ cross:
 	done
 	@! $(GO) list -deps ./cmd/latchkey | grep -q '^fyne.io/' || { echo "cmd/latchkey must not import Fyne"; exit 1; }
 	@! $(GO) list -deps ./accounts/... | grep -q '^fyne.io/' || { echo "accounts must not import Fyne"; exit 1; }
-	@# The desktop app's OS integration: per-OS code behind build tags, no Fyne, no cgo.
+	@# The OS integration of the app and of the core's process probes: per-OS code behind build tags, no Fyne, no cgo.
 	@for t in linux/amd64 windows/amd64 darwin/arm64 freebsd/amd64; do \
-		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./ui/session || exit 1; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./ui/session ./accounts/internal/osproc || exit 1; \
 	done
 	@! $(GO) list -deps ./ui/session | grep -q '^fyne.io/' || { echo "ui/session must not import Fyne"; exit 1; }
 

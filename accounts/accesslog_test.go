@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/internal/osproc"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
@@ -57,7 +58,7 @@ func TestTokenForMailAndLog(t *testing.T) {
 	if err != nil || len(log) != 2 {
 		t.Fatalf("AccessLog = %+v, %v", log, err)
 	}
-	self := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") // processName drops it on Windows
+	self := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe") // osproc drops it on Windows
 	if a := log[0]; a.Account != msID || a.Format != "xoauth2" || a.Resource != outlook || a.Program != self || a.PID != os.Getpid() || a.Time.IsZero() {
 		t.Errorf("first entry = %+v, want program %q", a, self)
 	}
@@ -244,7 +245,7 @@ func TestParentProcessSkipsCommandShell(t *testing.T) {
 	if r.PID != os.Getpid() || r.Program != filepath.Base(self) || r.ParentPID != os.Getppid() {
 		t.Errorf("ParentProcess in the child = %+v, want this process %d (%s)", r, os.Getpid(), filepath.Base(self))
 	}
-	if isCommandShell(os.Getpid()) {
+	if osproc.IsCommandShell(os.Getpid()) {
 		t.Error("this test binary taken for a shell")
 	}
 }

@@ -112,24 +112,6 @@ func withAdminConsent(err, cause error, family Family, account, endpoint, tenant
 	return &AdminConsentError{Account: account, Code: code, URL: AdminConsentURL(authority, tenant, clientID), Err: err}
 }
 
-// adminConsentURL is the account's admin-consent link when its status
-// says an administrator's approval is what it lacks, else "".
-func (r *record) adminConsentURL() string {
-	if r.Family != FamilyMicrosoft || r.TenantID == microsoftConsumerTenant || r.Status != StatusNeedsReconnect {
-		return ""
-	}
-	for _, c := range adminConsentCodes {
-		if r.StatusReason == microsoftReasons[c] {
-			authority, tenant := authorityOf(r.TokenURL)
-			if r.TenantID != "" {
-				tenant = r.TenantID
-			}
-			return AdminConsentURL(authority, tenant, r.ClientID)
-		}
-	}
-	return ""
-}
-
 // AdminConsentLink returns the admin-consent link of a connected Microsoft
 // account: what its person sends to their IT department so an
 // administrator approves Latchkey for the organization. It is an ErrUsage
@@ -147,4 +129,17 @@ func (s *Service) AdminConsentLink(name string) (string, error) {
 		tenant = r.TenantID
 	}
 	return AdminConsentURL(authority, tenant, r.ClientID), nil
+}
+
+// AdminConsentURL is the page an administrator of a Microsoft organization
+// opens to approve Latchkey's app registration for everyone in it:
+// https://{sign-in host}/{tenant}/adminconsent?client_id=... in the
+// account's cloud. tenant is the organization's tenant id or domain; with
+// "" or common, "organizations" lets the administrator's own sign-in pick it.
+func AdminConsentURL(authority, tenant, clientID string) string {
+	switch strings.ToLower(tenant) {
+	case "", "common", "consumers":
+		tenant = "organizations"
+	}
+	return strings.TrimRight(authority, "/") + "/" + url.PathEscape(tenant) + "/adminconsent?" + url.Values{"client_id": {clientID}}.Encode()
 }

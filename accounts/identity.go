@@ -45,10 +45,6 @@ func (id Identity) String() string {
 	return fmt.Sprintf("user %s at %s", id.Subject, id.Issuer)
 }
 
-func (r *record) identity() Identity {
-	return Identity{Issuer: r.Issuer, TenantID: r.TenantID, Subject: r.Subject, ObjectID: r.ObjectID}
-}
-
 func claimsIdentity(c *oauthflow.Claims) Identity {
 	return Identity{Issuer: c.Issuer, TenantID: c.TenantID, Subject: c.Subject, ObjectID: c.ObjectID}
 }

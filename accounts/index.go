@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -19,36 +18,6 @@ import (
 const IndexFileName = "accounts.json"
 
 const indexVersion = 1
-
-// record is one account as stored in the index.
-type record struct {
-	Account
-	Family Family `json:"family"`
-	// ClientID, TokenURL and RevokeURL are those of the sign-in: a refresh
-	// token is bound to the client it was issued to, whatever config.toml
-	// says later.
-	ClientID  string `json:"client_id"`
-	TokenURL  string `json:"token_url"`
-	RevokeURL string `json:"revoke_url,omitempty"`
-	Issuer    string `json:"issuer"`
-	Subject   string `json:"subject"`
-	TenantID  string `json:"tenant_id,omitempty"`
-	ObjectID  string `json:"object_id,omitempty"`
-	// Resource is the default resource of access tokens (Microsoft).
-	Resource string `json:"resource,omitempty"`
-	Graph    string `json:"graph,omitempty"`
-	// Tokens describes the cached access tokens by resource key; the
-	// tokens themselves are in the keychain.
-	Tokens map[string]tokenInfo `json:"tokens,omitempty"`
-	// Programs are the lasting approval decisions (see approval.go).
-	Programs []ProgramDecision `json:"program_decisions,omitempty"`
-}
-
-// tokenInfo is the non-secret description of a cached access token.
-type tokenInfo struct {
-	Expiry time.Time `json:"expires_at"`
-	Scopes []string  `json:"scopes"`
-}
 
 type indexFile struct {
 	Version  int       `json:"version"`

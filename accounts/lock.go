@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/latchkey/latchkey/accounts/internal/osproc"
 )
 
 // defaultLockWait bounds how long a process waits for another one's lock.
@@ -113,7 +114,7 @@ func lockFile(ctx context.Context, name string) (*fileLock, error) {
 		return nil, fmt.Errorf("%w: gave up waiting for another Latchkey process to release %s", ErrBusy, path)
 	}
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w: %s has held %s for over %s without finishing; if it is stuck, end it and try again", ErrBusy, lockHolder(path), path, lockWait)
+		return nil, fmt.Errorf("%w: %s has held %s for over %s without finishing; if it is stuck, end it and try again", ErrBusy, osproc.LockHolder(path), path, lockWait)
 	}
 	if errors.Is(err, context.Canceled) {
 		return nil, err

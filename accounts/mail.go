@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -207,35 +206,6 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	}
 	r.mailGrants(m, custom)
 	return m, nil
-}
-
-// mailGrants fills in m's IMAP and SMTP scopes and whether the account
-// holds them; custom is true for an on-premises Exchange resource.
-func (r *record) mailGrants(m *MailSettings, custom bool) {
-	switch r.Family {
-	case FamilyMicrosoft:
-		res, err := r.mailResource()
-		if err != nil {
-			// Not consented: still show the settings, with the scopes to add.
-			res = cloudByGraph(r.Graph).Outlook
-			if custom {
-				res = r.Resource
-			}
-		}
-		m.IMAPScope, m.SMTPScope = res+"/IMAP.AccessAsUser.All", res+"/SMTP.Send"
-		// Microsoft reports the granted scopes of one resource per token:
-		// asked for at sign-in is the best knowledge until a token says.
-		have := append(slices.Clone(r.Requested), r.Scopes...)
-		m.IMAPGranted = covers(have, []string{m.IMAPScope}, r.Graph)
-		m.SMTPGranted = covers(have, []string{m.SMTPScope}, r.Graph)
-	case FamilyGoogle:
-		// The default token carries the mail scope; asking for it
-		// explicitly would narrow the cached token to it.
-		ok := covers(r.Scopes, []string{googleMailScope}, "")
-		m.IMAPGranted, m.SMTPGranted = ok, ok
-	default:
-		m.IMAPGranted, m.SMTPGranted = true, true
-	}
 }
 
 // ParseMailServer reads HOST[:PORT] given with flag into a server with

@@ -1,14 +1,15 @@
 package accounts
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
+	"net"
+
+	"github.com/latchkey/latchkey/accounts/internal/osproc"
 )
 
 // Requester is the program a token is handed to, as the access log
 // records it. Names are those the OS reports (an executable's base name);
-// empty where the OS does not tell us.
+// empty where the OS does not tell us. It is converted from osproc.Process,
+// whose fields it shares.
 type Requester struct {
 	// Program is the requesting program's name, e.g. "msmtp".
 	Program string `json:"program,omitempty"`
@@ -27,7 +28,7 @@ type Requester struct {
 // CurrentProcess is this process as a requester: what a Go program that
 // calls Token itself is recorded as.
 func CurrentProcess() Requester {
-	return requesterAt(os.Getpid())
+	return Requester(osproc.Current())
 }
 
 // ParentProcess is the program that ran this process: what the latchkey
@@ -36,52 +37,14 @@ func CurrentProcess() Requester {
 // the way msmtp's passwordeval and mbsync's PassCmd run commands) is
 // skipped, so the log names msmtp rather than sh.
 func ParentProcess() Requester {
-	pid := os.Getppid()
-	for range 4 {
-		if !isCommandShell(pid) {
-			break
-		}
-		next, ok := parentPID(pid)
-		if !ok || next <= 1 {
-			break
-		}
-		pid = next
-	}
-	return requesterAt(pid)
+	return Requester(osproc.Parent())
 }
 
-// requesterAt describes process pid and its parent.
-func requesterAt(pid int) Requester {
-	r := Requester{Program: processName(pid), Exe: processExe(pid), PID: pid}
-	if pp, ok := parentPID(pid); ok && pp > 0 {
-		r.ParentPID = pp
-		r.Parent = processName(pp)
-	}
-	return r
-}
-
-// commandShells are the shells mail clients run password commands with.
-var commandShells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "fish": true, "busybox": true}
-
-// isCommandShell reports whether pid is a shell running one command
-// (`sh -c ...`) rather than a person's interactive shell.
-func isCommandShell(pid int) bool {
-	if !commandShells[processName(pid)] {
-		return false
-	}
-	for _, a := range processArgs(pid) {
-		if !strings.HasPrefix(a, "-") {
-			return false // the options end: a script, not -c
-		}
-		if a != "--" && !strings.HasPrefix(a, "--") && strings.Contains(a[1:], "c") {
-			return true
-		}
-	}
-	return false
-}
-
-// baseName is the program name of an executable path, without the
-// " (deleted)" the kernel appends to a replaced executable.
-func baseName(p string) string {
-	return filepath.Base(strings.TrimSuffix(p, " (deleted)"))
+// LoopbackPeer tells which program of this user holds the other end of a
+// TCP connection over 127.0.0.1 that this process accepted on local from
+// peer: the proxy's way of naming the program a token is for. A socket of
+// another user, or one no longer there, gives false; only Linux tells.
+func LoopbackPeer(local, peer net.Addr) (Requester, bool) {
+	p, ok := osproc.LoopbackPeer(local, peer)
+	return Requester(p), ok
 }

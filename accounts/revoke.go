@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts/killpoint"
@@ -24,6 +23,40 @@ func (e *revokingError) Is(target error) bool {
 
 // revokingReason is the status reason of an account whose revoke started.
 const revokingReason = "revoking Latchkey's access started but did not finish; revoke it again to finish"
+
+// RevokeResult says what Revoke did, in facts and in plain words.
+type RevokeResult struct {
+	// Account is the account as it was when the revoke was asked for;
+	// after a failure, as it is now: on hold, with status revoking.
+	Account Account `json:"account"`
+	// RevokedAtProvider: the provider confirmed the grant is gone (or was
+	// already gone: AlreadyRevoked).
+	RevokedAtProvider bool `json:"revoked_at_provider"`
+	AlreadyRevoked    bool `json:"already_revoked"`
+	// Confirmed: Latchkey tried the old refresh token afterwards and the
+	// provider refused it.
+	Confirmed bool `json:"confirmed"`
+	// WipedLocally: every token and the index entry are deleted.
+	WipedLocally bool `json:"wiped_locally"`
+	// Page is the provider page where the person must finish (Microsoft:
+	// remove the app's consent), "" when nothing is left to do there.
+	Page string `json:"page,omitempty"`
+	// PageOpened: Page was opened in the browser.
+	PageOpened bool `json:"page_opened"`
+	// Done says what was done; ToDo what the person must still do ("" if
+	// nothing). Both are plain sentences for people.
+	Done string `json:"done"`
+	ToDo string `json:"todo,omitempty"`
+
+	stillAccepted bool // the provider accepted the old refresh token after revoking
+	noToken       bool // no refresh token was left to revoke or confirm with
+}
+
+// RevokeOptions tune Revoke.
+type RevokeOptions struct {
+	// NoBrowser: do not open the provider's page, only report it.
+	NoBrowser bool
+}
 
 // Revoke takes back the access the person gave Latchkey, at the provider
 // where it can, and forgets the account on this computer.
@@ -176,17 +209,6 @@ func (s *Service) wipe(ctx context.Context, r *record) error {
 		return keychainErr("delete the saved sign-in", err)
 	}
 	return s.updateIndex(ctx, func(ix *index) error { ix.remove(r.ID); return nil })
-}
-
-// resources are the resource keys of the account's access items: the
-// default one and every one the index notes.
-func (r *record) resources() []string {
-	resources := []string{r.resourceKey("")}
-	for res := range r.Tokens {
-		resources = append(resources, res)
-	}
-	slices.Sort(resources)
-	return slices.Compact(resources)
 }
 
 // openPage opens a provider page in the browser and reports whether it

@@ -121,57 +121,6 @@ func (s *Service) Show(ctx context.Context, name string) (Account, error) {
 	return r.view(), nil
 }
 
-// view is the Account people see, with the default token's expiry.
-func (r *record) view() Account {
-	a := r.Account
-	a.AccessExpiry = r.Tokens[r.resourceKey(r.Resource)].Expiry
-	a.Scopes = nonNil(a.Scopes)
-	a.Requested = nonNil(a.Requested)
-	a.NotGranted = nonNil(a.NotGranted)
-	return a
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// resourceKey is the keychain resource key for resource ("" = default).
-func (r *record) resourceKey(resource string) string {
-	if r.Family != FamilyMicrosoft {
-		return defaultResource
-	}
-	if resource == "" {
-		return r.Resource
-	}
-	return resource
-}
-
-// tokenResource picks the resource of a token request: Microsoft issues
-// a token for one resource at a time, named by the scopes.
-func (r *record) tokenResource(scopes []string) (string, error) {
-	if r.Family != FamilyMicrosoft {
-		return defaultResource, nil
-	}
-	res := ""
-	for _, sc := range scopes {
-		x := scopeResource(sc, r.Graph)
-		if x == "" {
-			continue
-		}
-		if res != "" && x != res {
-			return "", fmt.Errorf("%w: Microsoft issues a token for one resource at a time, and these scopes name %s and %s: ask for them in separate calls", ErrUsage, res, x)
-		}
-		res = x
-	}
-	if res == "" {
-		res = r.Resource
-	}
-	return res, nil
-}
-
 // Token returns a valid access token for the account, from the keychain
 // when the cached one is fresh, else by redeeming the refresh token. With
 // scopes, the token covers them (Microsoft: and their resource).
@@ -398,28 +347,6 @@ func (s *Service) noteRenewed(ctx context.Context, id, res string, t *AccessToke
 		}
 		return nil
 	})
-}
-
-// dueAt reports whether the index's note says the access token of res
-// needs renewing at now; false when there is no note.
-func (r *record) dueAt(res string, now time.Time) bool {
-	info, ok := r.Tokens[res]
-	return ok && !info.Expiry.IsZero() && !now.Add(refreshMargin).Before(info.Expiry)
-}
-
-// refreshScopes is the scope parameter of a refresh. Microsoft needs it
-// to choose the resource; elsewhere it is sent only to narrow a token.
-func (r *record) refreshScopes(res string, scopes []string) []string {
-	if len(scopes) > 0 {
-		if r.Family == FamilyMicrosoft {
-			return withScopes(scopes, "offline_access")
-		}
-		return scopes
-	}
-	if r.Family != FamilyMicrosoft {
-		return nil
-	}
-	return resourceScopes(r.Requested, res, r.Graph)
 }
 
 // resourceScopes picks from scopes those of one Microsoft resource, with

@@ -13,9 +13,10 @@ import (
 // windowsPackages are the packages with Windows-only code, whose tests
 // TestWindowsCodeUnderWine runs as Windows programs.
 var windowsPackages = []string{
-	"accounts",             // requester (process snapshot), lock, trust, Credential Manager
-	"accounts/secretstore", // chunking at Credential Manager's 2560 bytes
-	"ui/session",           // HKCU Run key, single instance (named pipe), notifications
+	"accounts",                 // lock, trust, Credential Manager
+	"accounts/internal/osproc", // the requester (process snapshot)
+	"accounts/secretstore",     // chunking at Credential Manager's 2560 bytes
+	"ui/session",               // HKCU Run key, single instance (named pipe), notifications
 }
 
 // TestWindowsCodeUnderWine cross-builds the test binaries of

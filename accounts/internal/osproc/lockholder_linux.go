@@ -1,4 +1,4 @@
-package accounts
+package osproc
 
 import (
 	"bufio"
@@ -11,10 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockHolder names the process holding the lock on path, as the kernel
+// LockHolder names the process holding the lock on path, as the kernel
 // lists it in /proc/locks ("process 1234 (latchkey)"), or says "another
 // Latchkey process" when it cannot tell.
-func lockHolder(path string) string {
+func LockHolder(path string) string {
 	const unknown = "another Latchkey process"
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {

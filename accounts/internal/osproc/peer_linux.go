@@ -1,4 +1,4 @@
-package accounts
+package osproc
 
 import (
 	"fmt"
@@ -11,19 +11,18 @@ import (
 
 // LoopbackPeer tells which program of this user holds the other end of a
 // TCP connection over 127.0.0.1 that this process accepted on local from
-// peer: the proxy's way of naming the program a token is for. It finds the
-// client's socket in /proc/net/tcp, and the process holding it among this
-// user's processes; a socket of another user, or one no longer there,
-// gives false.
-func LoopbackPeer(local, peer net.Addr) (Requester, bool) {
+// peer. It finds the client's socket in /proc/net/tcp, and the process
+// holding it among this user's processes; a socket of another user, or one
+// no longer there, gives false.
+func LoopbackPeer(local, peer net.Addr) (Process, bool) {
 	l, ok1 := local.(*net.TCPAddr)
 	p, ok2 := peer.(*net.TCPAddr)
 	if !ok1 || !ok2 || l.IP.To4() == nil || p.IP.To4() == nil {
-		return Requester{}, false
+		return Process{}, false
 	}
 	data, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
-		return Requester{}, false
+		return Process{}, false
 	}
 	// The client's socket: its local address is our peer, its remote ours.
 	want, wantRemote := procTCPAddr(p), procTCPAddr(l)
@@ -32,19 +31,19 @@ func LoopbackPeer(local, peer net.Addr) (Requester, bool) {
 		f := strings.Fields(line)
 		if len(f) > 9 && f[1] == want && f[2] == wantRemote {
 			if f[7] != strconv.Itoa(os.Getuid()) {
-				return Requester{}, false
+				return Process{}, false
 			}
 			inode = f[9]
 			break
 		}
 	}
 	if inode == "" || inode == "0" {
-		return Requester{}, false
+		return Process{}, false
 	}
 	link := "socket:[" + inode + "]"
 	procs, err := os.ReadDir("/proc")
 	if err != nil {
-		return Requester{}, false
+		return Process{}, false
 	}
 	self := os.Getpid()
 	var pids []int
@@ -64,11 +63,11 @@ func LoopbackPeer(local, peer net.Addr) (Requester, bool) {
 		}
 		for _, fd := range fds {
 			if target, err := os.Readlink(dir + fd.Name()); err == nil && target == link {
-				return requesterAt(pid), true
+				return processAt(pid), true
 			}
 		}
 	}
-	return Requester{}, false
+	return Process{}, false
 }
 
 // procTCPAddr is an IPv4 address and port as /proc/net/tcp writes them:

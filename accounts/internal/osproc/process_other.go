@@ -1,6 +1,6 @@
 //go:build !linux && !darwin && !windows
 
-package accounts
+package osproc
 
 import "os"
 

@@ -118,27 +118,6 @@ func saslName(s string) string {
 	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
 }
 
-// mailResource is the resource of the account's mail servers (IMAP, POP,
-// SMTP): Microsoft issues tokens for one resource at a time, and a Graph
-// token is refused by the mail servers.
-func (r *record) mailResource() (string, error) {
-	if r.Family != FamilyMicrosoft {
-		return defaultResource, nil
-	}
-	res := r.Resource
-	if res == "" || res == r.Graph {
-		res = cloudByGraph(r.Graph).Outlook
-	}
-	for _, sc := range r.Requested {
-		if scopeResource(sc, r.Graph) == res {
-			return res, nil
-		}
-	}
-	return "", &ReconnectError{Account: r.ID, Code: "scope_not_granted",
-		Reason: "it was connected without permission to use the mail servers (IMAP, SMTP); connect again adding --scope " +
-			res + "/IMAP.AccessAsUser.All --scope " + res + "/SMTP.Send"}
-}
-
 // cloudByGraph finds a Microsoft account's cloud by its Graph resource,
 // which the index keeps; unknown means the global cloud.
 func cloudByGraph(graph string) microsoftCloud {
