@@ -1,5 +1,7 @@
 package accounts
 
+import "github.com/latchkey/latchkey/accounts/catalog"
+
 // Granted against requested. Google lists everything granted in each token
 // response. Microsoft issues a token for one resource at a time and lists
 // only that resource's scopes (and the OpenID ones only with Graph), so a
@@ -9,14 +11,14 @@ package accounts
 // updateGrantState sets the account's NotGranted and Unconfirmed from
 // what it requested and what the token responses so far granted.
 func (r *record) updateGrantState() {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		r.NotGranted = notGranted(r.Requested, r.Scopes, r.Graph)
 		r.Unconfirmed = nil
 		return
 	}
 	r.NotGranted, r.Unconfirmed = []string{}, nil
 	for _, sc := range r.Requested {
-		if oidcScopes[sc] {
+		if catalog.IsOpenIDScope(sc) {
 			// The ID token shows sign-in worked; a refresh token shows
 			// offline_access did. Outlook tokens never list them.
 			continue
@@ -24,7 +26,7 @@ func (r *record) updateGrantState() {
 		if len(notGranted([]string{sc}, r.Scopes, r.Graph)) == 0 {
 			continue // granted, by this resource's latest token or earlier
 		}
-		res := scopeResource(sc, r.Graph)
+		res := catalog.ScopeResource(sc, r.Graph)
 		if _, seen := r.Tokens[r.resourceKey(res)]; seen {
 			r.NotGranted = append(r.NotGranted, sc)
 		} else {
@@ -39,7 +41,7 @@ func (r *record) updateGrantState() {
 func mergeResourceScopes(old, granted []string, res, graph string) []string {
 	var out []string
 	for _, sc := range old {
-		x := scopeResource(sc, graph)
+		x := catalog.ScopeResource(sc, graph)
 		if x == res || x == "" && res == graph {
 			continue
 		}

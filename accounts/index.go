@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // IndexFileName is the account index in the config dir. It holds no
@@ -23,7 +25,7 @@ const indexVersion = 1
 // record is one account as stored in the index.
 type record struct {
 	Account
-	Family Family `json:"family"`
+	Family catalog.Family `json:"family"`
 	// ClientID, TokenURL and RevokeURL are those of the sign-in: a refresh
 	// token is bound to the client it was issued to, whatever config.toml
 	// says later.

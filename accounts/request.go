@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
@@ -122,15 +123,15 @@ func saslName(s string) string {
 // SMTP): Microsoft issues tokens for one resource at a time, and a Graph
 // token is refused by the mail servers.
 func (r *record) mailResource() (string, error) {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource, nil
 	}
 	res := r.Resource
 	if res == "" || res == r.Graph {
-		res = cloudByGraph(r.Graph).Outlook
+		res = catalog.CloudByGraph(r.Graph).Outlook
 	}
 	for _, sc := range r.Requested {
-		if scopeResource(sc, r.Graph) == res {
+		if catalog.ScopeResource(sc, r.Graph) == res {
 			return res, nil
 		}
 	}
@@ -138,17 +139,3 @@ func (r *record) mailResource() (string, error) {
 		Reason: "it was connected without permission to use the mail servers (IMAP, SMTP); connect again adding --scope " +
 			res + "/IMAP.AccessAsUser.All --scope " + res + "/SMTP.Send"}
 }
-
-// cloudByGraph finds a Microsoft account's cloud by its Graph resource,
-// which the index keeps; unknown means the global cloud.
-func cloudByGraph(graph string) microsoftCloud {
-	for _, name := range microsoftCloudNames {
-		if c := microsoftClouds[name]; c.Graph == graph {
-			return c
-		}
-	}
-	return microsoftClouds["global"]
-}
-
-// microsoftCloudNames are microsoftClouds' keys in a fixed order.
-var microsoftCloudNames = []string{"global", "usgov", "usgov-dod", "china"}

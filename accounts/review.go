@@ -5,21 +5,23 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // PermissionGroup is the granted scopes that give one capability, or the
 // sign-in scopes (Capability "sign-in"), or the rest (Capability "other").
 type PermissionGroup struct {
-	Capability Capability `json:"capability"`
+	Capability catalog.Capability `json:"capability"`
 	// Title is the capability's title, "Sign-in" or "Other permissions".
-	Title  string      `json:"title"`
-	Scopes []ScopeInfo `json:"scopes"`
+	Title  string              `json:"title"`
+	Scopes []catalog.ScopeInfo `json:"scopes"`
 }
 
 // Group names of PermissionGroup that are not capabilities.
 const (
-	GroupSignIn Capability = "sign-in"
-	GroupOther  Capability = "other"
+	GroupSignIn catalog.Capability = "sign-in"
+	GroupOther  catalog.Capability = "other"
 )
 
 // AccountDetail is an account with its permissions explained: what was
@@ -27,18 +29,18 @@ const (
 type AccountDetail struct {
 	Account
 	// Granted groups the granted scopes by capability: the capabilities
-	// the grant gives in full (in the order of Capabilities()), then the
+	// the grant gives in full (in the order of catalog.Capabilities()), then the
 	// sign-in scopes, then any other granted scope. A scope may serve
 	// several capabilities and then appears in each.
 	Granted []PermissionGroup `json:"granted_by_capability"`
 	// Missing explains each requested scope the provider did not grant.
-	Missing []ScopeInfo `json:"not_granted_detail"`
+	Missing []catalog.ScopeInfo `json:"not_granted_detail"`
 	// Pending explains each requested scope not confirmed yet (see
 	// Account.Unconfirmed).
-	Pending []ScopeInfo `json:"unconfirmed_detail,omitempty"`
+	Pending []catalog.ScopeInfo `json:"unconfirmed_detail,omitempty"`
 	// Lost are the capabilities asked for that will not work because of
 	// what was not granted.
-	Lost []Capability `json:"capabilities_lost"`
+	Lost []catalog.Capability `json:"capabilities_lost"`
 	// PermissionsPage is where the person sees and removes Latchkey's
 	// access at the provider ("" if unknown).
 	PermissionsPage string `json:"permissions_page,omitempty"`
@@ -60,18 +62,18 @@ func (s *Service) Detail(ctx context.Context, name string) (AccountDetail, error
 
 func (r *record) detail() AccountDetail {
 	a := r.view()
-	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []ScopeInfo{}, Lost: []Capability{},
+	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []catalog.ScopeInfo{}, Lost: []catalog.Capability{},
 		PermissionsPage: r.permissionsPage(), AdminConsentURL: r.adminConsentURL()}
 	p := a.Provider
 	used := map[string]bool{}
-	for _, c := range CapabilitiesGiven(p, a.Scopes) {
-		pc, _ := CapabilityScopes(p, c)
-		info, _ := CapabilityByName(string(c))
+	for _, c := range catalog.CapabilitiesGiven(p, a.Scopes) {
+		pc, _ := catalog.CapabilityScopes(p, c)
+		info, _ := catalog.CapabilityByName(string(c))
 		g := PermissionGroup{Capability: c, Title: info.Title}
 		for _, sc := range a.Scopes {
 			// A granted scope serves c if it gives one of c's scopes.
 			for _, want := range pc.Scopes {
-				if Implies(p, sc, want) {
+				if catalog.Implies(p, sc, want) {
 					g.Scopes = append(g.Scopes, explainScope(p, sc))
 					used[sc] = true
 					break
@@ -87,7 +89,7 @@ func (r *record) detail() AccountDetail {
 			continue
 		}
 		info := explainScope(p, sc)
-		if info.Access == AccessIdentity {
+		if info.Access == catalog.AccessIdentity {
 			signIn.Scopes = append(signIn.Scopes, info)
 		} else {
 			other.Scopes = append(other.Scopes, info)
@@ -106,10 +108,10 @@ func (r *record) detail() AccountDetail {
 	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
-		asked = CapabilitiesGiven(p, a.Requested)
+		asked = catalog.CapabilitiesGiven(p, a.Requested)
 	}
 	// Lost: it would not work even if every unconfirmed scope is granted.
-	given := CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
+	given := catalog.CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
 	for _, c := range asked {
 		if !containsCap(given, c) {
 			d.Lost = append(d.Lost, c)
@@ -118,15 +120,15 @@ func (r *record) detail() AccountDetail {
 	return d
 }
 
-// explainScope is LookupScope keeping the scope as the provider spelled it
+// explainScope is catalog.LookupScope keeping the scope as the provider spelled it
 // (https://www.googleapis.com/auth/userinfo.email, not email).
-func explainScope(provider, scope string) ScopeInfo {
-	info := LookupScope(provider, scope)
+func explainScope(provider, scope string) catalog.ScopeInfo {
+	info := catalog.LookupScope(provider, scope)
 	info.Scope = scope
 	return info
 }
 
-func containsCap(caps []Capability, c Capability) bool {
+func containsCap(caps []catalog.Capability, c catalog.Capability) bool {
 	for _, x := range caps {
 		if x == c {
 			return true
@@ -153,7 +155,7 @@ func permissionsPage(provider, tenantID string) string {
 	case "google":
 		return googlePermissionsPage
 	case "microsoft", "exchange":
-		if tenantID == microsoftConsumerTenant {
+		if tenantID == catalog.MicrosoftConsumerTenant {
 			return microsoftPersonalPermissionsPage
 		}
 		return microsoftWorkPermissionsPage

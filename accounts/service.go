@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pkg/browser"
-	"golang.org/x/sync/singleflight"
-
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
+	"github.com/pkg/browser"
+	"golang.org/x/sync/singleflight"
 )
 
 // refreshMargin: an access token this close to expiry is renewed before
@@ -140,7 +140,7 @@ func nonNil(s []string) []string {
 
 // resourceKey is the keychain resource key for resource ("" = default).
 func (r *record) resourceKey(resource string) string {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource
 	}
 	if resource == "" {
@@ -152,12 +152,12 @@ func (r *record) resourceKey(resource string) string {
 // tokenResource picks the resource of a token request: Microsoft issues
 // a token for one resource at a time, named by the scopes.
 func (r *record) tokenResource(scopes []string) (string, error) {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource, nil
 	}
 	res := ""
 	for _, sc := range scopes {
-		x := scopeResource(sc, r.Graph)
+		x := catalog.ScopeResource(sc, r.Graph)
 		if x == "" {
 			continue
 		}
@@ -389,7 +389,7 @@ func (s *Service) noteRenewed(ctx context.Context, id, res string, t *AccessToke
 		// resource whatever was asked; Google lists only what was asked.
 		switch {
 		case !listed:
-		case r.Family == FamilyMicrosoft:
+		case r.Family == catalog.FamilyMicrosoft:
 			r.Scopes = mergeResourceScopes(r.Scopes, t.Scopes, res, r.Graph)
 			r.updateGrantState()
 		case res == r.resourceKey("") && !extra:
@@ -411,12 +411,12 @@ func (r *record) dueAt(res string, now time.Time) bool {
 // to choose the resource; elsewhere it is sent only to narrow a token.
 func (r *record) refreshScopes(res string, scopes []string) []string {
 	if len(scopes) > 0 {
-		if r.Family == FamilyMicrosoft {
+		if r.Family == catalog.FamilyMicrosoft {
 			return withScopes(scopes, "offline_access")
 		}
 		return scopes
 	}
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return nil
 	}
 	return resourceScopes(r.Requested, res, r.Graph)
@@ -427,7 +427,7 @@ func (r *record) refreshScopes(res string, scopes []string) []string {
 func resourceScopes(scopes []string, res, graph string) []string {
 	var ask []string
 	for _, sc := range scopes {
-		if x := scopeResource(sc, graph); x == res || x == "" {
+		if x := catalog.ScopeResource(sc, graph); x == res || x == "" {
 			ask = append(ask, sc)
 		}
 	}

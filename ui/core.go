@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // Core is what the desktop front end needs of Latchkey's accounts. NewCore
@@ -194,17 +195,17 @@ var providerBlurbs = map[string]string{
 	"google":    "Gmail, Google Calendar and Google Contacts",
 }
 
-var consoles = map[accounts.Family]string{
-	accounts.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
-	accounts.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
+var consoles = map[catalog.Family]string{
+	catalog.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
+	catalog.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
 }
 
 func (c *serviceCore) Providers() []ProviderInfo {
 	var out []ProviderInfo
-	for _, p := range accounts.Providers() {
+	for _, p := range catalog.Providers() {
 		out = append(out, ProviderInfo{
 			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
-			Microsoft: p.Family == accounts.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
+			Microsoft: p.Family == catalog.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
 			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
 			DefaultRegistration: accounts.HasDefaultRegistration(p.Name, ""),
 		})
@@ -227,9 +228,9 @@ func (c *serviceCore) SaveRegistration(provider string, reg Registration) error 
 
 func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
 	r := plan.Registration
-	var allow []accounts.Capability
+	var allow []catalog.Capability
 	for _, c := range plan.Capabilities {
-		allow = append(allow, accounts.Capability(c))
+		allow = append(allow, catalog.Capability(c))
 	}
 	return c.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: plan.Provider,
@@ -272,22 +273,22 @@ func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
 
 // leastPrivilege is the capability preselected for a new connection of
 // each provider: the narrowest one people connect it for.
-var leastPrivilege = map[string]accounts.Capability{
-	"microsoft": accounts.CapabilityReadMail,
-	"google":    accounts.CapabilityReadMail,
-	"exchange":  accounts.CapabilityMailClient,
+var leastPrivilege = map[string]catalog.Capability{
+	"microsoft": catalog.CapabilityReadMail,
+	"google":    catalog.CapabilityReadMail,
+	"exchange":  catalog.CapabilityMailClient,
 }
 
 func (c *serviceCore) Capabilities(provider string) []Capability {
 	var out []Capability
-	for _, pc := range accounts.ProviderCapabilities(provider) {
-		info, _ := accounts.CapabilityByName(string(pc.Capability))
+	for _, pc := range catalog.ProviderCapabilities(provider) {
+		info, _ := catalog.CapabilityByName(string(pc.Capability))
 		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
 		if pc.Refused != "" {
 			cp.Unavailable = "Not offered here: " + pc.Refused
 		}
 		for _, sc := range pc.Scopes {
-			cp.Scopes = append(cp.Scopes, scopeView(accounts.LookupScope(provider, sc)))
+			cp.Scopes = append(cp.Scopes, scopeView(catalog.LookupScope(provider, sc)))
 		}
 		out = append(out, cp)
 	}
@@ -295,14 +296,14 @@ func (c *serviceCore) Capabilities(provider string) []Capability {
 }
 
 // scopeView puts a catalog entry into words for the screens.
-func scopeView(info accounts.ScopeInfo) ScopeView {
+func scopeView(info catalog.ScopeInfo) ScopeView {
 	v := ScopeView{Scope: info.Scope, Purpose: info.Purpose, Known: info.Known}
 	switch info.Sensitivity {
-	case accounts.SensitivitySensitive:
+	case catalog.SensitivitySensitive:
 		v.Sensitivity = "sensitive (Google)"
-	case accounts.SensitivityRestricted:
+	case catalog.SensitivityRestricted:
 		v.Sensitivity = "restricted (Google's strictest class)"
-	case accounts.SensitivityAdminConsent:
+	case catalog.SensitivityAdminConsent:
 		v.NeedsAdmin = true
 	}
 	if info.WorkOrSchoolOnly {
@@ -339,7 +340,7 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 		d.Programs = progs
 	}
 	for _, c := range det.Lost {
-		info, _ := accounts.CapabilityByName(string(c))
+		info, _ := catalog.CapabilityByName(string(c))
 		d.WontWork = append(d.WontWork, strings.ToLower(info.Title[:1])+info.Title[1:])
 	}
 	return d, nil

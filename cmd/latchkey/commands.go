@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/safetext"
@@ -143,7 +144,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	req := accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
 		Device:       device,
-		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
+		OnPlan:       func(p catalog.ScopePlan) { printPlan(out, p) },
 		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser || remote.chosen()) },
 		OnURL:        func(u string) { printSignInURL(out, u, noBrowser || remote.chosen(), timeout) },
 		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },
