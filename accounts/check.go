@@ -251,10 +251,10 @@ func profileTarget(m *MailSettings, graph, configured string) (target string, sc
 			Detail: "the account was not given Microsoft Graph's User.Read, so there is no profile to read (mail does not need it)"}
 	case m.Family == catalog.FamilyMicrosoft:
 		scopes = []string{graphProfileScope}
-		target = cmp.Or(target, graph+"/v1.0/me")
+		target = cmp.Or(target, catalog.ProfileURL(m.Family, graph))
 	case target != "":
 	case m.Family == catalog.FamilyGoogle:
-		target = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+		target = catalog.ProfileURL(m.Family, "")
 	default:
 		return "", nil, &CheckResult{Status: CheckSkipped,
 			Detail: "Latchkey knows no profile endpoint of this provider",

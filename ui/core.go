@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,8 @@ type ProviderInfo struct {
 	RedirectURI string
 	// Console is where the app registration is made.
 	Console string
+	// Steps say how to make the app registration, one step each.
+	Steps []string
 	// DefaultRegistration is true when this build carries an app
 	// registration for the provider: the wizard then skips the
 	// registration step (see accounts.HasDefaultRegistration).
@@ -187,26 +190,13 @@ type serviceCore struct{ svc *accounts.Service }
 
 func (c *serviceCore) List(ctx context.Context) ([]accounts.Account, error) { return c.svc.List(ctx) }
 
-// providerBlurbs and consoles are the wizard's words for the built-in
-// providers.
-var providerBlurbs = map[string]string{
-	"microsoft": "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
-	"exchange":  "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
-	"google":    "Gmail, Google Calendar and Google Contacts",
-}
-
-var consoles = map[catalog.Family]string{
-	catalog.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
-	catalog.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
-}
-
 func (c *serviceCore) Providers() []ProviderInfo {
 	var out []ProviderInfo
 	for _, p := range catalog.Providers() {
 		out = append(out, ProviderInfo{
-			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
+			Name: p.Name, Title: p.Title, Blurb: p.Blurb,
 			Microsoft: p.Family == catalog.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
-			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
+			RedirectURI: p.RedirectURI(), Console: p.Console, Steps: slices.Clone(p.Steps),
 			DefaultRegistration: accounts.HasDefaultRegistration(p.Name, ""),
 		})
 	}
@@ -271,19 +261,12 @@ func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
 	return err
 }
 
-// leastPrivilege is the capability preselected for a new connection of
-// each provider: the narrowest one people connect it for.
-var leastPrivilege = map[string]catalog.Capability{
-	"microsoft": catalog.CapabilityReadMail,
-	"google":    catalog.CapabilityReadMail,
-	"exchange":  catalog.CapabilityMailClient,
-}
-
 func (c *serviceCore) Capabilities(provider string) []Capability {
+	p, _ := catalog.Lookup(provider)
 	var out []Capability
 	for _, pc := range catalog.ProviderCapabilities(provider) {
 		info, _ := catalog.CapabilityByName(string(pc.Capability))
-		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: p.DefaultCapability == pc.Capability, Unavailable: pc.Refused}
 		if pc.Refused != "" {
 			cp.Unavailable = "Not offered here: " + pc.Refused
 		}
@@ -359,15 +342,16 @@ func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, err
 // account's provider.
 func revokePlan(a accounts.Account) string {
 	who := accountAddress(a)
-	switch a.Provider {
-	case "google":
-		return "Latchkey will ask Google to cancel the access you gave it for " + who +
-			", check that Google refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
+	p, _ := catalog.Lookup(a.Provider)
+	switch p.Family {
+	case catalog.FamilyGoogle:
+		return "Latchkey will ask " + p.Company() + " to cancel the access you gave it for " + who +
+			", check that " + p.Company() + " refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
 			"Every program using this account through Latchkey stops working at once."
-	case "microsoft", "exchange":
-		return "Microsoft offers no way for an app to take back its own access, so Latchkey will delete " + who +
-			"'s tokens from this computer's keychain and open Microsoft's page where you remove Latchkey's access yourself. " +
-			"Until you do, the access you granted stays valid at Microsoft."
+	case catalog.FamilyMicrosoft:
+		return p.Company() + " offers no way for an app to take back its own access, so Latchkey will delete " + who +
+			"'s tokens from this computer's keychain and open " + p.Company() + "'s page where you remove Latchkey's access yourself. " +
+			"Until you do, the access you granted stays valid at " + p.Company() + "."
 	}
 	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. " +
 		"The access you granted stays valid at the provider until you remove it there."

@@ -33,9 +33,7 @@ reconnect signs in another person with the same address (another tenant or
 user at the provider), nothing is changed and connect exits 15. Add
 --replace to connect that person in place of the old one on purpose.
 
-Providers: microsoft (Microsoft 365, Outlook.com: Microsoft Graph),
-exchange (Exchange Online IMAP/POP/SMTP/EWS), google (Gmail, Calendar,
-Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
+{providers}
 
 Flags:
   --allow LIST       capabilities to give, comma-separated: read-mail, send-mail,

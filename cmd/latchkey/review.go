@@ -23,7 +23,7 @@ var scopesCommand = command{
 	summary: "Explain the permissions (scopes) each provider can grant",
 	usage: `Usage: latchkey scopes [PROVIDER [SCOPE...]] [--json]
 
-Lists the permissions Latchkey knows for microsoft, exchange and google:
+Lists the permissions Latchkey knows for {provider-names}:
 the exact scope string, what it lets a program do in plain words, its kind
 of access (identity, read, write, send, full) and how the provider classes
 it (Google: non-sensitive, sensitive, restricted; Microsoft: user-consent,
@@ -413,10 +413,10 @@ var reduceCommand = command{
 Leaves an account with only the permissions you name. Providers do not let
 an app hand back part of what you granted, so:
 
-  google               Latchkey revokes the whole grant at Google, then
+  {google-providers}Latchkey revokes the whole grant at Google, then
                        connects the account again asking only for what you
                        keep (your browser opens to sign in).
-  microsoft, exchange  Microsoft removes an app's permissions only on your
+  {microsoft-providers}Microsoft removes an app's permissions only on your
                        account's app page. Latchkey opens it and tells you
                        the next step: remove Latchkey there, then connect
                        again with fewer. Nothing changes on this computer
@@ -454,8 +454,9 @@ func runReduce(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a, err := env.svc.Show(ctx, pos[0]); err == nil && a.Provider == "google" {
-		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at Google, then connecting it again with only what you keep.\n", safetext.Line(a.ID))
+	if a, err := env.svc.Show(ctx, pos[0]); err == nil && catalog.FamilyOf(a.Provider) == catalog.FamilyGoogle {
+		p, _ := catalog.Lookup(a.Provider)
+		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at %s, then connecting it again with only what you keep.\n", safetext.Line(a.ID), p.Company())
 	}
 	out, err := env.svc.Reduce(ctx, req)
 	if err != nil {
@@ -482,9 +483,9 @@ var revokeCommand = command{
 Takes back the access you gave Latchkey, then forgets the account on this
 computer (its tokens are deleted from the keychain).
 
-  google               Latchkey revokes the grant at Google, then checks
+  {google-providers}Latchkey revokes the grant at Google, then checks
                        that Google refuses the old sign-in, and says so.
-  microsoft, exchange  Microsoft has no way for an app to revoke its own
+  {microsoft-providers}Microsoft has no way for an app to revoke its own
                        access. Latchkey deletes everything local and opens
                        your account's app page (My Apps for work or school
                        accounts, the Microsoft account consent page for

@@ -344,14 +344,7 @@ func setupValues(client string, m *accounts.MailSettings, name, latchkey string,
 	for k, x := range clientValues(client, m, name, latchkey, parts) {
 		v[k] = x
 	}
-	api := ""
-	switch {
-	case m.Family == catalog.FamilyGoogle:
-		api = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
-	case m.Family == catalog.FamilyMicrosoft && m.Graph != "":
-		api = m.Graph + "/v1.0/me"
-	}
-	if api != "" {
+	if api := catalog.ProfileURL(m.Family, m.Graph); api != "" {
 		v["api_example"] = "\n# Call the provider's API with the account's default token (the header is read from standard input):\n" +
 			shellJoin(append(tok(""), "--format", "header")) + " | curl -H @- " + shellQuote(api)
 	}
