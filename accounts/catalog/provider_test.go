@@ -1,8 +1,12 @@
 package catalog_test
 
 import (
+	"bytes"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -146,4 +150,34 @@ func goodURL(raw string, loopbackOK bool) bool {
 	}
 	ip := net.ParseIP(u.Hostname())
 	return loopbackOK && u.Scheme == "http" && ip != nil && ip.IsLoopback()
+}
+
+// TestTestHookOnlyInTests: the table changes only in tests. AddForTest
+// and catalogtest are reached from _test.go files (and catalogtest
+// itself), never from the code that ships.
+func TestTestHookOnlyInTests(t *testing.T) {
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root:
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go"):
+			return nil
+		case filepath.ToSlash(path) == "../../accounts/catalog/table.go" || strings.Contains(filepath.ToSlash(path), "/catalog/catalogtest/"):
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte("AddForTest(")) || bytes.Contains(data, []byte("catalog/catalogtest\"")) {
+			t.Errorf("%s changes the catalog outside tests", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
