@@ -57,6 +57,7 @@ func TestWizardOffersACatalogRow(t *testing.T) {
 	if text := visibleText(w.win.Content()); !strings.Contains(text, "Connected as") {
 		t.Errorf("result shows %q", text)
 	}
+	<-s.lastLoad // the account list reloads after the connect
 	a := accounts.Account{Provider: row.Name, Status: accounts.StatusConnected}
 	if got := accountDetail(a); got != row.ShortTitle+" · connected" {
 		t.Errorf("accountDetail = %q", got)
