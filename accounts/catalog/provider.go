@@ -105,7 +105,8 @@ func (p Provider) Company() string {
 	return p.ShortTitle
 }
 
-// Providers lists the built-in providers, in menu order.
+// Providers lists the built-in providers, in menu order. The rows share
+// their slices and maps with the table: read them, do not change them.
 func Providers() []Provider { return slices.Clone(load().providers) }
 
 // Names lists the built-in providers' names, in menu order.
@@ -118,7 +119,8 @@ func Names() []string {
 	return out
 }
 
-// Lookup returns the built-in provider called name.
+// Lookup returns the built-in provider called name (a row shared with
+// the table, as Providers' are).
 func Lookup(name string) (Provider, bool) {
 	s := load()
 	if i, ok := s.byName[name]; ok {
