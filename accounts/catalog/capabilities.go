@@ -94,11 +94,16 @@ type ProviderCapability struct {
 // provider or capability Latchkey has no table for (custom OpenID
 // providers).
 func CapabilityScopes(provider string, c Capability) (ProviderCapability, bool) {
-	p, _ := Lookup(provider)
-	for _, pc := range p.Offers {
-		if pc.Capability == c {
-			pc.Scopes = slices.Clone(pc.Scopes)
-			return pc, true
+	return load().offer(provider, c)
+}
+
+func (t *table) offer(provider string, c Capability) (ProviderCapability, bool) {
+	if i, ok := t.byName[provider]; ok {
+		for _, pc := range t.providers[i].Offers {
+			if pc.Capability == c {
+				pc.Scopes = slices.Clone(pc.Scopes)
+				return pc, true
+			}
 		}
 	}
 	return ProviderCapability{}, false
@@ -107,9 +112,10 @@ func CapabilityScopes(provider string, c Capability) (ProviderCapability, bool) 
 // ProviderCapabilities lists how provider offers every capability, in the
 // order of Capabilities(); nil for a provider without a table.
 func ProviderCapabilities(provider string) []ProviderCapability {
+	t := load()
 	var out []ProviderCapability
 	for _, c := range capabilityInfos {
-		if pc, ok := CapabilityScopes(provider, c.Name); ok {
+		if pc, ok := t.offer(provider, c.Name); ok {
 			out = append(out, pc)
 		}
 	}

@@ -120,15 +120,21 @@ func LookupScope(provider, scope string) ScopeInfo {
 		Access: AccessUnknown, Sensitivity: SensitivityUnknown}
 }
 
-// lookup finds scope among provider's entries. A Microsoft account may
-// hold the scopes of another Microsoft provider (IMAP on a Graph
-// account, Graph on an exchange one): one family, one key space.
+// lookup finds scope among provider's entries.
 func (t *table) lookup(provider, scope string) (*ScopeInfo, bool) {
-	key := t.key(provider, scope)
+	f := t.family(provider)
+	return t.lookupKey(provider, f, keyOf(f, scope))
+}
+
+// lookupKey finds the entry of provider (of family f) with key. A
+// Microsoft account may hold the scopes of another Microsoft provider
+// (IMAP on a Graph account, Graph on an exchange one): one family, one
+// key space.
+func (t *table) lookupKey(provider string, f Family, key string) (*ScopeInfo, bool) {
 	if e, ok := t.index[provider][key]; ok {
 		return e, true
 	}
-	if t.family(provider) != FamilyMicrosoft {
+	if f != FamilyMicrosoft {
 		return nil, false
 	}
 	for _, p := range t.providers {
@@ -149,8 +155,12 @@ func (t *table) family(provider string) Family {
 }
 
 // key is how a scope is compared within a provider's entries.
-func (t *table) key(provider, scope string) string {
-	switch t.family(provider) {
+func (t *table) key(provider, scope string) string { return keyOf(t.family(provider), scope) }
+
+// keyOf is how a scope is compared within the entries of a provider of
+// family f.
+func keyOf(f Family, scope string) string {
+	switch f {
 	case FamilyMicrosoft:
 		// Graph scopes match with or without any cloud's Graph host. The
 		// same Exchange permission is written under several hosts:
@@ -177,11 +187,12 @@ func (t *table) key(provider, scope string) string {
 // the catalog imply only themselves.
 func Implies(provider, broad, narrow string) bool {
 	t := load()
-	want := t.key(provider, narrow)
+	f := t.family(provider)
+	want := keyOf(f, narrow)
 	seen := map[string]bool{}
 	var walk func(s string) bool
 	walk = func(s string) bool {
-		k := t.key(provider, s)
+		k := keyOf(f, s)
 		if k == want {
 			return true
 		}
@@ -189,7 +200,7 @@ func Implies(provider, broad, narrow string) bool {
 			return false
 		}
 		seen[k] = true
-		e, ok := t.lookup(provider, s)
+		e, ok := t.lookupKey(provider, f, k)
 		if !ok {
 			return false
 		}
