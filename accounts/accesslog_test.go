@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/internal/osproc"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
@@ -326,7 +327,7 @@ func benchServiceStore(b *testing.B, store SecretStore) *Service {
 	dir := b.TempDir()
 	ix := &index{path: filepath.Join(dir, IndexFileName), file: indexFile{Version: indexVersion}}
 	ix.file.Accounts = []*record{{Account: Account{ID: msID, Provider: "microsoft", Email: "alice@contoso.test", Status: StatusConnected},
-		Family: FamilyMicrosoft, Resource: graph, Graph: graph}}
+		Family: catalog.FamilyMicrosoft, Resource: graph, Graph: graph}}
 	if err := ix.save(); err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,8 @@ package accounts
 import (
 	"strings"
 	"time"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // Status says whether an account can hand out tokens.
@@ -62,7 +64,7 @@ type Account struct {
 	// whether it granted them at the first token for that resource.
 	Unconfirmed []string `json:"unconfirmed,omitempty"`
 	// Capabilities are those the person chose at sign-in (--allow), if any.
-	Capabilities []Capability `json:"capabilities,omitempty"`
+	Capabilities []catalog.Capability `json:"capabilities,omitempty"`
 	// ConnectedAt is when the person signed in.
 	ConnectedAt time.Time `json:"connected_at"`
 	// LastRefresh is when a refresh token was last redeemed, zero if never.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
@@ -97,8 +98,8 @@ func authorityOf(endpoint string) (authority, tenant string) {
 // provider's error behind it) is a Microsoft admin-consent refusal;
 // endpoint is the authorize or token URL used, tenantID the account's
 // tenant if known.
-func withAdminConsent(err, cause error, family Family, account, endpoint, tenantID, clientID string) error {
-	if err == nil || family != FamilyMicrosoft {
+func withAdminConsent(err, cause error, family catalog.Family, account, endpoint, tenantID, clientID string) error {
+	if err == nil || family != catalog.FamilyMicrosoft {
 		return err
 	}
 	code := consentCode(cause)
@@ -106,7 +107,7 @@ func withAdminConsent(err, cause error, family Family, account, endpoint, tenant
 		return err
 	}
 	authority, tenant := authorityOf(endpoint)
-	if tenantID != "" && tenantID != microsoftConsumerTenant {
+	if tenantID != "" && tenantID != catalog.MicrosoftConsumerTenant {
 		tenant = tenantID
 	}
 	return &AdminConsentError{Account: account, Code: code, URL: AdminConsentURL(authority, tenant, clientID), Err: err}
@@ -121,11 +122,11 @@ func (s *Service) AdminConsentLink(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return "", fmt.Errorf("%w: administrator approval is a Microsoft matter; %s is a %s account", ErrUsage, r.ID, r.Provider)
 	}
 	authority, tenant := authorityOf(r.TokenURL)
-	if r.TenantID != "" && r.TenantID != microsoftConsumerTenant {
+	if r.TenantID != "" && r.TenantID != catalog.MicrosoftConsumerTenant {
 		tenant = r.TenantID
 	}
 	return AdminConsentURL(authority, tenant, r.ClientID), nil

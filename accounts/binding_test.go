@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/safetext"
@@ -200,10 +201,10 @@ func TestProperty40_ReduceAndGrantPinned(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail, CapabilityReadCalendar)
+	connectGoogle(t, s, catalog.CapabilityReadMail, catalog.CapabilityReadCalendar)
 	before := snapshot(t, s, store)
 	g.SwitchUser("Mallory")
-	_, err := s.Connect(ctx, ConnectRequest{Account: bobID, Allow: []Capability{CapabilityReadContacts}, Replace: true, Timeout: 30 * time.Second})
+	_, err := s.Connect(ctx, ConnectRequest{Account: bobID, Allow: []catalog.Capability{catalog.CapabilityReadContacts}, Replace: true, Timeout: 30 * time.Second})
 	var mismatch *IdentityMismatchError
 	if !errors.As(err, &mismatch) || mismatch.CanReplace {
 		t.Fatalf("grant as another person = %v", err)
@@ -211,7 +212,7 @@ func TestProperty40_ReduceAndGrantPinned(t *testing.T) {
 	if after := snapshot(t, s, store); !maps.Equal(before, after) {
 		t.Error("a refused grant changed the keychain or the index")
 	}
-	_, err = s.Reduce(ctx, ConnectRequest{Account: bobID, Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second})
+	_, err = s.Reduce(ctx, ConnectRequest{Account: bobID, Allow: []catalog.Capability{catalog.CapabilityReadMail}, Timeout: 30 * time.Second})
 	if !errors.As(err, &mismatch) || mismatch.CanReplace {
 		t.Fatalf("reduce, signing in again as another person = %v", err)
 	}
@@ -251,19 +252,19 @@ func TestAccountName(t *testing.T) {
 	yes, no := true, false
 	for _, tt := range []struct {
 		name             string
-		family           Family
+		family           catalog.Family
 		claims           oauthflow.Claims
 		want, unverified string
 	}{
-		{"verified", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &yes, Subject: "s"}, "a@x.test", ""},
-		{"no email_verified", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", Subject: "s"}, "a@x.test", ""},
-		{"unverified, user name", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, PreferredUsername: "alice", Subject: "s"}, "alice", "a@x.test"},
-		{"unverified, subject", FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "s"}, "s", "a@x.test"},
-		{"google unverified", FamilyGoogle, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "123"}, "123", "a@x.test"},
-		{"no email", FamilyOIDC, oauthflow.Claims{PreferredUsername: "alice", Subject: "s"}, "alice", ""},
-		{"microsoft sign-in name", FamilyMicrosoft, oauthflow.Claims{Email: "A@x.test", PreferredUsername: "a@x.test"}, "A@x.test", ""},
-		{"microsoft other email", FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test"}, "b@y.test", "b@y.test"},
-		{"microsoft xms_edov", FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test", EmailDomainOwnerVerified: true}, "b@y.test", ""},
+		{"verified", catalog.FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &yes, Subject: "s"}, "a@x.test", ""},
+		{"no email_verified", catalog.FamilyOIDC, oauthflow.Claims{Email: "a@x.test", Subject: "s"}, "a@x.test", ""},
+		{"unverified, user name", catalog.FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, PreferredUsername: "alice", Subject: "s"}, "alice", "a@x.test"},
+		{"unverified, subject", catalog.FamilyOIDC, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "s"}, "s", "a@x.test"},
+		{"google unverified", catalog.FamilyGoogle, oauthflow.Claims{Email: "a@x.test", EmailVerified: &no, Subject: "123"}, "123", "a@x.test"},
+		{"no email", catalog.FamilyOIDC, oauthflow.Claims{PreferredUsername: "alice", Subject: "s"}, "alice", ""},
+		{"microsoft sign-in name", catalog.FamilyMicrosoft, oauthflow.Claims{Email: "A@x.test", PreferredUsername: "a@x.test"}, "A@x.test", ""},
+		{"microsoft other email", catalog.FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test"}, "b@y.test", "b@y.test"},
+		{"microsoft xms_edov", catalog.FamilyMicrosoft, oauthflow.Claims{Email: "b@y.test", PreferredUsername: "a@x.test", EmailDomainOwnerVerified: true}, "b@y.test", ""},
 	} {
 		name, unverified := accountName(tt.family, &tt.claims)
 		if name != tt.want || unverified != tt.unverified {
@@ -282,20 +283,20 @@ func TestProperty40_PinOfTheAccountSavedTo(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail)
+	connectGoogle(t, s, catalog.CapabilityReadMail)
 	bob := readItem(t, store, refreshKey(bobID))
 
 	// Mallory connects her own account, then the provider gives her Bob's
 	// address while she adds permissions to hers.
 	g.SwitchUser("Mallory")
 	g.SetEmail("mallory@gmail.test")
-	mallory, err := s.Connect(ctx, ConnectRequest{Provider: "google", Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second})
+	mallory, err := s.Connect(ctx, ConnectRequest{Provider: "google", Allow: []catalog.Capability{catalog.CapabilityReadMail}, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g.SetEmail("bob@gmail.test")
 	before := snapshot(t, s, store)
-	_, err = s.Connect(ctx, ConnectRequest{Account: mallory.ID, Allow: []Capability{CapabilityReadContacts}, Timeout: 30 * time.Second})
+	_, err = s.Connect(ctx, ConnectRequest{Account: mallory.ID, Allow: []catalog.Capability{catalog.CapabilityReadContacts}, Timeout: 30 * time.Second})
 	if !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("adding permissions to %s with a sign-in that says %s = %v", mallory.ID, bobID, err)
 	}

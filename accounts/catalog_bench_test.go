@@ -1,13 +1,10 @@
 package accounts
 
-import "testing"
+import (
+	"testing"
 
-// BenchmarkLookupScope: explaining one scope, as show does per line.
-func BenchmarkLookupScope(b *testing.B) {
-	for b.Loop() {
-		LookupScope("microsoft", "https://graph.microsoft.com/Calendars.ReadWrite.Shared")
-	}
-}
+	"github.com/latchkey/latchkey/accounts/catalog"
+)
 
 // BenchmarkDetail: a whole account explained, as show and the desktop's
 // detail pane do on every refresh of the view.
@@ -15,7 +12,7 @@ func BenchmarkDetail(b *testing.B) {
 	r := &record{Account: Account{Provider: "google",
 		Scopes:    []string{"openid", "email", gAuth + "gmail.modify", gAuth + "calendar", gAuth + "contacts"},
 		Requested: []string{"openid", "email", gAuth + "gmail.modify", gAuth + "calendar", gAuth + "contacts", gAuth + "drive"}},
-		Family: FamilyGoogle}
+		Family: catalog.FamilyGoogle}
 	r.updateGrantState()
 	for b.Loop() {
 		r.detail()

@@ -1,303 +1,45 @@
 package accounts
 
 import (
+	"context"
 	"errors"
-	"os"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
+	"github.com/latchkey/latchkey/accounts/catalog/catalogtest"
+	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
-// TestEveryCapabilityScopeIsExplained walks every capability of every
-// provider: each is either refused with a reason, or every scope it can
-// request (and the sign-in scopes that go with it) has a catalog entry
-// with a purpose.
-func TestEveryCapabilityScopeIsExplained(t *testing.T) {
-	for _, p := range CatalogProviders() {
-		for _, c := range Capabilities() {
-			pc, ok := CapabilityScopes(p, c.Name)
-			if !ok {
-				t.Errorf("%s has no entry for capability %s", p, c.Name)
+// TestPlanScopesRefusedError: a capability a provider cannot offer is a
+// *RefusedError that matches ErrCapabilityRefused and ErrUsage, with the
+// table's reason.
+func TestPlanScopesRefusedError(t *testing.T) {
+	for _, p := range catalog.Names() {
+		for _, pc := range catalog.ProviderCapabilities(p) {
+			if pc.Refused == "" {
 				continue
 			}
-			if pc.Refused != "" {
-				if len(pc.Scopes) > 0 {
-					t.Errorf("%s refuses %s but lists scopes", p, c.Name)
-				}
-				_, err := PlanScopes(p, []Capability{c.Name}, nil)
-				var re *RefusedError
-				if !errors.As(err, &re) || !errors.Is(err, ErrUsage) || re.Reason != pc.Refused {
-					t.Errorf("PlanScopes(%s, %s) = %v, want the refusal", p, c.Name, err)
-				}
-				continue
-			}
-			if len(pc.Scopes) == 0 {
-				t.Errorf("%s offers %s with no scope", p, c.Name)
-			}
-			plan, err := PlanScopes(p, []Capability{c.Name}, nil)
-			if err != nil {
-				t.Errorf("PlanScopes(%s, %s): %v", p, c.Name, err)
-				continue
-			}
-			for _, sc := range append(slices.Clone(pc.Scopes), plan.Scopes()...) {
-				info := LookupScope(p, sc)
-				if !info.Known || strings.TrimSpace(info.Purpose) == "" {
-					t.Errorf("%s %s asks for %s, which the catalog does not explain", p, c.Name, sc)
-				}
-			}
-			for _, r := range plan.Requests {
-				if r.Why == "" {
-					t.Errorf("%s %s: no reason for %s", p, c.Name, r.Scope)
-				}
-			}
-			// The capability's own scopes give it.
-			if !slices.Contains(CapabilitiesGiven(p, plan.Scopes()), c.Name) {
-				t.Errorf("%s: the scopes of %s do not give it", p, c.Name)
+			_, err := planScopes(p, []catalog.Capability{pc.Capability}, nil)
+			var re *RefusedError
+			if !errors.As(err, &re) || !errors.Is(err, ErrUsage) || !errors.Is(err, ErrCapabilityRefused) || re.Reason != pc.Refused {
+				t.Errorf("planScopes(%s, %s) = %v, want the refusal", p, pc.Capability, err)
 			}
 		}
 	}
-}
-
-// TestImpliedScopesHaveNoCycles: the includes relation is a DAG within
-// each provider, and points only at catalog entries.
-func TestImpliedScopesHaveNoCycles(t *testing.T) {
-	for _, p := range CatalogProviders() {
-		const (
-			unseen = iota
-			onPath
-			done
-		)
-		state := map[string]int{}
-		var visit func(sc string, path []string)
-		visit = func(sc string, path []string) {
-			k := catalogKey(p, sc)
-			switch state[k] {
-			case onPath:
-				t.Errorf("%s: includes cycle %s -> %s", p, strings.Join(path, " -> "), sc)
-				return
-			case done:
-				return
-			}
-			state[k] = onPath
-			e, ok := lookupScope(p, sc)
-			if !ok {
-				t.Errorf("%s: %s includes %s, which is not in the catalog", p, path[len(path)-1], sc)
-			} else {
-				for _, n := range e.Includes {
-					visit(n, append(path, sc))
-				}
-			}
-			state[k] = done
-		}
-		for _, e := range Catalog(p) {
-			visit(e.Scope, []string{"(root)"})
-		}
-	}
-}
-
-// TestCatalogRows: every row has a purpose in our words (6 to 20 words,
-// not the scope's name), valid classes for its provider, and no row is
-// listed twice.
-func TestCatalogRows(t *testing.T) {
-	microsoftClasses := []Sensitivity{SensitivityUserConsent, SensitivityAdminConsent}
-	googleClasses := []Sensitivity{SensitivityNonSensitive, SensitivitySensitive, SensitivityRestricted}
-	accesses := []Access{AccessIdentity, AccessRead, AccessWrite, AccessSend, AccessFull}
-	for _, p := range CatalogProviders() {
-		rows := Catalog(p)
-		if len(rows) == 0 {
-			t.Fatalf("%s: empty catalog", p)
-		}
-		seen := map[string]bool{}
-		for _, e := range rows {
-			name := e.Scope
-			if i := strings.LastIndex(strings.TrimSuffix(name, "/"), "/"); i >= 0 {
-				name = strings.TrimSuffix(name, "/")[i+1:]
-			}
-			purpose := strings.ToLower(strings.TrimSpace(e.Purpose))
-			switch words := len(strings.Fields(e.Purpose)); {
-			case purpose == "":
-				t.Errorf("%s %s: no purpose", p, e.Scope)
-			case purpose == strings.ToLower(e.Scope) || strings.ContainsAny(name, "._") && strings.Contains(purpose, strings.ToLower(name)),
-				strings.Contains(purpose, "://"):
-				t.Errorf("%s %s: the purpose repeats the scope's name: %q", p, e.Scope, e.Purpose)
-			case words < 6 || words > 20:
-				t.Errorf("%s %s: purpose has %d words, want 6 to 20: %q", p, e.Scope, words, e.Purpose)
-			}
-			if !e.Known || e.Provider != p || e.Resource == "" {
-				t.Errorf("%s %s: incomplete row %+v", p, e.Scope, e)
-			}
-			if !slices.Contains(accesses, e.Access) {
-				t.Errorf("%s %s: access %q", p, e.Scope, e.Access)
-			}
-			classes := microsoftClasses
-			if p == "google" {
-				classes = googleClasses
-			}
-			if !slices.Contains(classes, e.Sensitivity) {
-				t.Errorf("%s %s: sensitivity %q is not one of %v", p, e.Scope, e.Sensitivity, classes)
-			}
-			if k := catalogKey(p, e.Scope); seen[k] {
-				t.Errorf("%s %s: listed twice", p, e.Scope)
-			} else {
-				seen[k] = true
-			}
-		}
-	}
-}
-
-func TestLookupScope(t *testing.T) {
-	for _, tc := range []struct {
-		provider, scope, want string
-	}{
-		{"microsoft", "Mail.Read", "Mail.Read"},
-		{"microsoft", "mail.read", "Mail.Read"},
-		{"microsoft", "https://graph.microsoft.com/Mail.Read", "Mail.Read"},
-		{"microsoft", "HTTPS://GRAPH.MICROSOFT.COM/mail.readwrite.shared", "Mail.ReadWrite.Shared"},
-		{"microsoft", "https://graph.microsoft.us/Calendars.Read", "Calendars.Read"},
-		{"microsoft", "https://microsoftgraph.chinacloudapi.cn/Contacts.Read", "Contacts.Read"},
-		{"microsoft", "offline_access", "offline_access"},
-		{"exchange", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/IMAP.AccessAsUser.All"},
-		{"exchange", "https://outlook.office365.us/imap.accessasuser.all", "https://outlook.office.com/IMAP.AccessAsUser.All"},
-		{"exchange", "https://outlook.office.com/EWS.AccessAsUser.All", "https://outlook.office365.com/EWS.AccessAsUser.All"},
-		{"exchange", "openid", "openid"},
-		{"google", "https://www.googleapis.com/auth/userinfo.email", "email"},
-		{"google", "https://mail.google.com/", "https://mail.google.com/"},
-		// One family: IMAP on a Graph account, Graph on an exchange one.
-		{"microsoft", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/IMAP.AccessAsUser.All"},
-		{"exchange", "Mail.Read", "Mail.Read"},
-		{"exchange", "https://mail.contoso.test/SMTP.Send", "https://outlook.office.com/SMTP.Send"},
-	} {
-		got := LookupScope(tc.provider, tc.scope)
-		if !got.Known || got.Scope != tc.want {
-			t.Errorf("LookupScope(%s, %s) = %s (known %v), want %s", tc.provider, tc.scope, got.Scope, got.Known, tc.want)
-		}
-	}
-	for _, tc := range [][2]string{
-		{"microsoft", "Sites.Read.All"},
-		{"google", "https://www.googleapis.com/auth/youtube"},
-		{"google", "HTTPS://MAIL.GOOGLE.COM/"}, // Google's strings are exact
-		{"testidp", "Mail.Read"},
-		// Graph lists IMAP too, but mail servers refuse Graph tokens.
-		{"exchange", "https://graph.microsoft.com/IMAP.AccessAsUser.All"},
-	} {
-		got := LookupScope(tc[0], tc[1])
-		if got.Known || got.Scope != tc[1] || got.Purpose == "" || got.Access != AccessUnknown || got.Sensitivity != SensitivityUnknown {
-			t.Errorf("LookupScope(%s, %s) = %+v, want it shown as not known with its raw string", tc[0], tc[1], got)
-		}
-	}
-}
-
-// TestLookupScopeOpenIDProvider: a custom provider's standard OpenID
-// scopes are explained; how it classes them is not known.
-func TestLookupScopeOpenIDProvider(t *testing.T) {
-	got := LookupScope("testidp", "offline_access")
-	if !got.Known || got.Provider != "testidp" || got.Purpose == "" || got.Access != AccessIdentity || got.Sensitivity != SensitivityUnknown {
-		t.Errorf("LookupScope(testidp, offline_access) = %+v", got)
-	}
-}
-
-// FuzzLookupScope: any string is either a catalog entry of the provider
-// (found again by its own spelling) or shown as not known with its raw
-// string; nothing panics.
-func FuzzLookupScope(f *testing.F) {
-	for _, p := range CatalogProviders() {
-		for _, e := range Catalog(p) {
-			f.Add(p, e.Scope)
-		}
-	}
-	f.Add("microsoft", "https://graph.microsoft.com/")
-	f.Add("exchange", "https:///IMAP.AccessAsUser.All")
-	f.Add("google", "%zz")
-	f.Fuzz(func(t *testing.T, provider, scope string) {
-		got := LookupScope(provider, scope)
-		if !got.Known {
-			if got.Scope != scope || got.Access != AccessUnknown {
-				t.Fatalf("unknown %q came back as %+v", scope, got)
-			}
-			return
-		}
-		if again := LookupScope(provider, got.Scope); !again.Known || again.Scope != got.Scope {
-			t.Fatalf("%q found %q, which is not found again", scope, got.Scope)
-		}
-		if !Implies(provider, scope, got.Scope) || !Implies(provider, got.Scope, scope) {
-			t.Fatalf("%q and its entry %q do not imply each other", scope, got.Scope)
-		}
-	})
-}
-
-func TestImplies(t *testing.T) {
-	for _, tc := range []struct {
-		provider, broad, narrow string
-		want                    bool
-	}{
-		{"microsoft", "Mail.ReadWrite.Shared", "Mail.ReadBasic", true},
-		{"microsoft", "https://graph.microsoft.com/Mail.ReadWrite", "mail.read", true},
-		{"microsoft", "Mail.ReadWrite", "Mail.Send", false},
-		{"microsoft", "Mail.Read", "Mail.ReadWrite", false},
-		{"google", "https://mail.google.com/", gAuth + "gmail.send", true},
-		{"google", gAuth + "gmail.modify", gAuth + "gmail.metadata", true},
-		{"google", gAuth + "gmail.send", gAuth + "gmail.readonly", false},
-		{"google", gAuth + "calendar", gAuth + "calendar.freebusy", true},
-		{"exchange", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send", false},
-		{"microsoft", "Sites.Read.All", "Sites.Read.All", true},
-	} {
-		if got := Implies(tc.provider, tc.broad, tc.narrow); got != tc.want {
-			t.Errorf("Implies(%s, %s, %s) = %v", tc.provider, tc.broad, tc.narrow, got)
-		}
-	}
-}
-
-func TestPlanScopes(t *testing.T) {
-	for _, tc := range []struct {
-		provider string
-		caps     []Capability
-		extra    []string
-		want     string
-	}{
-		{"google", []Capability{CapabilityReadMail, CapabilitySendMail}, nil,
-			"openid email " + gAuth + "gmail.readonly " + gAuth + "gmail.send"},
-		// gmail.modify includes gmail.readonly: only the broader one is asked.
-		{"google", []Capability{CapabilityReadMail, CapabilityManageMail}, nil, "openid email " + gAuth + "gmail.modify"},
-		{"microsoft", []Capability{CapabilityReadMail, CapabilityManageMail, CapabilityDrafts}, nil,
-			"openid profile email offline_access Mail.ReadWrite"},
-		{"exchange", []Capability{CapabilityMailClient, CapabilityReadMail}, nil,
-			"openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/SMTP.Send"},
-		{"microsoft", []Capability{CapabilityFreeBusy}, []string{"Tasks.Read"}, "openid profile email offline_access Calendars.ReadBasic Tasks.Read"},
-	} {
-		plan, err := PlanScopes(tc.provider, tc.caps, tc.extra)
-		if err != nil {
-			t.Errorf("PlanScopes(%s, %v): %v", tc.provider, tc.caps, err)
-			continue
-		}
-		if got := strings.Join(plan.Scopes(), " "); got != tc.want {
-			t.Errorf("PlanScopes(%s, %v) = %s, want %s", tc.provider, tc.caps, got, tc.want)
-		}
-	}
-	plan, _ := PlanScopes("microsoft", []Capability{CapabilityReadMail, CapabilityManageMail}, nil)
-	last := plan.Requests[len(plan.Requests)-1]
-	if !slices.Equal(last.For, []Capability{CapabilityReadMail, CapabilityManageMail}) || last.Why != "needed to read your mail and organize your mail" {
-		t.Errorf("Mail.ReadWrite request: %+v", last)
-	}
-	for _, tc := range []struct {
-		provider string
-		c        Capability
-		reason   string
-	}{
-		{"exchange", CapabilityReadCalendar, "EWS"},
-		{"microsoft", CapabilityMailClient, "exchange"},
-		{"testidp", CapabilityReadMail, "--scope"},
-	} {
-		_, err := PlanScopes(tc.provider, []Capability{tc.c}, nil)
-		var re *RefusedError
-		if !errors.As(err, &re) || !strings.Contains(re.Reason, tc.reason) {
-			t.Errorf("PlanScopes(%s, %s) = %v, want a refusal naming %s", tc.provider, tc.c, err, tc.reason)
-		}
+	_, err := planScopes("testidp", []catalog.Capability{catalog.CapabilityReadMail}, nil)
+	var re *RefusedError
+	if !errors.As(err, &re) || !strings.Contains(re.Reason, "--scope") {
+		t.Errorf("planScopes(testidp) = %v, want a refusal naming --scope", err)
 	}
 }
 
 func TestParseCapabilities(t *testing.T) {
 	got, err := ParseCapabilities("read-mail, Send-Mail,read-mail")
-	if err != nil || !slices.Equal(got, []Capability{CapabilityReadMail, CapabilitySendMail}) {
+	if err != nil || !slices.Equal(got, []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilitySendMail}) {
 		t.Errorf("ParseCapabilities = %v, %v", got, err)
 	}
 	if _, err := ParseCapabilities("read-mail,fly"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "mail-client") {
@@ -305,52 +47,33 @@ func TestParseCapabilities(t *testing.T) {
 	}
 }
 
-// uncertainRows are the catalog rows whose facts the references do not
-// settle; each has an "Uncertain:" comment in catalog_data.go. The list is
-// reported when the issue closes and kept here so it cannot silently grow.
-var uncertainRows = map[string][]string{
-	"microsoft": {"Calendars.ReadBasic", "User.ReadWrite.All", "Contacts.Read.Shared", "Tasks.Read.Shared", "Tasks.ReadWrite.Shared",
-		"Notes.Create", "Notes.ReadWrite.All", "OnlineMeetingArtifact.Read.All", "OnlineMeetingRecording.Read.All", "OnlineMeetingTranscript.Read.All"},
-	"exchange": {"https://outlook.office365.com/EWS.AccessAsUser.All", "https://outlook.office.com/EAS.AccessAsUser.All"},
-	"google": {"https://mail.google.com/", gAuth + "calendar.readonly", gAuth + "calendar.events.readonly", gAuth + "calendar.events.owned",
-		gAuth + "calendar.calendarlist.readonly", gAuth + "calendar.freebusy", gAuth + "calendar.events.freebusy",
-		gAuth + "calendar.app.created", gAuth + "calendar.settings.readonly", gAuth + "contacts.other.readonly", gAuth + "directory.readonly",
-		gAuth + "admin.directory.resource.calendar.readonly"},
-}
-
-func TestCatalogUncertainRows(t *testing.T) {
-	data, err := os.ReadFile("catalog_data.go")
+// TestConnectCatalogRow: a provider added to the catalog as one row (with
+// Google's quirks, at the Google emulator) is set up from config.toml,
+// connects with its default capability, hands out tokens and is revoked
+// at its own endpoint, with nothing else written for it.
+func TestConnectCatalogRow(t *testing.T) {
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	row := catalogtest.Add(t, catalogtest.Row("testmail", catalog.Endpoints{Auth: g.AuthURL, Token: g.TokenURL, Revoke: g.RevokeURL, Issuer: g.Issuer}))
+	s, _ := newReviewService(t, newMemStore(), fmt.Sprintf("[providers.testmail]\nclient_id = %q\nclient_secret = %q\n", g.ClientID, g.ClientSecret))
+	ctx := context.Background()
+	cfg, err := s.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for p, rows := range uncertainRows {
-		for _, sc := range rows {
-			n++
-			if !LookupScope(p, sc).Known {
-				t.Errorf("uncertain row %s %s is not in the catalog", p, sc)
-			}
-		}
+	if names := cfg.ProviderNames(); !slices.Contains(names, row.Name) {
+		t.Errorf("ProviderNames = %q, want %s", names, row.Name)
 	}
-	if c := strings.Count(string(data), "Uncertain:"); c == 0 {
-		t.Error("catalog_data.go marks no row as uncertain, but uncertainRows lists some")
+	a, err := s.Connect(ctx, ConnectRequest{Provider: row.Name, Allow: []catalog.Capability{row.DefaultCapability}, Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
 	}
-	t.Logf("%d uncertain rows", n)
-}
-
-func TestJoinAnd(t *testing.T) {
-	tests := []struct {
-		words []string
-		want  string
-	}{
-		{nil, ""},
-		{[]string{"read your mail"}, "read your mail"},
-		{[]string{"read your mail", "send mail"}, "read your mail and send mail"},
-		{[]string{"a", "b", "c"}, "a, b and c"},
+	if a.ID != row.Name+":"+g.Email || !slices.Contains(a.Scopes, catalogtest.Scope) || !slices.Equal(a.Capabilities, []catalog.Capability{row.DefaultCapability}) {
+		t.Errorf("connected %+v", a)
 	}
-	for _, tt := range tests {
-		if got := JoinAnd(tt.words); got != tt.want {
-			t.Errorf("JoinAnd(%q) = %q, want %q", tt.words, got, tt.want)
-		}
+	if tok, err := s.Token(ctx, a.ID, nil); err != nil || tok.Token == "" {
+		t.Errorf("Token: %v", err)
+	}
+	if _, err := s.Revoke(ctx, a.ID, RevokeOptions{NoBrowser: true}); err != nil || g.Revokes() != 1 {
+		t.Errorf("Revoke = %v, %d revokes at the row's endpoint", err, g.Revokes())
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // The parts `latchkey check` tries, in order.
@@ -92,7 +94,7 @@ func (s *Service) Check(ctx context.Context, account string, opts CheckOptions) 
 	// Graph's /me wants User.Read, whatever the account's default
 	// resource: ask for that scope's token where the account has it.
 	graph := ""
-	if r.Family == FamilyMicrosoft && covers(append(slices.Clone(r.Requested), r.Scopes...), []string{graphProfileScope}, r.Graph) {
+	if r.Family == catalog.FamilyMicrosoft && covers(append(slices.Clone(r.Requested), r.Scopes...), []string{graphProfileScope}, r.Graph) {
 		graph = r.Graph
 	}
 	timeout := cmp.Or(opts.Timeout, DefaultCheckTimeout)
@@ -146,7 +148,7 @@ func (s *Service) checkMail(ctx context.Context, m *MailSettings, part string, s
 	target := srv.String()
 	if !granted {
 		add := "--allow mail-client"
-		if m.Family == FamilyMicrosoft {
+		if m.Family == catalog.FamilyMicrosoft {
 			// Microsoft's Graph provider offers no mail-client capability:
 			// the scope itself is added.
 			add = "--scope " + scope
@@ -186,13 +188,13 @@ func (s *Service) checkMail(ctx context.Context, m *MailSettings, part string, s
 // loginHint says what usually makes a mail server refuse a valid token.
 func loginHint(m *MailSettings, part string) string {
 	switch {
-	case m.Family == FamilyMicrosoft && part == CheckIMAP:
+	case m.Family == catalog.FamilyMicrosoft && part == CheckIMAP:
 		return "Exchange Online refuses it when IMAP is turned off for the mailbox: ask an administrator to turn it on " +
 			"(Set-CASMailbox -ImapEnabled $true); if it was just connected, wait a few minutes, as a new permission takes a while to reach the mail servers"
-	case m.Family == FamilyMicrosoft:
+	case m.Family == catalog.FamilyMicrosoft:
 		return "Exchange Online refuses it when SMTP AUTH is turned off for the mailbox or the organization (it is by default): ask an administrator to turn it on " +
 			"(Set-CASMailbox -SmtpClientAuthenticationDisabled $false)"
-	case m.Family == FamilyGoogle:
+	case m.Family == catalog.FamilyGoogle:
 		return "check that the account may use Gmail over " + strings.ToUpper(part) + " (a Google Workspace administrator can turn it off), " +
 			"and connect again with `latchkey connect google` if it keeps failing"
 	}
@@ -244,15 +246,15 @@ func (s *Service) checkProfile(ctx context.Context, m *MailSettings, graph, conf
 func profileTarget(m *MailSettings, graph, configured string) (target string, scopes []string, skipped *CheckResult) {
 	target = configured
 	switch {
-	case m.Family == FamilyMicrosoft && graph == "":
+	case m.Family == catalog.FamilyMicrosoft && graph == "":
 		return "", nil, &CheckResult{Status: CheckSkipped,
 			Detail: "the account was not given Microsoft Graph's User.Read, so there is no profile to read (mail does not need it)"}
-	case m.Family == FamilyMicrosoft:
+	case m.Family == catalog.FamilyMicrosoft:
 		scopes = []string{graphProfileScope}
-		target = cmp.Or(target, graph+"/v1.0/me")
+		target = cmp.Or(target, catalog.ProfileURL(m.Family, graph))
 	case target != "":
-	case m.Family == FamilyGoogle:
-		target = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
+	case m.Family == catalog.FamilyGoogle:
+		target = catalog.ProfileURL(m.Family, "")
 	default:
 		return "", nil, &CheckResult{Status: CheckSkipped,
 			Detail: "Latchkey knows no profile endpoint of this provider",
@@ -288,7 +290,7 @@ func profileAnswer(m *MailSettings, target string, resp *http.Response) CheckRes
 	}
 	res := CheckResult{Target: target, Status: CheckFailed, Err: errors.New(said), Detail: "the profile endpoint refused the token (" + said + ")"}
 	switch {
-	case resp.StatusCode == http.StatusForbidden && m.Family == FamilyGoogle:
+	case resp.StatusCode == http.StatusForbidden && m.Family == catalog.FamilyGoogle:
 		res.Hint = fmt.Sprintf("the token lacks a Gmail scope: add one with `latchkey grant %s --allow read-mail`", m.Account)
 	case resp.StatusCode == http.StatusForbidden:
 		res.Hint = fmt.Sprintf("the token lacks User.Read: add it with `latchkey grant %s --scope User.Read`", m.Account)

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/BurntSushi/toml"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // Build-time default client registrations, one per provider family and
@@ -40,9 +41,9 @@ var (
 
 // defaultClient returns the build-time registration of family in cloud
 // (Microsoft only; "" is global), "" when the build has none.
-func defaultClient(family Family, cloud string) (id, secret string) {
+func defaultClient(family catalog.Family, cloud string) (id, secret string) {
 	switch family {
-	case FamilyMicrosoft:
+	case catalog.FamilyMicrosoft:
 		switch cloud {
 		case "", "global":
 			return defaultMicrosoftClientID, ""
@@ -51,7 +52,7 @@ func defaultClient(family Family, cloud string) (id, secret string) {
 		case "china":
 			return defaultMicrosoftChinaClientID, ""
 		}
-	case FamilyGoogle:
+	case catalog.FamilyGoogle:
 		return defaultGoogleClientID, defaultGoogleClientSecret
 	}
 	return "", ""
@@ -78,7 +79,7 @@ const (
 // registration for the built-in provider name in cloud ("" is global), so
 // a person can connect without registering an app.
 func HasDefaultRegistration(name, cloud string) bool {
-	p, ok := builtinProvider(name)
+	p, ok := catalog.Lookup(name)
 	if !ok {
 		return false
 	}
@@ -91,10 +92,10 @@ func HasDefaultRegistration(name, cloud string) bool {
 // default or none.
 func (c *Config) Registrations() []Registration {
 	var out []Registration
-	for _, p := range builtinProviders {
+	for _, p := range catalog.Providers() {
 		s := c.Providers[p.Name]
 		r := Registration{Provider: p.Name, ClientID: s.ClientID, Source: RegistrationConfig}
-		if p.Family == FamilyMicrosoft {
+		if p.Family == catalog.FamilyMicrosoft {
 			r.Cloud = cmp.Or(s.Cloud, "global")
 		}
 		if r.ClientID == "" {
@@ -282,15 +283,15 @@ func lineOfKey(data []byte, key string) int {
 // ProviderNames lists the built-in providers and those config.toml defines.
 func (c *Config) ProviderNames() []string {
 	var names []string
-	for _, p := range builtinProviders {
+	for _, p := range catalog.Providers() {
 		names = append(names, p.Name)
 	}
 	for name, s := range c.Providers {
-		if _, ok := builtinProvider(name); !ok && s.Type == "oidc" {
+		if _, ok := catalog.Lookup(name); !ok && s.Type == "oidc" {
 			names = append(names, name)
 		}
 	}
-	slices.Sort(names[len(builtinProviders):])
+	slices.Sort(names[len(catalog.Providers()):])
 	return names
 }
 
@@ -299,7 +300,7 @@ func (c *Config) ProviderNames() []string {
 type Setup struct {
 	Provider string
 	Title    string
-	Family   Family
+	Family   catalog.Family
 	AuthURL  string
 	TokenURL string
 	// RevokeURL is the RFC 7009 endpoint, "" where the provider has none.
@@ -342,8 +343,8 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 	bad := func(format string, a ...any) error {
 		return &ConfigError{Path: c.Path, Msg: fmt.Sprintf("[providers.%s] ", name) + fmt.Sprintf(format, a...)}
 	}
-	if p, ok := builtinProvider(name); ok {
-		if s.Type != "" && s.Type != string(p.Family) && !(p.Family == FamilyMicrosoft && s.Type == "microsoft") {
+	if p, ok := catalog.Lookup(name); ok {
+		if s.Type != "" && s.Type != string(p.Family) && !(p.Family == catalog.FamilyMicrosoft && s.Type == "microsoft") {
 			return nil, bad("%q is built in; remove `type` or use another name for a custom provider", name)
 		}
 		return c.builtinSetup(p, s, bad)
@@ -378,7 +379,7 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 		scopes = []string{"openid", "email", "profile", "offline_access"}
 	}
 	su := &Setup{
-		Provider: name, Title: name, Family: FamilyOIDC,
+		Provider: name, Title: name, Family: catalog.FamilyOIDC,
 		AuthURL: d.AuthorizationEndpoint, TokenURL: d.TokenEndpoint, RevokeURL: d.RevocationEndpoint,
 		Issuer: d.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Scopes: scopes, RedirectHost: "127.0.0.1", AuthParams: url.Values{},
@@ -389,7 +390,7 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 	return su, nil
 }
 
-func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) error) (*Setup, error) {
+func (c *Config) builtinSetup(p catalog.Provider, s Settings, bad func(string, ...any) error) (*Setup, error) {
 	su := &Setup{
 		Provider: p.Name, Title: p.Title, Family: p.Family,
 		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
@@ -403,10 +404,10 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 	}
 	var err error
 	switch p.Family {
-	case FamilyMicrosoft:
+	case catalog.FamilyMicrosoft:
 		err = microsoftSetup(su, p, s, bad)
-	case FamilyGoogle:
-		err = googleSetup(su, s, bad)
+	case catalog.FamilyGoogle:
+		err = googleSetup(su, p, s, bad)
 	}
 	if err != nil {
 		return nil, err
@@ -422,7 +423,7 @@ func (c *Config) builtinSetup(p Provider, s Settings, bad func(string, ...any) e
 
 // microsoftSetup fills in su for a Microsoft provider: the cloud's
 // endpoints and resources, the tenant, this build's client if none is set.
-func microsoftSetup(su *Setup, p Provider, s Settings, bad func(string, ...any) error) error {
+func microsoftSetup(su *Setup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
 	cloudName := s.Cloud
 	if cloudName == "" {
 		cloudName = "global"
@@ -431,7 +432,7 @@ func microsoftSetup(su *Setup, p Provider, s Settings, bad func(string, ...any) 
 		su.ClientID, _ = defaultClient(p.Family, cloudName)
 		su.DefaultClient = su.ClientID != ""
 	}
-	cl, ok := microsoftClouds[cloudName]
+	cl, ok := catalog.Cloud(cloudName)
 	if !ok {
 		return bad("cloud %q is not one of global, usgov, usgov-dod, china", cloudName)
 	}
@@ -459,9 +460,9 @@ func microsoftSetup(su *Setup, p Provider, s Settings, bad func(string, ...any) 
 	}
 	su.AuthResponseIssuer = microsoftResponseIssuer(su.Issuer, tenant)
 	su.Graph = cl.Graph
-	su.Scopes = moveScopesToCloud(su.Scopes, cl)
+	su.Scopes = catalog.MoveScopesToCloud(su.Scopes, cl)
 	su.Resource = cl.Graph
-	if p.Resource == microsoftClouds["global"].Outlook {
+	if p.Resource == catalog.GlobalCloud().Outlook {
 		su.Resource = cl.Outlook
 	}
 	if s.Resource != "" {
@@ -472,7 +473,7 @@ func microsoftSetup(su *Setup, p Provider, s Settings, bad func(string, ...any) 
 
 // exchangeResource moves su's scopes to an on-premises Exchange Server
 // resource (hybrid modern auth): the same scopes on another resource.
-func exchangeResource(su *Setup, p Provider, resource string, bad func(string, ...any) error) error {
+func exchangeResource(su *Setup, p catalog.Provider, resource string, bad func(string, ...any) error) error {
 	if p.Name != "exchange" {
 		return bad("`resource` applies to the exchange provider only")
 	}
@@ -491,12 +492,13 @@ func exchangeResource(su *Setup, p Provider, resource string, bad func(string, .
 
 // googleSetup fills in su for Google: its endpoints, each overridable in
 // config.toml, this build's client if none is set.
-func googleSetup(su *Setup, s Settings, bad func(string, ...any) error) error {
+func googleSetup(su *Setup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
 	if su.ClientID == "" {
-		su.ClientID, su.ClientSecret = defaultClient(FamilyGoogle, "")
+		su.ClientID, su.ClientSecret = defaultClient(catalog.FamilyGoogle, "")
 		su.DefaultClient = su.ClientID != ""
 	}
-	su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = googleAuthURL, googleTokenURL, googleRevokeURL, googleIssuer
+	e := p.Endpoints
+	su.AuthURL, su.TokenURL, su.RevokeURL, su.Issuer = e.Auth, e.Token, e.Revoke, e.Issuer
 	for _, o := range []struct {
 		key string
 		val string
@@ -522,7 +524,7 @@ func googleSetup(su *Setup, s Settings, bad func(string, ...any) error) error {
 func microsoftResponseIssuer(issuer, tenant string) string {
 	switch t := strings.ToLower(tenant); {
 	case t == "consumers":
-		return strings.ReplaceAll(issuer, "{tid}", microsoftConsumerTenant)
+		return strings.ReplaceAll(issuer, "{tid}", catalog.MicrosoftConsumerTenant)
 	case tenantGUID().MatchString(t):
 		return strings.ReplaceAll(issuer, "{tid}", t)
 	}

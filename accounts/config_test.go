@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 func TestLoadConfigErrors(t *testing.T) {
@@ -216,7 +218,7 @@ func TestSetupSettings(t *testing.T) {
 }
 
 func TestSetupNoClient(t *testing.T) {
-	for _, p := range builtinProviders {
+	for _, p := range catalog.Providers() {
 		t.Run(p.Name, func(t *testing.T) {
 			su, err := setupOf(t, "", p.Name, Settings{})
 			var nce *NoClientError
@@ -281,7 +283,7 @@ func TestCustomOIDCDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if su.Family != FamilyOIDC || su.TokenURL != issuer+"/token" || su.AuthResponseIssuer != issuer || su.RevokeURL != "" || su.RedirectHost != "127.0.0.1" {
+	if su.Family != catalog.FamilyOIDC || su.TokenURL != issuer+"/token" || su.AuthResponseIssuer != issuer || su.RevokeURL != "" || su.RedirectHost != "127.0.0.1" {
 		t.Errorf("Setup = %+v (a non-loopback http revocation endpoint must be dropped)", su)
 	}
 	if !slices.Contains(su.Scopes, "offline_access") {

@@ -12,10 +12,6 @@ import (
 	"unicode"
 )
 
-// Providers lists the built-in providers, for front ends that let people
-// choose one.
-func Providers() []Provider { return slices.Clone(builtinProviders) }
-
 // Config reads this Service's config.toml.
 func (s *Service) Config() (*Config, error) { return LoadConfig(s.dir) }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
@@ -59,7 +60,7 @@ type ConnectRequest struct {
 	// fewest scopes that give them (see PlanScopes), plus Scopes if any. A
 	// capability the provider cannot offer fails with a *RefusedError
 	// before anything else happens.
-	Allow []Capability
+	Allow []catalog.Capability
 	// Account, when set, adds permissions to that connected account
 	// instead of connecting a new one: Provider may be left empty, the
 	// account's own client registration and tenant are used, the browser
@@ -70,7 +71,7 @@ type ConnectRequest struct {
 	Account string
 	// OnPlan receives, before the browser opens, every scope that will be
 	// asked for and why it is needed.
-	OnPlan func(ScopePlan)
+	OnPlan func(catalog.ScopePlan)
 	// Replace lets a sign-in replace a connected account with the same
 	// address although another person signed in (another identity at the
 	// provider): the old sign-in and its tokens are deleted. Without it
@@ -142,14 +143,14 @@ func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setu
 	if req.Device && (req.Port != 0 || req.Paste != nil) {
 		return nil, fmt.Errorf("%w: --device signs in without a redirect, so --port and --paste do not apply to it", ErrUsage)
 	}
-	if p, ok := builtinProvider(req.Provider); req.Device && ok && p.Family != FamilyMicrosoft {
+	if p, ok := catalog.Lookup(req.Provider); req.Device && ok && p.Family != catalog.FamilyMicrosoft {
 		// Before the registration is asked for: none would help.
 		return nil, noDeviceSignIn(p.Family)
 	}
 	// A capability the provider cannot offer is refused before anything
 	// else, missing configuration included.
 	if len(req.Allow) > 0 {
-		if _, err := PlanScopes(req.Provider, req.Allow, nil); err != nil {
+		if _, err := planScopes(req.Provider, req.Allow, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -167,17 +168,17 @@ func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setu
 
 // planSignIn decides the scopes to ask for and sets su up to ask for
 // them; the front end's callbacks see the result.
-func planSignIn(su *Setup, req ConnectRequest, extend *record) (ScopePlan, error) {
+func planSignIn(su *Setup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
 	plan, err := planConnect(su, req, extend)
 	if err != nil {
-		return ScopePlan{}, err
+		return catalog.ScopePlan{}, err
 	}
 	scopes := plan.Scopes()
 	su.Scopes = scopes
-	if su.Family == FamilyMicrosoft && (len(req.Scopes) > 0 || len(req.Allow) > 0) {
+	if su.Family == catalog.FamilyMicrosoft && (len(req.Scopes) > 0 || len(req.Allow) > 0) {
 		// The account's default resource is that of the first scope named.
 		for _, sc := range scopes {
-			if res := scopeResource(sc, su.Graph); res != "" {
+			if res := catalog.ScopeResource(sc, su.Graph); res != "" {
 				su.Resource = res
 				break
 			}
@@ -246,9 +247,9 @@ func newRecord(su *Setup, req ConnectRequest, extend *record, in *signedIn, scop
 	if extend != nil {
 		// Adding to an account: it keeps what it asked for before.
 		requested = withScopes(extend.Requested, scopes...)
-		caps = appendNew(slices.Clone(extend.Capabilities), req.Allow...)
+		caps = withScopes(extend.Capabilities, req.Allow...)
 		connectedAt = extend.ConnectedAt
-		if su.Family == FamilyMicrosoft {
+		if su.Family == catalog.FamilyMicrosoft {
 			// Microsoft grants one resource per token: what the
 			// account had on other resources still stands.
 			granted = mergeResourceScopes(extend.Scopes, granted, su.Resource, su.Graph)
@@ -374,7 +375,7 @@ func (s *Service) browserSignIn(ctx context.Context, su *Setup, scopes []string,
 	if err != nil {
 		return nil, "", "", withAdminConsent(signInErr(err), err, su.Family, req.Account, su.AuthURL, "", su.ClientID)
 	}
-	if su.Family == FamilyMicrosoft {
+	if su.Family == catalog.FamilyMicrosoft {
 		grant.Scopes = resourceScopes(scopes, su.Resource, su.Graph)
 	}
 	ep := oauthflow.Endpoint{TokenURL: su.TokenURL, ClientID: su.ClientID, ClientSecret: su.ClientSecret, Now: s.now}
@@ -411,8 +412,8 @@ func (s *Service) deviceSignIn(ctx context.Context, su *Setup, scopes []string, 
 }
 
 // noDeviceSignIn says why a provider of family offers no device sign-in.
-func noDeviceSignIn(f Family) error {
-	if f == FamilyGoogle {
+func noDeviceSignIn(f catalog.Family) error {
+	if f == catalog.FamilyGoogle {
 		return fmt.Errorf("%w: Google's device sign-in cannot grant mail scopes (Gmail over IMAP/SMTP and the Gmail API are not among the scopes it allows), so Latchkey does not offer it for google; "+
 			"sign in with a browser instead: on a computer without one (over SSH), run `latchkey connect google --port 8400` there through `ssh -L 8400:127.0.0.1:8400`, or `latchkey connect google --paste` and paste back the address your browser ends on", ErrUsage)
 	}
@@ -466,13 +467,13 @@ var tenantGUID = sync.OnceValue(func() *regexp.Regexp {
 // checkTenant holds a Microsoft sign-in to the tenant setting: the issuer
 // template accepts any tenant, the setting may not.
 func checkTenant(su *Setup, tid string) error {
-	if su.Family != FamilyMicrosoft {
+	if su.Family != catalog.FamilyMicrosoft {
 		return nil
 	}
 	switch t := strings.ToLower(su.Tenant); {
-	case t == "consumers" && tid != microsoftConsumerTenant:
+	case t == "consumers" && tid != catalog.MicrosoftConsumerTenant:
 		return fmt.Errorf("tenant %s is not the personal-account tenant", tid)
-	case t == "organizations" && tid == microsoftConsumerTenant:
+	case t == "organizations" && tid == catalog.MicrosoftConsumerTenant:
 		return errors.New("a personal account signed in where only work or school accounts are allowed")
 	case tenantGUID().MatchString(t) && !strings.EqualFold(t, tid):
 		return fmt.Errorf("signed in to tenant %s, not the configured %s", tid, t)
@@ -508,10 +509,10 @@ func earlierResources(old, r *record) []string {
 	if old != nil {
 		out = append(out, old.resources()...)
 	}
-	if r.Family == FamilyMicrosoft {
-		out = append(out, r.Graph, cloudByGraph(r.Graph).Outlook)
+	if r.Family == catalog.FamilyMicrosoft {
+		out = append(out, r.Graph, catalog.CloudByGraph(r.Graph).Outlook)
 		for _, sc := range r.Requested {
-			if res := scopeResource(sc, r.Graph); res != "" {
+			if res := catalog.ScopeResource(sc, r.Graph); res != "" {
 				out = append(out, res)
 			}
 		}

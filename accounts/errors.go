@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
@@ -182,13 +183,13 @@ var microsoftReasons = map[int]string{
 }
 
 // reconnectReason turns a refused refresh into a sentence for people.
-func reconnectReason(family Family, te *oauthflow.TokenError) string {
+func reconnectReason(family catalog.Family, te *oauthflow.TokenError) string {
 	for _, c := range te.ErrorCodes {
 		if r, ok := microsoftReasons[c]; ok {
 			return r
 		}
 	}
-	if family == FamilyGoogle && te.Code == "invalid_grant" {
+	if family == catalog.FamilyGoogle && te.Code == "invalid_grant" {
 		return "Google says the saved sign-in has expired or was revoked: you may have removed Latchkey's access, changed your password, not used it for 6 months, " +
 			"or the app registration's consent screen is in \"Testing\", where Google ends every sign-in after 7 days"
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // accountToExtend resolves ConnectRequest.Account: the record to add
@@ -45,19 +47,17 @@ func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
 		set.ClientID = bound.ClientID
 	}
 	switch r.Family {
-	case FamilyMicrosoft:
+	case catalog.FamilyMicrosoft:
 		if authority, tenant := authorityOf(bound.TokenURL); authority != "" {
 			set.Tenant = cmp.Or(set.Tenant, tenant)
 			set.Authority = cmp.Or(set.Authority, authority)
 		}
 		if set.Cloud == "" {
-			for name, c := range microsoftClouds {
-				if c.Graph == r.Graph {
-					set.Cloud = name
-				}
+			if name, ok := catalog.CloudNameByGraph(r.Graph); ok {
+				set.Cloud = name
 			}
 		}
-	case FamilyGoogle:
+	case catalog.FamilyGoogle:
 		set.TokenURL = cmp.Or(set.TokenURL, bound.TokenURL)
 		set.RevokeURL = cmp.Or(set.RevokeURL, bound.RevokeURL)
 		set.ClientSecret = cmp.Or(set.ClientSecret, bound.ClientSecret)
@@ -68,33 +68,33 @@ func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
 // scopes, scopes named by the person, or the provider's defaults; when
 // adding to an account (extend), only what is new, plus (Microsoft) what
 // the account already has on the same resource, so the new token keeps it.
-func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, error) {
+func planConnect(su *Setup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
 	var (
-		plan ScopePlan
+		plan catalog.ScopePlan
 		err  error
 	)
 	switch {
 	case len(req.Allow) > 0:
-		plan, err = PlanScopes(su.Provider, req.Allow, req.Scopes)
+		plan, err = planScopes(su.Provider, req.Allow, req.Scopes)
 		if err != nil {
-			return ScopePlan{}, err
+			return catalog.ScopePlan{}, err
 		}
 	case len(req.Scopes) > 0:
-		plan, _ = PlanScopes(su.Provider, nil, req.Scopes)
+		plan, _ = planScopes(su.Provider, nil, req.Scopes)
 	default:
-		plan, _ = PlanScopes(su.Provider, nil, nil)
+		plan, _ = planScopes(su.Provider, nil, nil)
 		for _, sc := range su.Scopes {
-			plan.add(sc, "asked for by default when you choose no capability (see --allow)")
+			plan.Add(sc, "asked for by default when you choose no capability (see --allow)")
 		}
 	}
 	// openid identifies the account; a refresh token needs offline_access
 	// everywhere but Google, which uses access_type=offline instead.
-	plan.add("openid", signInWhy["openid"])
-	if su.Family != FamilyGoogle {
-		plan.add("offline_access", signInWhy["offline_access"])
+	plan.Add("openid", catalog.SignInWhy("openid"))
+	if su.Family != catalog.FamilyGoogle {
+		plan.Add("offline_access", catalog.SignInWhy("offline_access"))
 	}
-	if su.Family == FamilyMicrosoft {
-		global := microsoftClouds["global"]
+	if su.Family == catalog.FamilyMicrosoft {
+		global := catalog.GlobalCloud()
 		for i := range plan.Requests {
 			sc := plan.Requests[i].Scope
 			switch {
@@ -107,13 +107,13 @@ func planConnect(su *Setup, req ConnectRequest, extend *record) (ScopePlan, erro
 		if extend != nil {
 			res := ""
 			for _, sc := range plan.Scopes() {
-				if res = scopeResource(sc, su.Graph); res != "" {
+				if res = catalog.ScopeResource(sc, su.Graph); res != "" {
 					break
 				}
 			}
 			for _, sc := range extend.Scopes {
-				if x := scopeResource(sc, su.Graph); x != "" && x == res {
-					plan.add(sc, "already granted; asked again so the new sign-in keeps it")
+				if x := catalog.ScopeResource(sc, su.Graph); x != "" && x == res {
+					plan.Add(sc, "already granted; asked again so the new sign-in keeps it")
 				}
 			}
 		}
@@ -155,10 +155,10 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 	if len(req.Allow) == 0 && len(req.Scopes) == 0 {
 		return ReduceResult{}, fmt.Errorf("%w: say what %s should keep, with capabilities (--allow read-mail) or scopes (--scope); to take everything back use revoke", ErrUsage, r.ID)
 	}
-	if r.Family == FamilyMicrosoft {
+	if r.Family == catalog.FamilyMicrosoft {
 		// Check the request now, so the person is not sent off with a
 		// plan that will be refused later.
-		if _, err := PlanScopes(r.Provider, req.Allow, req.Scopes); err != nil {
+		if _, err := planScopes(r.Provider, req.Allow, req.Scopes); err != nil {
 			return ReduceResult{}, err
 		}
 		page := r.permissionsPage()
@@ -171,7 +171,7 @@ func (s *Service) Reduce(ctx context.Context, req ConnectRequest) (ReduceResult,
 			"latchkey connect " + r.Provider + " " + allowArgs(req) + ". Until then the account keeps working as it is."
 		return out, nil
 	}
-	if _, err := PlanScopes(r.Provider, req.Allow, req.Scopes); err != nil && len(req.Allow) > 0 {
+	if _, err := planScopes(r.Provider, req.Allow, req.Scopes); err != nil && len(req.Allow) > 0 {
 		return ReduceResult{}, err
 	}
 	conn := req

@@ -1,5 +1,7 @@
 package accounts
 
+import "github.com/latchkey/latchkey/accounts/catalog"
+
 // Granted against requested. Google lists everything granted in each token
 // response. Microsoft issues a token for one resource at a time and lists
 // only that resource's scopes (and the OpenID ones only with Graph), so a
@@ -12,7 +14,7 @@ package accounts
 func mergeResourceScopes(old, granted []string, res, graph string) []string {
 	var out []string
 	for _, sc := range old {
-		x := scopeResource(sc, graph)
+		x := catalog.ScopeResource(sc, graph)
 		if x == res || x == "" && res == graph {
 			continue
 		}

@@ -192,3 +192,6 @@ func mustJSON(t testing.TB, v any) string {
 	}
 	return string(b)
 }
+
+// gAuth is the prefix of Google's API scopes.
+const gAuth = "https://www.googleapis.com/auth/"

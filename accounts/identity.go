@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
 
@@ -120,12 +121,12 @@ func personLabel(name, address string) string {
 // verified only when it is the sign-in name (preferred_username, whose
 // domain the tenant has verified) or xms_edov says the tenant owns its
 // domain.
-func accountName(family Family, c *oauthflow.Claims) (name, unverified string) {
+func accountName(family catalog.Family, c *oauthflow.Claims) (name, unverified string) {
 	switch {
 	case c.Email != "" && c.EmailVerified != nil && !*c.EmailVerified:
 		return cmp.Or(c.PreferredUsername, c.Subject), c.Email
 	case c.Email != "":
-		if family == FamilyMicrosoft && !c.EmailDomainOwnerVerified && !strings.EqualFold(c.Email, c.PreferredUsername) {
+		if family == catalog.FamilyMicrosoft && !c.EmailDomainOwnerVerified && !strings.EqualFold(c.Email, c.PreferredUsername) {
 			unverified = c.Email
 		}
 		return c.Email, unverified

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 func testRecord(provider, email string) *record {
 	return &record{
 		Account: Account{ID: accountID(provider, email), Provider: provider, Email: email, Status: StatusConnected,
 			Scopes: []string{"openid"}, ConnectedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)},
-		Family: FamilyMicrosoft, ClientID: "cid", TokenURL: "https://login.test/token", Issuer: "https://login.test", Subject: "sub",
+		Family: catalog.FamilyMicrosoft, ClientID: "cid", TokenURL: "https://login.test/token", Issuer: "https://login.test", Subject: "sub",
 		Resource: "https://graph.microsoft.com", Graph: "https://graph.microsoft.com",
 		Tokens: map[string]tokenInfo{"https://graph.microsoft.com": {Expiry: time.Date(2025, 1, 2, 4, 4, 5, 0, time.UTC), Scopes: []string{"User.Read"}}},
 	}

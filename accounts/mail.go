@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // MailServer is one server a mail program talks to.
@@ -36,7 +38,7 @@ type MailSettings struct {
 	// Provider is the provider's name (microsoft, exchange, google...).
 	Provider string
 	// Family is the provider's kind, which decides the servers.
-	Family Family
+	Family catalog.Family
 	// Cloud is the Microsoft cloud (global, usgov, usgov-dod, china), "" elsewhere.
 	Cloud string
 	// IMAP and SMTP are the servers to read and to send mail through.
@@ -82,28 +84,28 @@ func (m *MailSettings) Need(imap, smtp bool) error {
 // mailHosts are the mail servers of each provider family and Microsoft
 // cloud, as data.
 var mailHosts = []struct {
-	family    Family
+	family    catalog.Family
 	cloud     string
 	imap      MailServer
 	smtp      MailServer
 	pop       MailServer
 	uncertain string
 }{
-	{FamilyMicrosoft, "global", MailServer{"outlook.office365.com", 993, false}, MailServer{"smtp.office365.com", 587, true},
+	{catalog.FamilyMicrosoft, "global", MailServer{"outlook.office365.com", 993, false}, MailServer{"smtp.office365.com", 587, true},
 		MailServer{"outlook.office365.com", 995, false}, ""},
 	// GCC High: Exchange Online's own hosts under office365.us.
-	{FamilyMicrosoft, "usgov", MailServer{"outlook.office365.us", 993, false}, MailServer{"smtp.office365.us", 587, true},
+	{catalog.FamilyMicrosoft, "usgov", MailServer{"outlook.office365.us", 993, false}, MailServer{"smtp.office365.us", 587, true},
 		MailServer{"outlook.office365.us", 995, false},
 		"the US Government (GCC High) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
 	// DoD: by analogy with its outlook-dod resource; unconfirmed.
-	{FamilyMicrosoft, "usgov-dod", MailServer{"outlook-dod.office365.us", 993, false}, MailServer{"smtp-dod.office365.us", 587, true},
+	{catalog.FamilyMicrosoft, "usgov-dod", MailServer{"outlook-dod.office365.us", 993, false}, MailServer{"smtp-dod.office365.us", 587, true},
 		MailServer{"outlook-dod.office365.us", 995, false},
 		"the US Government DoD mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
 	// Microsoft 365 operated by 21Vianet.
-	{FamilyMicrosoft, "china", MailServer{"partner.outlook.cn", 993, false}, MailServer{"smtp.partner.outlook.cn", 587, true},
+	{catalog.FamilyMicrosoft, "china", MailServer{"partner.outlook.cn", 993, false}, MailServer{"smtp.partner.outlook.cn", 587, true},
 		MailServer{"partner.outlook.cn", 995, false},
 		"the China (21Vianet) mail hosts are not confirmed against Microsoft's documentation; check them with your administrator"},
-	{FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true},
+	{catalog.FamilyGoogle, "", MailServer{"imap.gmail.com", 993, false}, MailServer{"smtp.gmail.com", 587, true},
 		MailServer{"pop.gmail.com", 995, false}, ""},
 }
 
@@ -128,20 +130,20 @@ type MailFolders struct {
 // defaultMailFolders serves a provider Latchkey knows nothing about, with
 // the names most servers use (RFC 6154's examples).
 var (
-	mailFolders = map[Family]MailFolders{
+	mailFolders = map[catalog.Family]MailFolders{
 		// Exchange Online and Outlook.com, every cloud (Exchange Server
 		// on premises names them the same in English).
-		FamilyMicrosoft: {Sent: "Sent Items", Drafts: "Drafts", Trash: "Deleted Items", Junk: "Junk Email", Archive: "Archive"},
+		catalog.FamilyMicrosoft: {Sent: "Sent Items", Drafts: "Drafts", Trash: "Deleted Items", Junk: "Junk Email", Archive: "Archive"},
 		// Gmail files every message sent through smtp.gmail.com in Sent
 		// Mail by itself.
-		FamilyGoogle: {Sent: "[Gmail]/Sent Mail", Drafts: "[Gmail]/Drafts", Trash: "[Gmail]/Trash", Junk: "[Gmail]/Spam",
+		catalog.FamilyGoogle: {Sent: "[Gmail]/Sent Mail", Drafts: "[Gmail]/Drafts", Trash: "[Gmail]/Trash", Junk: "[Gmail]/Spam",
 			Archive: "[Gmail]/All Mail", ServerFilesSent: true, SkipSync: "[Gmail]/All Mail"},
 	}
 	defaultMailFolders = MailFolders{Sent: "Sent", Drafts: "Drafts", Trash: "Trash", Junk: "Junk", Archive: "Archive"}
 )
 
 // FoldersOf returns the special folders of a provider family's mailboxes.
-func FoldersOf(f Family) MailFolders {
+func FoldersOf(f catalog.Family) MailFolders {
 	if m, ok := mailFolders[f]; ok {
 		return m
 	}
@@ -169,12 +171,10 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 	}
 	imap, smtp = cmp.Or(imap, cfg.Providers[r.Provider].IMAPHost), cmp.Or(smtp, cfg.Providers[r.Provider].SMTPHost)
 	known := false
-	custom := r.Family == FamilyMicrosoft && r.Resource != r.Graph && r.Resource != cloudByGraph(r.Graph).Outlook
-	if r.Family == FamilyMicrosoft {
-		for _, name := range microsoftCloudNames {
-			if microsoftClouds[name].Graph == r.Graph {
-				m.Cloud = name
-			}
+	custom := r.Family == catalog.FamilyMicrosoft && r.Resource != r.Graph && r.Resource != catalog.CloudByGraph(r.Graph).Outlook
+	if r.Family == catalog.FamilyMicrosoft {
+		if name, ok := catalog.CloudNameByGraph(r.Graph); ok {
+			m.Cloud = name
 		}
 	}
 	for _, h := range mailHosts {
@@ -201,7 +201,7 @@ func (s *Service) MailSettings(ctx context.Context, account, imap, smtp string) 
 			m.unknownVia = "Exchange Server on premises (a custom resource)"
 		}
 	}
-	if r.Family == FamilyMicrosoft && r.Resource == r.Graph {
+	if r.Family == catalog.FamilyMicrosoft && r.Resource == r.Graph {
 		m.Graph = r.Graph
 	}
 	r.mailGrants(m, custom)

@@ -7,13 +7,15 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // Shared mailboxes (Microsoft 365): a team's support@ box that an
 // administrator lets a person open. Programs open it with the person's own
 // token: over IMAP and SMTP, XOAUTH2's user= is the shared mailbox's
 // address; through Microsoft Graph, the Mail.Read.Shared, Mail.Send.Shared
-// and Calendars.Read.Shared permissions (CapabilitySharedMailboxes).
+// and Calendars.Read.Shared permissions (catalog.CapabilitySharedMailboxes).
 
 // CheckMailbox returns addr if it is a plain email address (local@domain,
 // no display name, no spaces, control or format characters, at most 254
@@ -58,7 +60,7 @@ func (s *Service) AddSharedMailbox(ctx context.Context, account, mailbox string)
 	if err != nil {
 		return Account{}, err
 	}
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return Account{}, fmt.Errorf("%w: shared mailboxes are a Microsoft 365 feature; %s is a %s account (Gmail delegates sign in as themselves)", ErrUsage, r.ID, r.Provider)
 	}
 	if strings.EqualFold(mailbox, r.Email) || slices.ContainsFunc(r.SharedMailboxes, func(m string) bool { return strings.EqualFold(m, mailbox) }) {

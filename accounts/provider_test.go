@@ -7,14 +7,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // TestBuiltinProviders walks the provider table and every Microsoft cloud:
 // each combination must resolve to a usable Setup.
 func TestBuiltinProviders(t *testing.T) {
-	for _, p := range builtinProviders {
+	for _, p := range catalog.Providers() {
 		clouds := []string{""}
-		if p.Family == FamilyMicrosoft {
+		if p.Family == catalog.FamilyMicrosoft {
 			clouds = []string{"", "global", "usgov", "usgov-dod", "china"}
 		}
 		for _, cloud := range clouds {
@@ -44,9 +46,9 @@ func TestBuiltinProviders(t *testing.T) {
 					t.Errorf("Register help has no %%s for the config path")
 				}
 				switch p.Family {
-				case FamilyMicrosoft:
+				case catalog.FamilyMicrosoft:
 					checkMicrosoftSetup(t, p, su, cloud)
-				case FamilyGoogle:
+				case catalog.FamilyGoogle:
 					checkGoogleSetup(t, c, p, su)
 				default:
 					t.Errorf("built-in provider of family %q: no test for it", p.Family)
@@ -56,18 +58,18 @@ func TestBuiltinProviders(t *testing.T) {
 	}
 }
 
-func secretFor(p Provider) string {
+func secretFor(p catalog.Provider) string {
 	if p.NeedsClientSecret {
 		return "secret-1"
 	}
 	return ""
 }
 
-func checkMicrosoftSetup(t *testing.T, p Provider, su *Setup, cloud string) {
+func checkMicrosoftSetup(t *testing.T, p catalog.Provider, su *Setup, cloud string) {
 	t.Helper()
-	cl := microsoftClouds[cloud]
+	cl, _ := catalog.Cloud(cloud)
 	if cloud == "" {
-		cl = microsoftClouds["global"]
+		cl = catalog.GlobalCloud()
 	}
 	if want := cl.Login + "/common/oauth2/v2.0/authorize"; su.AuthURL != want {
 		t.Errorf("AuthURL = %q, want %q", su.AuthURL, want)
@@ -96,7 +98,7 @@ func checkMicrosoftSetup(t *testing.T, p Provider, su *Setup, cloud string) {
 	}
 	// Every URL scope names the resource of this cloud, none a global one.
 	for _, sc := range su.Scopes {
-		if res := scopeResource(sc, su.Graph); res != "" && res != su.Resource {
+		if res := catalog.ScopeResource(sc, su.Graph); res != "" && res != su.Resource {
 			t.Errorf("scope %q is not on resource %q", sc, su.Resource)
 		}
 	}
@@ -108,12 +110,12 @@ func checkMicrosoftSetup(t *testing.T, p Provider, su *Setup, cloud string) {
 	}
 }
 
-func checkGoogleSetup(t *testing.T, c *Config, p Provider, su *Setup) {
+func checkGoogleSetup(t *testing.T, c *Config, p catalog.Provider, su *Setup) {
 	t.Helper()
 	if !p.NeedsClientSecret {
 		t.Error("Google needs its desktop client secret")
 	}
-	if su.ClientSecret != "secret-1" || su.AuthResponseIssuer != googleIssuer || !su.AuthResponseIssuerRequired || su.RevokeURL != googleRevokeURL {
+	if su.ClientSecret != "secret-1" || su.AuthResponseIssuer != p.Endpoints.Issuer || !su.AuthResponseIssuerRequired || su.RevokeURL != p.Endpoints.Revoke {
 		t.Errorf("Setup = %+v", su)
 	}
 	if su.AuthParams.Get("access_type") != "offline" {
@@ -137,7 +139,7 @@ func checkGoogleSetup(t *testing.T, c *Config, p Provider, su *Setup) {
 // TestSetupDoesNotAliasProviderTable: a Setup is the caller's to change;
 // changing it must not change the built-in table for later sign-ins.
 func TestSetupDoesNotAliasProviderTable(t *testing.T) {
-	for _, p := range builtinProviders {
+	for _, p := range catalog.Providers() {
 		t.Run(p.Name, func(t *testing.T) {
 			before := slices.Clone(p.Scopes)
 			var beforeParams url.Values
@@ -156,7 +158,7 @@ func TestSetupDoesNotAliasProviderTable(t *testing.T) {
 			for _, v := range su.AuthParams {
 				v[0] = "changed"
 			}
-			q, _ := builtinProvider(p.Name)
+			q, _ := catalog.Lookup(p.Name)
 			if !slices.Equal(q.Scopes, before) {
 				t.Errorf("changing Setup.Scopes changed the built-in table: %q", q.Scopes)
 			}
@@ -171,18 +173,5 @@ func TestSetupDoesNotAliasProviderTable(t *testing.T) {
 				copy(q.AuthParams[k], v)
 			}
 		})
-	}
-}
-
-func TestMoveScopesToCloud(t *testing.T) {
-	china := microsoftClouds["china"]
-	in := []string{"openid", "User.Read", "https://graph.microsoft.com/Mail.Read", "https://outlook.office.com/SMTP.Send", "https://example.com/x"}
-	got := moveScopesToCloud(in, china)
-	want := []string{"openid", "User.Read", china.Graph + "/Mail.Read", china.Outlook + "/SMTP.Send", "https://example.com/x"}
-	if !slices.Equal(got, want) {
-		t.Errorf("moveScopesToCloud = %q, want %q", got, want)
-	}
-	if in[2] != "https://graph.microsoft.com/Mail.Read" {
-		t.Error("moveScopesToCloud changed its input")
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // record is one account as stored in the index.
 type record struct {
 	Account
-	Family Family `json:"family"`
+	Family catalog.Family `json:"family"`
 	// ClientID, TokenURL and RevokeURL are those of the sign-in: a refresh
 	// token is bound to the client it was issued to, whatever config.toml
 	// says later.
@@ -55,7 +57,7 @@ func nonNil(s []string) []string {
 
 // resourceKey is the keychain resource key for resource ("" = default).
 func (r *record) resourceKey(resource string) string {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource
 	}
 	if resource == "" {
@@ -67,12 +69,12 @@ func (r *record) resourceKey(resource string) string {
 // tokenResource picks the resource of a token request: Microsoft issues
 // a token for one resource at a time, named by the scopes.
 func (r *record) tokenResource(scopes []string) (string, error) {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource, nil
 	}
 	res := ""
 	for _, sc := range scopes {
-		x := scopeResource(sc, r.Graph)
+		x := catalog.ScopeResource(sc, r.Graph)
 		if x == "" {
 			continue
 		}
@@ -91,15 +93,15 @@ func (r *record) tokenResource(scopes []string) (string, error) {
 // SMTP): Microsoft issues tokens for one resource at a time, and a Graph
 // token is refused by the mail servers.
 func (r *record) mailResource() (string, error) {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return defaultResource, nil
 	}
 	res := r.Resource
 	if res == "" || res == r.Graph {
-		res = cloudByGraph(r.Graph).Outlook
+		res = catalog.CloudByGraph(r.Graph).Outlook
 	}
 	for _, sc := range r.Requested {
-		if scopeResource(sc, r.Graph) == res {
+		if catalog.ScopeResource(sc, r.Graph) == res {
 			return res, nil
 		}
 	}
@@ -119,12 +121,12 @@ func (r *record) dueAt(res string, now time.Time) bool {
 // to choose the resource; elsewhere it is sent only to narrow a token.
 func (r *record) refreshScopes(res string, scopes []string) []string {
 	if len(scopes) > 0 {
-		if r.Family == FamilyMicrosoft {
+		if r.Family == catalog.FamilyMicrosoft {
 			return withScopes(scopes, "offline_access")
 		}
 		return scopes
 	}
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		return nil
 	}
 	return resourceScopes(r.Requested, res, r.Graph)
@@ -138,14 +140,14 @@ func (r *record) identity() Identity {
 // what it requested and what the token responses so far granted (the
 // rule: grantstate.go).
 func (r *record) updateGrantState() {
-	if r.Family != FamilyMicrosoft {
+	if r.Family != catalog.FamilyMicrosoft {
 		r.NotGranted = notGranted(r.Requested, r.Scopes, r.Graph)
 		r.Unconfirmed = nil
 		return
 	}
 	r.NotGranted, r.Unconfirmed = []string{}, nil
 	for _, sc := range r.Requested {
-		if oidcScopes[sc] {
+		if catalog.IsOpenIDScope(sc) {
 			// The ID token shows sign-in worked; a refresh token shows
 			// offline_access did. Outlook tokens never list them.
 			continue
@@ -153,7 +155,7 @@ func (r *record) updateGrantState() {
 		if len(notGranted([]string{sc}, r.Scopes, r.Graph)) == 0 {
 			continue // granted, by this resource's latest token or earlier
 		}
-		res := scopeResource(sc, r.Graph)
+		res := catalog.ScopeResource(sc, r.Graph)
 		if _, seen := r.Tokens[r.resourceKey(res)]; seen {
 			r.NotGranted = append(r.NotGranted, sc)
 		} else {
@@ -166,11 +168,11 @@ func (r *record) updateGrantState() {
 // holds them; custom is true for an on-premises Exchange resource.
 func (r *record) mailGrants(m *MailSettings, custom bool) {
 	switch r.Family {
-	case FamilyMicrosoft:
+	case catalog.FamilyMicrosoft:
 		res, err := r.mailResource()
 		if err != nil {
 			// Not consented: still show the settings, with the scopes to add.
-			res = cloudByGraph(r.Graph).Outlook
+			res = catalog.CloudByGraph(r.Graph).Outlook
 			if custom {
 				res = r.Resource
 			}
@@ -181,7 +183,7 @@ func (r *record) mailGrants(m *MailSettings, custom bool) {
 		have := append(slices.Clone(r.Requested), r.Scopes...)
 		m.IMAPGranted = covers(have, []string{m.IMAPScope}, r.Graph)
 		m.SMTPGranted = covers(have, []string{m.SMTPScope}, r.Graph)
-	case FamilyGoogle:
+	case catalog.FamilyGoogle:
 		// The default token carries the mail scope; asking for it
 		// explicitly would narrow the cached token to it.
 		ok := covers(r.Scopes, []string{googleMailScope}, "")
@@ -193,18 +195,18 @@ func (r *record) mailGrants(m *MailSettings, custom bool) {
 
 func (r *record) detail() AccountDetail {
 	a := r.view()
-	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []ScopeInfo{}, Lost: []Capability{},
+	d := AccountDetail{Account: a, Granted: []PermissionGroup{}, Missing: []catalog.ScopeInfo{}, Lost: []catalog.Capability{},
 		PermissionsPage: r.permissionsPage(), AdminConsentURL: r.adminConsentURL()}
 	p := a.Provider
 	used := map[string]bool{}
-	for _, c := range CapabilitiesGiven(p, a.Scopes) {
-		pc, _ := CapabilityScopes(p, c)
-		info, _ := CapabilityByName(string(c))
+	for _, c := range catalog.CapabilitiesGiven(p, a.Scopes) {
+		pc, _ := catalog.CapabilityScopes(p, c)
+		info, _ := catalog.CapabilityByName(string(c))
 		g := PermissionGroup{Capability: c, Title: info.Title}
 		for _, sc := range a.Scopes {
 			// A granted scope serves c if it gives one of c's scopes.
 			for _, want := range pc.Scopes {
-				if Implies(p, sc, want) {
+				if catalog.Implies(p, sc, want) {
 					g.Scopes = append(g.Scopes, explainScope(p, sc))
 					used[sc] = true
 					break
@@ -220,7 +222,7 @@ func (r *record) detail() AccountDetail {
 			continue
 		}
 		info := explainScope(p, sc)
-		if info.Access == AccessIdentity {
+		if info.Access == catalog.AccessIdentity {
 			signIn.Scopes = append(signIn.Scopes, info)
 		} else {
 			other.Scopes = append(other.Scopes, info)
@@ -239,10 +241,10 @@ func (r *record) detail() AccountDetail {
 	}
 	asked := a.Capabilities
 	if len(asked) == 0 {
-		asked = CapabilitiesGiven(p, a.Requested)
+		asked = catalog.CapabilitiesGiven(p, a.Requested)
 	}
 	// Lost: it would not work even if every unconfirmed scope is granted.
-	given := CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
+	given := catalog.CapabilitiesGiven(p, append(slices.Clone(a.Scopes), a.Unconfirmed...))
 	for _, c := range asked {
 		if !containsCap(given, c) {
 			d.Lost = append(d.Lost, c)
@@ -260,7 +262,7 @@ func (r *record) permissionsPage() string { return permissionsPage(r.Provider, r
 // adminConsentURL is the account's admin-consent link when its status
 // says an administrator's approval is what it lacks, else "".
 func (r *record) adminConsentURL() string {
-	if r.Family != FamilyMicrosoft || r.TenantID == microsoftConsumerTenant || r.Status != StatusNeedsReconnect {
+	if r.Family != catalog.FamilyMicrosoft || r.TenantID == catalog.MicrosoftConsumerTenant || r.Status != StatusNeedsReconnect {
 		return ""
 	}
 	for _, c := range adminConsentCodes {

@@ -2,21 +2,23 @@ package accounts
 
 import (
 	"context"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // PermissionGroup is the granted scopes that give one capability, or the
 // sign-in scopes (Capability "sign-in"), or the rest (Capability "other").
 type PermissionGroup struct {
-	Capability Capability `json:"capability"`
+	Capability catalog.Capability `json:"capability"`
 	// Title is the capability's title, "Sign-in" or "Other permissions".
-	Title  string      `json:"title"`
-	Scopes []ScopeInfo `json:"scopes"`
+	Title  string              `json:"title"`
+	Scopes []catalog.ScopeInfo `json:"scopes"`
 }
 
 // Group names of PermissionGroup that are not capabilities.
 const (
-	GroupSignIn Capability = "sign-in"
-	GroupOther  Capability = "other"
+	GroupSignIn catalog.Capability = "sign-in"
+	GroupOther  catalog.Capability = "other"
 )
 
 // AccountDetail is an account with its permissions explained: what was
@@ -24,18 +26,18 @@ const (
 type AccountDetail struct {
 	Account
 	// Granted groups the granted scopes by capability: the capabilities
-	// the grant gives in full (in the order of Capabilities()), then the
+	// the grant gives in full (in the order of catalog.Capabilities()), then the
 	// sign-in scopes, then any other granted scope. A scope may serve
 	// several capabilities and then appears in each.
 	Granted []PermissionGroup `json:"granted_by_capability"`
 	// Missing explains each requested scope the provider did not grant.
-	Missing []ScopeInfo `json:"not_granted_detail"`
+	Missing []catalog.ScopeInfo `json:"not_granted_detail"`
 	// Pending explains each requested scope not confirmed yet (see
 	// Account.Unconfirmed).
-	Pending []ScopeInfo `json:"unconfirmed_detail,omitempty"`
+	Pending []catalog.ScopeInfo `json:"unconfirmed_detail,omitempty"`
 	// Lost are the capabilities asked for that will not work because of
 	// what was not granted.
-	Lost []Capability `json:"capabilities_lost"`
+	Lost []catalog.Capability `json:"capabilities_lost"`
 	// PermissionsPage is where the person sees and removes Latchkey's
 	// access at the provider ("" if unknown).
 	PermissionsPage string `json:"permissions_page,omitempty"`
@@ -55,15 +57,15 @@ func (s *Service) Detail(ctx context.Context, name string) (AccountDetail, error
 	return r.detail(), nil
 }
 
-// explainScope is LookupScope keeping the scope as the provider spelled it
+// explainScope is catalog.LookupScope keeping the scope as the provider spelled it
 // (https://www.googleapis.com/auth/userinfo.email, not email).
-func explainScope(provider, scope string) ScopeInfo {
-	info := LookupScope(provider, scope)
+func explainScope(provider, scope string) catalog.ScopeInfo {
+	info := catalog.LookupScope(provider, scope)
 	info.Scope = scope
 	return info
 }
 
-func containsCap(caps []Capability, c Capability) bool {
+func containsCap(caps []catalog.Capability, c catalog.Capability) bool {
 	for _, x := range caps {
 		if x == c {
 			return true
@@ -84,7 +86,7 @@ func permissionsPage(provider, tenantID string) string {
 	case "google":
 		return googlePermissionsPage
 	case "microsoft", "exchange":
-		if tenantID == microsoftConsumerTenant {
+		if tenantID == catalog.MicrosoftConsumerTenant {
 			return microsoftPersonalPermissionsPage
 		}
 		return microsoftWorkPermissionsPage

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
@@ -63,7 +64,7 @@ func newReviewService(t *testing.T, store SecretStore, config string) (*Service,
 
 const bobID = "google:bob@gmail.test"
 
-func connectGoogle(t *testing.T, s *Service, allow ...Capability) Account {
+func connectGoogle(t *testing.T, s *Service, allow ...catalog.Capability) Account {
 	t.Helper()
 	a, err := s.Connect(context.Background(), ConnectRequest{Provider: "google", Allow: allow, Timeout: 30 * time.Second})
 	if err != nil {
@@ -83,23 +84,23 @@ func TestGooglePartialGrantLosesCapabilities(t *testing.T) {
 	})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	var plan ScopePlan
+	var plan catalog.ScopePlan
 	a, err := s.Connect(context.Background(), ConnectRequest{Provider: "google", Timeout: 30 * time.Second,
-		Allow: []Capability{CapabilityReadMail, CapabilitySendMail}, OnPlan: func(p ScopePlan) { plan = p }})
+		Allow: []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilitySendMail}, OnPlan: func(p catalog.ScopePlan) { plan = p }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(plan.Scopes(), " "); got != "openid email "+gAuth+"gmail.readonly "+gAuth+"gmail.send" {
 		t.Errorf("plan = %s", got)
 	}
-	if !slices.Equal(a.NotGranted, []string{gAuth + "gmail.send"}) || !slices.Equal(a.Capabilities, []Capability{CapabilityReadMail, CapabilitySendMail}) {
+	if !slices.Equal(a.NotGranted, []string{gAuth + "gmail.send"}) || !slices.Equal(a.Capabilities, []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilitySendMail}) {
 		t.Errorf("account = %+v", a)
 	}
 	d, err := s.Detail(context.Background(), "bob@gmail.test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(d.Lost, []Capability{CapabilitySendMail}) {
+	if !slices.Equal(d.Lost, []catalog.Capability{catalog.CapabilitySendMail}) {
 		t.Errorf("Lost = %v, want [send-mail]", d.Lost)
 	}
 	if len(d.Missing) != 1 || d.Missing[0].Scope != gAuth+"gmail.send" || !d.Missing[0].Known || d.Missing[0].Purpose == "" {
@@ -123,10 +124,10 @@ func TestAddPermissionsGoogle(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, b := newReviewService(t, store, googleConfig(g))
-	first := connectGoogle(t, s, CapabilityReadMail)
-	var plan ScopePlan
-	a, err := s.Connect(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []Capability{CapabilityReadCalendar},
-		Timeout: 30 * time.Second, OnPlan: func(p ScopePlan) { plan = p }})
+	first := connectGoogle(t, s, catalog.CapabilityReadMail)
+	var plan catalog.ScopePlan
+	a, err := s.Connect(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []catalog.Capability{catalog.CapabilityReadCalendar},
+		Timeout: 30 * time.Second, OnPlan: func(p catalog.ScopePlan) { plan = p }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestAddPermissionsGoogle(t *testing.T) {
 			t.Errorf("after adding: granted %v, requested %v; want both to hold %s", a.Scopes, a.Requested, want)
 		}
 	}
-	if !slices.Equal(a.Capabilities, []Capability{CapabilityReadMail, CapabilityReadCalendar}) || !a.ConnectedAt.Equal(first.ConnectedAt) || len(a.NotGranted) != 0 {
+	if !slices.Equal(a.Capabilities, []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilityReadCalendar}) || !a.ConnectedAt.Equal(first.ConnectedAt) || len(a.NotGranted) != 0 {
 		t.Errorf("after adding: %+v", a)
 	}
 	if l, _ := s.List(context.Background()); len(l) != 1 {
@@ -154,7 +155,7 @@ func TestAddPermissionsGoogle(t *testing.T) {
 	}
 	// Someone else signing in changes nothing.
 	g.CorruptNextIDToken(func(c map[string]any) { c["sub"] = "999"; c["email"] = "eve@gmail.test" })
-	_, err = s.Connect(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []Capability{CapabilityReadContacts}, Timeout: 30 * time.Second})
+	_, err = s.Connect(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []catalog.Capability{catalog.CapabilityReadContacts}, Timeout: 30 * time.Second})
 	if !errors.Is(err, ErrSignIn) || !strings.Contains(err.Error(), "eve@gmail.test") {
 		t.Errorf("another person: %v", err)
 	}
@@ -170,19 +171,19 @@ func TestAddPermissionsMicrosoft(t *testing.T) {
 	store := newMemStore()
 	s, _ := newReviewService(t, store, microsoftConfig(m))
 	ctx := context.Background()
-	if _, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second}); err != nil {
+	if _, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Allow: []catalog.Capability{catalog.CapabilityReadMail}, Timeout: 30 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	var plan ScopePlan
-	a, err := s.Connect(ctx, ConnectRequest{Account: msID, Allow: []Capability{CapabilitySendMail}, Timeout: 30 * time.Second,
-		OnPlan: func(p ScopePlan) { plan = p }})
+	var plan catalog.ScopePlan
+	a, err := s.Connect(ctx, ConnectRequest{Account: msID, Allow: []catalog.Capability{catalog.CapabilitySendMail}, Timeout: 30 * time.Second,
+		OnPlan: func(p catalog.ScopePlan) { plan = p }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Contains(plan.Scopes(), "Mail.Send") || !slices.ContainsFunc(plan.Scopes(), func(s string) bool { return strings.EqualFold(s, "Mail.Read") || strings.HasSuffix(s, "/Mail.Read") }) {
 		t.Errorf("plan = %v", plan.Scopes())
 	}
-	if given := CapabilitiesGiven("microsoft", a.Scopes); !slices.Contains(given, CapabilityReadMail) || !slices.Contains(given, CapabilitySendMail) {
+	if given := catalog.CapabilitiesGiven("microsoft", a.Scopes); !slices.Contains(given, catalog.CapabilityReadMail) || !slices.Contains(given, catalog.CapabilitySendMail) {
 		t.Errorf("after adding, granted %v gives %v", a.Scopes, given)
 	}
 }
@@ -195,7 +196,7 @@ func TestRevokeGoogle(t *testing.T) {
 		g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 		store := newMemStore()
 		s, b := newReviewService(t, store, googleConfig(g))
-		connectGoogle(t, s, CapabilityReadMail)
+		connectGoogle(t, s, catalog.CapabilityReadMail)
 		if already {
 			g.RevokeAll()
 		}
@@ -243,7 +244,7 @@ func TestRevokeGoogleNetworkFailure(t *testing.T) {
 			g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 			store := newMemStore()
 			s, _ := newReviewService(t, store, googleConfig(g))
-			connectGoogle(t, s, CapabilityReadMail)
+			connectGoogle(t, s, catalog.CapabilityReadMail)
 			g.FailNextRevoke(f.fault)
 			_, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
 			if !errors.Is(err, ErrProviderUnreachable) {
@@ -293,7 +294,7 @@ func TestRevokeInterruptedWipe(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := &deleteFailingStore{memStore: newMemStore()}
 	s, _ := newReviewService(t, store, googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail)
+	connectGoogle(t, s, catalog.CapabilityReadMail)
 	store.failing = true
 	if _, err := s.Revoke(context.Background(), bobID, RevokeOptions{}); !errors.Is(err, ErrKeychain) {
 		t.Fatalf("Revoke with a failing keychain: %v", err)
@@ -354,7 +355,7 @@ func TestRevokeDiscardsRefreshInFlight(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	a := connectGoogle(t, s, CapabilityReadMail)
+	a := connectGoogle(t, s, catalog.CapabilityReadMail)
 	expireAccess(t, store, accessKey(a.ID, defaultResource))
 	store.setCalls()
 	g.FailNext(providertest.Hang(3 * time.Second)) // ample time for the revoke to mark the index
@@ -386,7 +387,7 @@ func TestRemoveKeepsGrant(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail)
+	connectGoogle(t, s, catalog.CapabilityReadMail)
 	if _, err := s.Remove(context.Background(), bobID); err != nil {
 		t.Fatal(err)
 	}
@@ -400,22 +401,22 @@ func TestRemoveKeepsGrant(t *testing.T) {
 func TestReduce(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	s, _ := newReviewService(t, newMemStore(), googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail, CapabilitySendMail)
-	out, err := s.Reduce(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []Capability{CapabilityReadMail}, Timeout: 30 * time.Second})
+	connectGoogle(t, s, catalog.CapabilityReadMail, catalog.CapabilitySendMail)
+	out, err := s.Reduce(context.Background(), ConnectRequest{Account: "bob@gmail.test", Allow: []catalog.Capability{catalog.CapabilityReadMail}, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out.Revoked == nil || !out.Revoked.RevokedAtProvider || out.Account == nil ||
-		!slices.Equal(CapabilitiesGiven("google", out.Account.Scopes), []Capability{CapabilityReadMail}) {
+		!slices.Equal(catalog.CapabilitiesGiven("google", out.Account.Scopes), []catalog.Capability{catalog.CapabilityReadMail}) {
 		t.Errorf("Reduce = %+v (account %+v)", out, out.Account)
 	}
 
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	ms, b := newReviewService(t, newMemStore(), microsoftConfig(m))
-	if _, err := ms.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Allow: []Capability{CapabilityReadMail, CapabilitySendMail}, Timeout: 30 * time.Second}); err != nil {
+	if _, err := ms.Connect(context.Background(), ConnectRequest{Provider: "microsoft", Allow: []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilitySendMail}, Timeout: 30 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	out, err = ms.Reduce(context.Background(), ConnectRequest{Account: msID, Allow: []Capability{CapabilityReadMail}})
+	out, err = ms.Reduce(context.Background(), ConnectRequest{Account: msID, Allow: []catalog.Capability{catalog.CapabilityReadMail}})
 	if err != nil || out.Page != microsoftWorkPermissionsPage || !out.PageOpened || !strings.Contains(out.Explanation, "--allow read-mail") {
 		t.Errorf("Microsoft Reduce = %+v, %v", out, err)
 	}
@@ -425,7 +426,7 @@ func TestReduce(t *testing.T) {
 	if a, _ := ms.Show(context.Background(), msID); a.Status != StatusConnected {
 		t.Errorf("Microsoft reduce changed the account: %+v", a)
 	}
-	if _, err := ms.Reduce(context.Background(), ConnectRequest{Account: msID, Allow: []Capability{CapabilityMailClient}}); !errors.Is(err, ErrCapabilityRefused) {
+	if _, err := ms.Reduce(context.Background(), ConnectRequest{Account: msID, Allow: []catalog.Capability{catalog.CapabilityMailClient}}); !errors.Is(err, ErrCapabilityRefused) {
 		t.Errorf("reduce to a refused capability: %v", err)
 	}
 }
@@ -478,7 +479,7 @@ func TestMicrosoftGrantStatePerResource(t *testing.T) {
 	s, _ := newReviewService(t, store, microsoftConfig(m))
 	ctx := context.Background()
 	const imap = "https://outlook.office.com/IMAP.AccessAsUser.All"
-	a, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Allow: []Capability{CapabilityReadMail, CapabilityReadContacts},
+	a, err := s.Connect(ctx, ConnectRequest{Provider: "microsoft", Allow: []catalog.Capability{catalog.CapabilityReadMail, catalog.CapabilityReadContacts},
 		Scopes: []string{imap}, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -487,7 +488,7 @@ func TestMicrosoftGrantStatePerResource(t *testing.T) {
 		t.Errorf("after connect: not granted %v, unconfirmed %v", a.NotGranted, a.Unconfirmed)
 	}
 	d, _ := s.Detail(ctx, msID)
-	if !slices.Equal(d.Lost, []Capability{CapabilityReadContacts}) || len(d.Pending) != 1 {
+	if !slices.Equal(d.Lost, []catalog.Capability{catalog.CapabilityReadContacts}) || len(d.Pending) != 1 {
 		t.Errorf("detail: lost %v, pending %+v", d.Lost, d.Pending)
 	}
 	if _, err := s.Token(ctx, msID, []string{imap}); err != nil {
@@ -504,7 +505,7 @@ func TestMicrosoftGrantStatePerResource(t *testing.T) {
 func TestExchangeSignInScopesNotReportedMissing(t *testing.T) {
 	m := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
 	s, _ := newReviewService(t, newMemStore(), fmt.Sprintf("[providers.exchange]\nclient_id = %q\nauthority = %q\n", m.ClientID, m.URL))
-	a, err := s.Connect(context.Background(), ConnectRequest{Provider: "exchange", Allow: []Capability{CapabilityMailClient}, Timeout: 30 * time.Second})
+	a, err := s.Connect(context.Background(), ConnectRequest{Provider: "exchange", Allow: []catalog.Capability{catalog.CapabilityMailClient}, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +513,7 @@ func TestExchangeSignInScopesNotReportedMissing(t *testing.T) {
 		t.Errorf("exchange: not granted %v, unconfirmed %v", a.NotGranted, a.Unconfirmed)
 	}
 	d, _ := s.Detail(context.Background(), a.ID)
-	if len(d.Granted) == 0 || d.Granted[0].Capability != CapabilityReadMail || len(d.Lost) != 0 {
+	if len(d.Granted) == 0 || d.Granted[0].Capability != catalog.CapabilityReadMail || len(d.Lost) != 0 {
 		t.Errorf("exchange detail: %+v", d)
 	}
 }
@@ -523,7 +524,7 @@ func TestGrantRecordedAfterRefresh(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	a := connectGoogle(t, s, CapabilityReadMail)
+	a := connectGoogle(t, s, catalog.CapabilityReadMail)
 	ctx := context.Background()
 	if err := s.updateIndex(ctx, func(ix *index) error {
 		r := ix.byID(a.ID)
@@ -533,7 +534,7 @@ func TestGrantRecordedAfterRefresh(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.Detail(ctx, a.ID); !slices.Equal(d.Lost, []Capability{CapabilityReadMail}) {
+	if d, _ := s.Detail(ctx, a.ID); !slices.Equal(d.Lost, []catalog.Capability{catalog.CapabilityReadMail}) {
 		t.Fatalf("tampered index: lost %v", d.Lost)
 	}
 	expireAccess(t, store, accessKey(a.ID, defaultResource))
@@ -552,7 +553,7 @@ func TestRevokeNotYetEffective(t *testing.T) {
 	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 	store := newMemStore()
 	s, _ := newReviewService(t, store, googleConfig(g))
-	connectGoogle(t, s, CapabilityReadMail)
+	connectGoogle(t, s, catalog.CapabilityReadMail)
 	g.FailNextRevoke(providertest.Status(200)) // answers 200, revokes nothing
 	res, err := s.Revoke(context.Background(), bobID, RevokeOptions{})
 	if err != nil {
@@ -595,7 +596,7 @@ func TestRevokeWithoutRefreshToken(t *testing.T) {
 		g := providertest.NewGoogle(t, providertest.GoogleOptions{})
 		store := newMemStore()
 		s, _ := newReviewService(t, store, googleConfig(g))
-		a := connectGoogle(t, s, CapabilityReadMail)
+		a := connectGoogle(t, s, catalog.CapabilityReadMail)
 		store.Delete(context.Background(), refreshKey(a.ID))
 		if !withAccess {
 			store.Delete(context.Background(), accessKey(a.ID, defaultResource))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 )
@@ -101,7 +102,7 @@ func (s *Service) Revoke(ctx context.Context, name string, opts RevokeOptions) (
 		res.Account.Status = StatusRevoking
 		killpoint.At(killpoint.RevokeMarked)
 
-		if r.Family != FamilyMicrosoft { // Microsoft: nothing to do at the provider from here
+		if r.Family != catalog.FamilyMicrosoft { // Microsoft: nothing to do at the provider from here
 			if err := s.revokeAtProvider(ctx, r, &res); err != nil {
 				return err
 			}
@@ -230,10 +231,10 @@ func (s *Service) openPage(u string) bool {
 func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOptions) {
 	const wiped = "Its tokens are deleted from the keychain and Latchkey has forgotten it on this computer."
 	switch {
-	case r.Family == FamilyMicrosoft:
+	case r.Family == catalog.FamilyMicrosoft:
 		res.Page = r.permissionsPage()
 		res.Done = "Microsoft offers no way for an app to take back its own access, so Latchkey could not revoke it there. " + wiped
-		if r.TenantID == microsoftConsumerTenant {
+		if r.TenantID == catalog.MicrosoftConsumerTenant {
 			res.ToDo = "To finish, remove Latchkey from the apps with access to your Microsoft account on " + res.Page + "."
 		} else {
 			res.ToDo = "To finish, open " + res.Page + ", find Latchkey (or your app registration's name) and remove its permissions. " +
@@ -277,7 +278,7 @@ func (s *Service) describeRevoke(r *record, res *RevokeResult, opts RevokeOption
 	default:
 		res.Done += " Latchkey could not check that the provider refuses the old sign-in (no answer)."
 	}
-	if res.Page != "" && !opts.NoBrowser && r.Family == FamilyMicrosoft {
+	if res.Page != "" && !opts.NoBrowser && r.Family == catalog.FamilyMicrosoft {
 		res.PageOpened = s.openPage(res.Page)
 	}
 }

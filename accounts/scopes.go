@@ -2,39 +2,9 @@ package accounts
 
 import (
 	"slices"
-	"strings"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
-
-// scopeAliases are spellings providers use for the same scope in
-// responses: Google answers "email" with the userinfo URL.
-var scopeAliases = map[string]string{
-	"https://www.googleapis.com/auth/userinfo.email":   "email",
-	"https://www.googleapis.com/auth/userinfo.profile": "profile",
-}
-
-// sameScope reports whether two scope strings name the same permission:
-// case-insensitively, with or without a Microsoft Graph prefix, and
-// through the aliases above.
-func sameScope(a, b, graph string) bool {
-	return canonicalScope(a, graph) == canonicalScope(b, graph)
-}
-
-func canonicalScope(s, graph string) string {
-	if a, ok := scopeAliases[s]; ok {
-		s = a
-	}
-	if graph != "" {
-		if rest, ok := strings.CutPrefix(strings.ToLower(s), strings.ToLower(graph)+"/"); ok {
-			return rest
-		}
-	}
-	for _, g := range microsoftClouds {
-		if rest, ok := strings.CutPrefix(strings.ToLower(s), strings.ToLower(g.Graph)+"/"); ok {
-			return rest
-		}
-	}
-	return strings.ToLower(s)
-}
 
 // notGranted lists the requested scopes the provider did not grant.
 // offline_access is not a permission on data: a refresh token proves it.
@@ -44,7 +14,7 @@ func notGranted(requested, granted []string, graph string) []string {
 		if r == "offline_access" {
 			continue
 		}
-		if !slices.ContainsFunc(granted, func(g string) bool { return sameScope(r, g, graph) }) {
+		if !slices.ContainsFunc(granted, func(g string) bool { return catalog.SameScope(r, g, graph) }) {
 			missing = append(missing, r)
 		}
 	}
@@ -56,8 +26,9 @@ func covers(granted, want []string, graph string) bool {
 	return len(notGranted(want, granted, graph)) == 0
 }
 
-// withScopes returns scopes with each of extra appended unless present.
-func withScopes(scopes []string, extra ...string) []string {
+// withScopes returns scopes (or capabilities) with each of extra
+// appended unless present.
+func withScopes[T comparable](scopes []T, extra ...T) []T {
 	out := slices.Clone(scopes)
 	for _, e := range extra {
 		if !slices.Contains(out, e) {

@@ -7,34 +7,6 @@ import (
 
 const graph = "https://graph.microsoft.com"
 
-func TestSameScope(t *testing.T) {
-	tests := []struct {
-		a, b, graph string
-		same        bool
-	}{
-		{"Mail.Read", "mail.read", graph, true},
-		{"Mail.Read", "https://graph.microsoft.com/Mail.Read", graph, true},
-		{"https://GRAPH.microsoft.com/mail.read", "Mail.Read", graph, true},
-		{"Mail.Read", "https://graph.microsoft.us/Mail.Read", "https://graph.microsoft.us", true},
-		{"Mail.Read", "https://graph.microsoft.us/Mail.Read", "", true},
-		{"Mail.Read", "Mail.ReadWrite", graph, false},
-		{"Mail.Read", "https://outlook.office.com/Mail.Read", graph, false},
-		{"email", "https://www.googleapis.com/auth/userinfo.email", "", true},
-		{"profile", "https://www.googleapis.com/auth/userinfo.profile", "", true},
-		{"email", "https://www.googleapis.com/auth/userinfo.profile", "", false},
-		{"https://mail.google.com/", "https://mail.google.com/", "", true},
-		{"openid", "OpenID", "", true},
-	}
-	for _, tt := range tests {
-		if got := sameScope(tt.a, tt.b, tt.graph); got != tt.same {
-			t.Errorf("sameScope(%q, %q, %q) = %v", tt.a, tt.b, tt.graph, got)
-		}
-		if got := sameScope(tt.b, tt.a, tt.graph); got != tt.same {
-			t.Errorf("sameScope(%q, %q, %q) = %v (reversed)", tt.b, tt.a, tt.graph, got)
-		}
-	}
-}
-
 func TestNotGranted(t *testing.T) {
 	tests := []struct {
 		name               string
@@ -69,20 +41,5 @@ func TestWithScopes(t *testing.T) {
 	got := withScopes(in, "b", "c", "c")
 	if !slices.Equal(got, []string{"a", "b", "c"}) || len(in) != 2 {
 		t.Errorf("withScopes = %q (input %q)", got, in)
-	}
-}
-
-func TestScopeResource(t *testing.T) {
-	tests := []struct{ scope, want string }{
-		{"openid", ""},
-		{"offline_access", ""},
-		{"User.Read", graph},
-		{"https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com"},
-		{"https://graph.microsoft.com/.default", graph},
-	}
-	for _, tt := range tests {
-		if got := scopeResource(tt.scope, graph); got != tt.want {
-			t.Errorf("scopeResource(%q) = %q, want %q", tt.scope, got, tt.want)
-		}
 	}
 }

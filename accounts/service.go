@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pkg/browser"
-	"golang.org/x/sync/singleflight"
-
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/secretstore"
+	"github.com/pkg/browser"
+	"golang.org/x/sync/singleflight"
 )
 
 // refreshMargin: an access token this close to expiry is renewed before
@@ -338,7 +338,7 @@ func (s *Service) noteRenewed(ctx context.Context, id, res string, t *AccessToke
 		// resource whatever was asked; Google lists only what was asked.
 		switch {
 		case !listed:
-		case r.Family == FamilyMicrosoft:
+		case r.Family == catalog.FamilyMicrosoft:
 			r.Scopes = mergeResourceScopes(r.Scopes, t.Scopes, res, r.Graph)
 			r.updateGrantState()
 		case res == r.resourceKey("") && !extra:
@@ -354,7 +354,7 @@ func (s *Service) noteRenewed(ctx context.Context, id, res string, t *AccessToke
 func resourceScopes(scopes []string, res, graph string) []string {
 	var ask []string
 	for _, sc := range scopes {
-		if x := scopeResource(sc, graph); x == res || x == "" {
+		if x := catalog.ScopeResource(sc, graph); x == res || x == "" {
 			ask = append(ask, sc)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 )
@@ -544,18 +545,18 @@ func TestCheckTenant(t *testing.T) {
 		ok          bool
 	}{
 		{"common", work, true},
-		{"common", microsoftConsumerTenant, true},
-		{"consumers", microsoftConsumerTenant, true},
+		{"common", catalog.MicrosoftConsumerTenant, true},
+		{"consumers", catalog.MicrosoftConsumerTenant, true},
 		{"consumers", work, false},
 		{"organizations", work, true},
-		{"organizations", microsoftConsumerTenant, false},
+		{"organizations", catalog.MicrosoftConsumerTenant, false},
 		{work, work, true},
 		{strings.ToUpper(work), work, true},
-		{work, microsoftConsumerTenant, false},
+		{work, catalog.MicrosoftConsumerTenant, false},
 		{"contoso.onmicrosoft.com", work, true},
 	}
 	for _, tt := range tests {
-		err := checkTenant(&Setup{Family: FamilyMicrosoft, Tenant: tt.tenant}, tt.tid)
+		err := checkTenant(&Setup{Family: catalog.FamilyMicrosoft, Tenant: tt.tenant}, tt.tid)
 		if (err == nil) != tt.ok {
 			t.Errorf("checkTenant(%s, %s) = %v, want ok=%v", tt.tenant, tt.tid, err, tt.ok)
 		}

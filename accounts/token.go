@@ -117,17 +117,3 @@ func (t *AccessToken) saslUser() string {
 func saslName(s string) string {
 	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
 }
-
-// cloudByGraph finds a Microsoft account's cloud by its Graph resource,
-// which the index keeps; unknown means the global cloud.
-func cloudByGraph(graph string) microsoftCloud {
-	for _, name := range microsoftCloudNames {
-		if c := microsoftClouds[name]; c.Graph == graph {
-			return c
-		}
-	}
-	return microsoftClouds["global"]
-}
-
-// microsoftCloudNames are microsoftClouds' keys in a fixed order.
-var microsoftCloudNames = []string{"global", "usgov", "usgov-dod", "china"}

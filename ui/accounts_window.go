@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -351,7 +351,7 @@ func permissionSections(d Details) []fyne.CanvasObject {
 			out = append(out, scopeRow(s, notGrantedMark()))
 		}
 		if len(d.WontWork) > 0 {
-			out = append(out, warning("So these will not work: "+accounts.JoinAnd(d.WontWork)+". Use Add permissions to ask again."))
+			out = append(out, warning("So these will not work: "+catalog.JoinAnd(d.WontWork)+". Use Add permissions to ask again."))
 		}
 	}
 	if len(d.Unconfirmed) > 0 {

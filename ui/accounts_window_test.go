@@ -9,8 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // visibleText is the text a person sees in o, its lines joined by spaces,
@@ -202,7 +202,7 @@ func TestProviderWords(t *testing.T) {
 		"exchange":  {"Exchange Online", "Microsoft"},
 		"google":    {"Google", "Google"},
 	}
-	for _, p := range accounts.Providers() {
+	for _, p := range catalog.Providers() {
 		w, ok := want[p.Name]
 		if !ok {
 			t.Errorf("provider %q has no expected words in this test", p.Name)
@@ -276,7 +276,7 @@ func TestFirstStartWizard(t *testing.T) {
 // words it, the same in the app as in `latchkey show`.
 func TestUnknownScopeWords(t *testing.T) {
 	test.NewTempApp(t)
-	info := accounts.LookupScope("google", "https://www.googleapis.com/auth/not-a-real-scope")
+	info := catalog.LookupScope("google", "https://www.googleapis.com/auth/not-a-real-scope")
 	if info.Known {
 		t.Fatal("the made-up scope is in the catalog")
 	}

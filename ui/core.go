@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // Core is what the desktop front end needs of Latchkey's accounts. NewCore
@@ -63,6 +65,8 @@ type ProviderInfo struct {
 	RedirectURI string
 	// Console is where the app registration is made.
 	Console string
+	// Steps say how to make the app registration, one step each.
+	Steps []string
 	// DefaultRegistration is true when this build carries an app
 	// registration for the provider: the wizard then skips the
 	// registration step (see accounts.HasDefaultRegistration).
@@ -186,26 +190,13 @@ type serviceCore struct{ svc *accounts.Service }
 
 func (c *serviceCore) List(ctx context.Context) ([]accounts.Account, error) { return c.svc.List(ctx) }
 
-// providerBlurbs and consoles are the wizard's words for the built-in
-// providers.
-var providerBlurbs = map[string]string{
-	"microsoft": "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
-	"exchange":  "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
-	"google":    "Gmail, Google Calendar and Google Contacts",
-}
-
-var consoles = map[accounts.Family]string{
-	accounts.FamilyMicrosoft: "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade",
-	accounts.FamilyGoogle:    "https://console.cloud.google.com/apis/credentials",
-}
-
 func (c *serviceCore) Providers() []ProviderInfo {
 	var out []ProviderInfo
-	for _, p := range accounts.Providers() {
+	for _, p := range catalog.Providers() {
 		out = append(out, ProviderInfo{
-			Name: p.Name, Title: p.Title, Blurb: providerBlurbs[p.Name],
-			Microsoft: p.Family == accounts.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
-			RedirectURI: "http://" + p.RedirectHost, Console: consoles[p.Family],
+			Name: p.Name, Title: p.Title, Blurb: p.Blurb,
+			Microsoft: p.Family == catalog.FamilyMicrosoft, NeedsSecret: p.NeedsClientSecret,
+			RedirectURI: p.RedirectURI(), Console: p.Console, Steps: slices.Clone(p.Steps),
 			DefaultRegistration: accounts.HasDefaultRegistration(p.Name, ""),
 		})
 	}
@@ -227,9 +218,9 @@ func (c *serviceCore) SaveRegistration(provider string, reg Registration) error 
 
 func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
 	r := plan.Registration
-	var allow []accounts.Capability
+	var allow []catalog.Capability
 	for _, c := range plan.Capabilities {
-		allow = append(allow, accounts.Capability(c))
+		allow = append(allow, catalog.Capability(c))
 	}
 	return c.svc.Connect(ctx, accounts.ConnectRequest{
 		Provider: plan.Provider,
@@ -270,24 +261,17 @@ func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
 	return err
 }
 
-// leastPrivilege is the capability preselected for a new connection of
-// each provider: the narrowest one people connect it for.
-var leastPrivilege = map[string]accounts.Capability{
-	"microsoft": accounts.CapabilityReadMail,
-	"google":    accounts.CapabilityReadMail,
-	"exchange":  accounts.CapabilityMailClient,
-}
-
 func (c *serviceCore) Capabilities(provider string) []Capability {
+	p, _ := catalog.Lookup(provider)
 	var out []Capability
-	for _, pc := range accounts.ProviderCapabilities(provider) {
-		info, _ := accounts.CapabilityByName(string(pc.Capability))
-		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: leastPrivilege[provider] == pc.Capability, Unavailable: pc.Refused}
+	for _, pc := range catalog.ProviderCapabilities(provider) {
+		info, _ := catalog.CapabilityByName(string(pc.Capability))
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: p.DefaultCapability == pc.Capability, Unavailable: pc.Refused}
 		if pc.Refused != "" {
 			cp.Unavailable = "Not offered here: " + pc.Refused
 		}
 		for _, sc := range pc.Scopes {
-			cp.Scopes = append(cp.Scopes, scopeView(accounts.LookupScope(provider, sc)))
+			cp.Scopes = append(cp.Scopes, scopeView(catalog.LookupScope(provider, sc)))
 		}
 		out = append(out, cp)
 	}
@@ -295,14 +279,14 @@ func (c *serviceCore) Capabilities(provider string) []Capability {
 }
 
 // scopeView puts a catalog entry into words for the screens.
-func scopeView(info accounts.ScopeInfo) ScopeView {
+func scopeView(info catalog.ScopeInfo) ScopeView {
 	v := ScopeView{Scope: info.Scope, Purpose: info.Purpose, Known: info.Known}
 	switch info.Sensitivity {
-	case accounts.SensitivitySensitive:
+	case catalog.SensitivitySensitive:
 		v.Sensitivity = "sensitive (Google)"
-	case accounts.SensitivityRestricted:
+	case catalog.SensitivityRestricted:
 		v.Sensitivity = "restricted (Google's strictest class)"
-	case accounts.SensitivityAdminConsent:
+	case catalog.SensitivityAdminConsent:
 		v.NeedsAdmin = true
 	}
 	if info.WorkOrSchoolOnly {
@@ -339,7 +323,7 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 		d.Programs = progs
 	}
 	for _, c := range det.Lost {
-		info, _ := accounts.CapabilityByName(string(c))
+		info, _ := catalog.CapabilityByName(string(c))
 		d.WontWork = append(d.WontWork, strings.ToLower(info.Title[:1])+info.Title[1:])
 	}
 	return d, nil
@@ -358,15 +342,16 @@ func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, err
 // account's provider.
 func revokePlan(a accounts.Account) string {
 	who := accountAddress(a)
-	switch a.Provider {
-	case "google":
-		return "Latchkey will ask Google to cancel the access you gave it for " + who +
-			", check that Google refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
+	p, _ := catalog.Lookup(a.Provider)
+	switch p.Family {
+	case catalog.FamilyGoogle:
+		return "Latchkey will ask " + p.Company() + " to cancel the access you gave it for " + who +
+			", check that " + p.Company() + " refuses the old sign-in, then delete the account's tokens from this computer's keychain. " +
 			"Every program using this account through Latchkey stops working at once."
-	case "microsoft", "exchange":
-		return "Microsoft offers no way for an app to take back its own access, so Latchkey will delete " + who +
-			"'s tokens from this computer's keychain and open Microsoft's page where you remove Latchkey's access yourself. " +
-			"Until you do, the access you granted stays valid at Microsoft."
+	case catalog.FamilyMicrosoft:
+		return p.Company() + " offers no way for an app to take back its own access, so Latchkey will delete " + who +
+			"'s tokens from this computer's keychain and open " + p.Company() + "'s page where you remove Latchkey's access yourself. " +
+			"Until you do, the access you granted stays valid at " + p.Company() + "."
 	}
 	return "Latchkey will delete " + who + "'s tokens from this computer's keychain. " +
 		"The access you granted stays valid at the provider until you remove it there."

@@ -6,31 +6,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // This file turns accounts and errors into the words the person reads. Every
 // function is pure, so labels are checked by table tests.
 
-// providerNames spells the providers Latchkey knows. Unknown providers fall
-// back to their ID with a capital letter.
-var providerNames = map[string]string{
-	"microsoft": "Microsoft",
-	"exchange":  "Exchange Online",
-	"google":    "Google",
-}
-
-// signInCompanies names, where it differs from the provider's name, the
-// company whose sign-in page a provider uses: it keeps the access a person
-// granted and is the one that can refuse Latchkey's saved sign-in.
-var signInCompanies = map[string]string{
-	"exchange": "Microsoft",
-}
-
-// providerName is how the person reads a provider ID.
+// providerName is how the person reads a provider ID: the catalog's
+// short title, or for a provider it does not know the ID with a capital
+// letter.
 func providerName(id string) string {
-	if name, ok := providerNames[id]; ok {
-		return name
+	if p, ok := catalog.Lookup(id); ok {
+		return p.ShortTitle
 	}
 	r, size := utf8.DecodeRuneInString(id)
 	if r == utf8.RuneError {
@@ -40,10 +28,11 @@ func providerName(id string) string {
 }
 
 // signInCompany is who the person signed in at for a provider, as it reads
-// in "stays valid at …".
+// in "stays valid at …": the company that keeps the access a person
+// granted and can refuse Latchkey's saved sign-in.
 func signInCompany(id string) string {
-	if company, ok := signInCompanies[id]; ok {
-		return company
+	if p, ok := catalog.Lookup(id); ok {
+		return p.Company()
 	}
 	return providerName(id)
 }

@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/providertest"
 	"github.com/latchkey/latchkey/accounts/secretstore"
 	"github.com/zalando/go-keyring"
@@ -324,7 +324,7 @@ func TestDetailPaneUnconfirmed(t *testing.T) {
 	core := newRealCore(t, providertest.MicrosoftOptions{}, nil)
 	const imap = "https://outlook.office.com/IMAP.AccessAsUser.All"
 	ctx := context.Background()
-	if _, err := core.svc.Connect(ctx, accounts.ConnectRequest{Provider: "microsoft", Allow: []accounts.Capability{accounts.CapabilityReadMail},
+	if _, err := core.svc.Connect(ctx, accounts.ConnectRequest{Provider: "microsoft", Allow: []catalog.Capability{catalog.CapabilityReadMail},
 		Scopes: []string{imap}, Timeout: 30 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +610,7 @@ func TestAddPermissionsThroughWizard(t *testing.T) {
 	w.checks[calendar].SetChecked(true)
 	signInFromAllowStep(t, w)
 	got := w.result
-	if !slices.Contains(got.Capabilities, accounts.CapabilityReadCalendar) || !slices.Contains(got.Capabilities, accounts.CapabilityReadMail) {
+	if !slices.Contains(got.Capabilities, catalog.CapabilityReadCalendar) || !slices.Contains(got.Capabilities, catalog.CapabilityReadMail) {
 		t.Errorf("capabilities after adding = %v, want read-calendar added to what it had", got.Capabilities)
 	}
 	if !strings.Contains(visibleText(w.win.Content()), "Read your calendar") {

@@ -8,8 +8,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // allowStep is the wizard's step where the person ticks what to allow:
@@ -76,12 +75,12 @@ func (s *allowStep) next() {
 
 // setCapabilities makes the checkboxes: the least-privilege defaults
 // ticked, or, for an existing account, those whose scopes it holds.
-func (s *allowStep) setCapabilities(caps []Capability, held []accounts.Capability) {
+func (s *allowStep) setCapabilities(caps []Capability, held []catalog.Capability) {
 	s.caps = caps
 	s.checks = nil
 	for _, c := range caps {
 		ch := widget.NewCheck(c.Title, nil)
-		has := slices.Contains(held, accounts.Capability(c.ID))
+		has := slices.Contains(held, catalog.Capability(c.ID))
 		switch {
 		case held != nil:
 			ch.SetChecked(c.Unavailable == "" && has)
@@ -121,9 +120,9 @@ func (s *allowStep) chosenCapabilities() []Capability {
 }
 
 // nonNilCapabilities is caps, never nil: nil means "a new account".
-func nonNilCapabilities(caps []accounts.Capability) []accounts.Capability {
+func nonNilCapabilities(caps []catalog.Capability) []catalog.Capability {
 	if caps == nil {
-		return []accounts.Capability{}
+		return []catalog.Capability{}
 	}
 	return caps
 }

@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // registrationStep asks for the person's own app registration, with the
@@ -31,17 +34,9 @@ func (s *registrationStep) content() fyne.CanvasObject {
 	openConsole := widget.NewButtonWithIcon("Open the registration page", theme.ComputerIcon(), func() {
 		go w.openURL(w.provider.Console)
 	})
-	var steps string
-	if w.provider.Microsoft {
-		steps = "1. In the Microsoft Entra admin center, choose App registrations, then New registration.\n" +
-			"2. Under Supported account types, choose accounts in any organization and personal Microsoft accounts.\n" +
-			"3. Add the platform \"Mobile and desktop applications\" with the redirect URI below, and allow public client flows.\n" +
-			"4. Copy the Application (client) ID into the field below."
-	} else {
-		steps = "1. In the Google Cloud console, enable the APIs you need (Gmail, Calendar, People).\n" +
-			"2. On the OAuth consent screen, add yourself as a test user or publish the app: sign-ins of apps left in Testing end after 7 days.\n" +
-			"3. Create an OAuth client ID of type \"Desktop app\". Desktop clients accept the loopback redirect below without entering it.\n" +
-			"4. Copy the client ID and client secret into the fields below."
+	var steps []string
+	for i, step := range w.provider.Steps {
+		steps = append(steps, strconv.Itoa(i+1)+". "+step)
 	}
 	form := widget.NewForm(widget.NewFormItem("Client ID", s.clientID))
 	if w.provider.NeedsSecret {
@@ -55,7 +50,7 @@ func (s *registrationStep) content() fyne.CanvasObject {
 	box := container.NewVBox(
 		paragraph("Latchkey signs you in through an app registration you own, so nobody else can switch your access off. "+
 			"If you already have one, fill in its details; if not, it takes about five minutes:"),
-		paragraph(steps),
+		paragraph(strings.Join(steps, "\n")),
 		container.NewBorder(nil, nil, widget.NewLabel("Redirect URI"), copyRedirect, redirect),
 		container.NewHBox(openConsole),
 		widget.NewSeparator(),
@@ -102,7 +97,7 @@ func (s *registrationStep) ensureRegistrationFields() {
 	s.clientSecret.OnChanged = func(string) { s.updateRegistrationNext() }
 	s.tenant = widget.NewEntry()
 	s.tenant.SetPlaceHolder("common (any account)")
-	s.cloud = widget.NewSelect([]string{"global", "usgov", "usgov-dod", "china"}, nil)
+	s.cloud = widget.NewSelect(catalog.CloudNames(), nil)
 }
 
 func (s *registrationStep) updateRegistrationNext() {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/killpoint"
 	"github.com/latchkey/latchkey/accounts/oauthflow"
 	"github.com/latchkey/latchkey/accounts/safetext"
@@ -32,9 +33,7 @@ reconnect signs in another person with the same address (another tenant or
 user at the provider), nothing is changed and connect exits 15. Add
 --replace to connect that person in place of the old one on purpose.
 
-Providers: microsoft (Microsoft 365, Outlook.com: Microsoft Graph),
-exchange (Exchange Online IMAP/POP/SMTP/EWS), google (Gmail, Calendar,
-Contacts), and any [providers.NAME] with type = "oidc" in config.toml.
+{providers}
 
 Flags:
   --allow LIST       capabilities to give, comma-separated: read-mail, send-mail,
@@ -143,7 +142,7 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	req := accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
 		Device:       device,
-		OnPlan:       func(p accounts.ScopePlan) { printPlan(out, p) },
+		OnPlan:       func(p catalog.ScopePlan) { printPlan(out, p) },
 		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser || remote.chosen()) },
 		OnURL:        func(u string) { printSignInURL(out, u, noBrowser || remote.chosen(), timeout) },
 		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },

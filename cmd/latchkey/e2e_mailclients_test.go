@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/mailtest"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
@@ -86,9 +87,9 @@ func mailAccounts(t *testing.T) []*mailAccount {
 		{provider: "google", email: "mailclients@gmail.test", imapHost: "imap.gmail.com", smtpHost: "smtp.gmail.com", mailResource: "default", w: gw},
 	} {
 		check := msCheck
-		a.folders = accounts.FoldersOf(accounts.FamilyMicrosoft)
+		a.folders = accounts.FoldersOf(catalog.FamilyMicrosoft)
 		if a.provider == "google" {
-			check, a.folders = gCheck, accounts.FoldersOf(accounts.FamilyGoogle)
+			check, a.folders = gCheck, accounts.FoldersOf(catalog.FamilyGoogle)
 		}
 		f := a.folders
 		opts := mailtest.Options{User: a.email, CheckToken: func(protocol, token string) error {

@@ -23,7 +23,7 @@ func parse(c *command, fs *flag.FlagSet, out io.Writer, args []string) ([]string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				fmt.Fprint(out, c.usage)
+				fmt.Fprint(out, helpText(c.usage))
 				return nil, errHelpShown
 			}
 			return nil, usagef(c.name, "%s %s", c.name, strings.TrimPrefix(err.Error(), "flag provided but not defined: "))

@@ -114,8 +114,7 @@ Commands:
 Run "latchkey help COMMAND" (or COMMAND --help) for a command's flags and examples.
 
 Examples:
-  latchkey connect microsoft              sign in to Microsoft 365 / Outlook.com
-  latchkey list                           see connected accounts and their state
+` + connectExample() + `  latchkey list                           see connected accounts and their state
   latchkey token alice@contoso.com        print a fresh access token
   latchkey setup msmtp alice@contoso.com  print an msmtp configuration that uses it
   latchkey log                            see which programs took tokens

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -22,7 +23,7 @@ var scopesCommand = command{
 	summary: "Explain the permissions (scopes) each provider can grant",
 	usage: `Usage: latchkey scopes [PROVIDER [SCOPE...]] [--json]
 
-Lists the permissions Latchkey knows for microsoft, exchange and google:
+Lists the permissions Latchkey knows for {provider-names}:
 the exact scope string, what it lets a program do in plain words, its kind
 of access (identity, read, write, send, full) and how the provider classes
 it (Google: non-sensitive, sensitive, restricted; Microsoft: user-consent,
@@ -52,7 +53,7 @@ func runScopes(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	providers := accounts.CatalogProviders()
+	providers := catalog.Names()
 	var explain []string
 	if len(pos) > 0 {
 		known := false
@@ -64,14 +65,14 @@ func runScopes(ctx context.Context, env *cli, c *command, args []string) error {
 		}
 		providers, explain = pos[:1], pos[1:]
 	}
-	var rows []accounts.ScopeInfo
+	var rows []catalog.ScopeInfo
 	for _, p := range providers {
 		if len(explain) == 0 {
-			rows = append(rows, accounts.Catalog(p)...)
+			rows = append(rows, catalog.Scopes(p)...)
 			continue
 		}
 		for _, sc := range explain {
-			rows = append(rows, accounts.LookupScope(p, sc))
+			rows = append(rows, catalog.LookupScope(p, sc))
 		}
 	}
 	if *asJSON {
@@ -105,7 +106,7 @@ func runScopes(ctx context.Context, env *cli, c *command, args []string) error {
 		}
 		fmt.Fprintf(w, "\n  Capabilities (latchkey connect %s --allow NAME,...)\n", p)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, pc := range accounts.ProviderCapabilities(p) {
+		for _, pc := range catalog.ProviderCapabilities(p) {
 			if pc.Refused != "" {
 				fmt.Fprintf(tw, "    %s\tnot offered: %s\n", pc.Capability, pc.Refused)
 				continue
@@ -118,7 +119,7 @@ func runScopes(ctx context.Context, env *cli, c *command, args []string) error {
 }
 
 // purposeLine is a scope's purpose with what people should also know.
-func purposeLine(r accounts.ScopeInfo) string {
+func purposeLine(r catalog.ScopeInfo) string {
 	s := r.Purpose
 	if r.WorkOrSchoolOnly {
 		s += " (work or school accounts only)"
@@ -127,7 +128,7 @@ func purposeLine(r accounts.ScopeInfo) string {
 }
 
 // printPlan says, before the browser opens, what will be asked for and why.
-func printPlan(w io.Writer, plan accounts.ScopePlan) {
+func printPlan(w io.Writer, plan catalog.ScopePlan) {
 	fmt.Fprintln(w, "Latchkey will ask for these permissions:")
 	for _, r := range plan.Requests {
 		fmt.Fprintf(w, "  %s\n      %s.\n", safetext.Line(r.Scope), capitalize(r.Why))
@@ -179,7 +180,7 @@ func printGrantOutcome(ctx context.Context, env *cli, a accounts.Account) {
 	}
 }
 
-func capNames(caps []accounts.Capability) string {
+func capNames(caps []catalog.Capability) string {
 	names := make([]string, len(caps))
 	for i, c := range caps {
 		names[i] = string(c)
@@ -187,10 +188,10 @@ func capNames(caps []accounts.Capability) string {
 	return strings.Join(names, ",")
 }
 
-func capList(caps []accounts.Capability) string {
+func capList(caps []catalog.Capability) string {
 	names := make([]string, len(caps))
 	for i, c := range caps {
-		info, _ := accounts.CapabilityByName(string(c))
+		info, _ := catalog.CapabilityByName(string(c))
 		names[i] = fmt.Sprintf("%s (%s)", c, strings.ToLower(info.Title))
 	}
 	return strings.Join(names, ", ")
@@ -277,7 +278,7 @@ func runShow(ctx context.Context, env *cli, c *command, args []string) error {
 	return nil
 }
 
-func printScope(w io.Writer, sc accounts.ScopeInfo) {
+func printScope(w io.Writer, sc catalog.ScopeInfo) {
 	if !sc.Known {
 		// The catalog's own words for a scope it does not know.
 		fmt.Fprintf(w, "    %s\n        %s\n", safetext.Line(sc.Scope), sc.Purpose)
@@ -359,7 +360,7 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 	req := accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,
 		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", safetext.Line(su.Title)) },
-		OnPlan:  func(p accounts.ScopePlan) { printPlan(env.stderr, p) },
+		OnPlan:  func(p catalog.ScopePlan) { printPlan(env.stderr, p) },
 		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser || f.remote.chosen(), f.timeout) },
 	}
 	f.remote.apply(&req, env.stderr, f.timeout)
@@ -412,10 +413,10 @@ var reduceCommand = command{
 Leaves an account with only the permissions you name. Providers do not let
 an app hand back part of what you granted, so:
 
-  google               Latchkey revokes the whole grant at Google, then
+  {google-providers}Latchkey revokes the whole grant at Google, then
                        connects the account again asking only for what you
                        keep (your browser opens to sign in).
-  microsoft, exchange  Microsoft removes an app's permissions only on your
+  {microsoft-providers}Microsoft removes an app's permissions only on your
                        account's app page. Latchkey opens it and tells you
                        the next step: remove Latchkey there, then connect
                        again with fewer. Nothing changes on this computer
@@ -453,8 +454,9 @@ func runReduce(ctx context.Context, env *cli, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a, err := env.svc.Show(ctx, pos[0]); err == nil && a.Provider == "google" {
-		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at Google, then connecting it again with only what you keep.\n", safetext.Line(a.ID))
+	if a, err := env.svc.Show(ctx, pos[0]); err == nil && catalog.FamilyOf(a.Provider) == catalog.FamilyGoogle {
+		p, _ := catalog.Lookup(a.Provider)
+		fmt.Fprintf(env.stderr, "Revoking the permissions of %s at %s, then connecting it again with only what you keep.\n", safetext.Line(a.ID), p.Company())
 	}
 	out, err := env.svc.Reduce(ctx, req)
 	if err != nil {
@@ -481,9 +483,9 @@ var revokeCommand = command{
 Takes back the access you gave Latchkey, then forgets the account on this
 computer (its tokens are deleted from the keychain).
 
-  google               Latchkey revokes the grant at Google, then checks
+  {google-providers}Latchkey revokes the grant at Google, then checks
                        that Google refuses the old sign-in, and says so.
-  microsoft, exchange  Microsoft has no way for an app to revoke its own
+  {microsoft-providers}Microsoft has no way for an app to revoke its own
                        access. Latchkey deletes everything local and opens
                        your account's app page (My Apps for work or school
                        accounts, the Microsoft account consent page for

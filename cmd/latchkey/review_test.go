@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/oidcprovidertest"
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
@@ -354,7 +354,7 @@ func TestReadmeCapabilityTable(t *testing.T) {
 			rows[name] = line
 		}
 	}
-	for _, c := range accounts.Capabilities() {
+	for _, c := range catalog.Capabilities() {
 		row, ok := rows[string(c.Name)]
 		if !ok {
 			t.Errorf("README has no row for %s", c.Name)
@@ -362,7 +362,7 @@ func TestReadmeCapabilityTable(t *testing.T) {
 		}
 		cells := strings.Split(strings.Trim(row, "| "), " | ")
 		for i, p := range []string{"microsoft", "exchange", "google"} {
-			pc, _ := accounts.CapabilityScopes(p, c.Name)
+			pc, _ := catalog.CapabilityScopes(p, c.Name)
 			want := "not offered"
 			if pc.Refused == "" {
 				var names []string

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
 // setupTemplates are the configurations `latchkey setup` writes, one
@@ -238,7 +239,7 @@ func setupWarnings(client string, m *accounts.MailSettings, parts clientParts) [
 	imap, smtp := usesIMAP(client), usesSMTP(client)
 	if imap && !m.IMAPGranted || smtp && !m.SMTPGranted {
 		how := "connect it again (`latchkey connect " + m.Provider + "`) and approve mail access"
-		if m.Family == accounts.FamilyMicrosoft {
+		if m.Family == catalog.FamilyMicrosoft {
 			how = "connect it again adding --scope " + m.IMAPScope + " --scope " + m.SMTPScope
 		}
 		w = append(w, m.Account+" has not granted the mail permission this configuration uses: "+how)
@@ -343,14 +344,7 @@ func setupValues(client string, m *accounts.MailSettings, name, latchkey string,
 	for k, x := range clientValues(client, m, name, latchkey, parts) {
 		v[k] = x
 	}
-	api := ""
-	switch {
-	case m.Family == accounts.FamilyGoogle:
-		api = "https://gmail.googleapis.com/gmail/v1/users/me/profile"
-	case m.Family == accounts.FamilyMicrosoft && m.Graph != "":
-		api = m.Graph + "/v1.0/me"
-	}
-	if api != "" {
+	if api := catalog.ProfileURL(m.Family, m.Graph); api != "" {
 		v["api_example"] = "\n# Call the provider's API with the account's default token (the header is read from standard input):\n" +
 			shellJoin(append(tok(""), "--format", "header")) + " | curl -H @- " + shellQuote(api)
 	}

@@ -1,33 +1,11 @@
-package accounts
-
-import "sync"
+package catalog
 
 // The scope catalog, as data. Facts (strings, access, consent, Google's
 // classes, what includes what) come from the providers' permission
 // references as gathered in the project's reference tables; every purpose
 // is written for Latchkey in plain words. Rows whose facts are uncertain
-// say so in a comment starting with "Uncertain:"; catalog_test.go lists
+// say so in a comment starting with "Uncertain:"; scopes_test.go lists
 // them (TestCatalogUncertainRows) so they stay visible.
-
-// catalogProviders is the order providers are listed in.
-var catalogProviders = []string{"microsoft", "exchange", "google"}
-
-// catalog holds each provider's entries, put together on first use (the
-// command's token path never needs it). Microsoft's sign-in scopes are
-// shared by microsoft and exchange.
-var catalog = sync.OnceValue(func() map[string][]ScopeInfo {
-	c := map[string][]ScopeInfo{
-		"microsoft": append(microsoftIdentityScopes(), graphScopes...),
-		"exchange":  append(microsoftIdentityScopes(), exchangeScopes...),
-		"google":    googleScopes,
-	}
-	for p, rows := range c {
-		for i := range rows {
-			rows[i].Provider = p
-		}
-	}
-	return c
-})
 
 const (
 	resSignIn   = "Sign-in"
@@ -41,8 +19,7 @@ const (
 // everything about an organization (User.*.All, People.Read.All,
 // Place.Read.All) and Teams (chats, meetings, presence).
 
-// ms builds a Microsoft entry (provider filled in by microsoftIdentityScopes
-// or fillProviders).
+// ms builds a Microsoft entry (provider filled in by the table).
 func ms(resource, scope string, access Access, admin, workOnly bool, purpose string, includes ...string) ScopeInfo {
 	s := SensitivityUserConsent
 	if admin {
@@ -148,7 +125,7 @@ var graphScopes = []ScopeInfo{
 }
 
 // exchangeScopes are written with the global cloud's host; lookups match
-// them under any host (see catalogKey).
+// them under any host (see table.key).
 var exchangeScopes = []ScopeInfo{
 	ms(resExchange, "https://outlook.office.com/IMAP.AccessAsUser.All", AccessFull, false, false, "Lets a mail program read, change and delete everything in your mailbox; sending is separate."),
 	ms(resExchange, "https://outlook.office.com/POP.AccessAsUser.All", AccessFull, false, false, "Lets a mail program download your messages and delete them from the server."),

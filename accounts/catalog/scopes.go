@@ -1,10 +1,9 @@
-package accounts
+package catalog
 
 import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Access is what a scope lets a program do with your data, coarsely.
@@ -79,23 +78,20 @@ type ScopeInfo struct {
 // unknownPurpose is the honest purpose of a scope outside the catalog.
 const unknownPurpose = "Latchkey does not know this permission, so it cannot say what it allows."
 
-// Catalog returns the catalog entries of a built-in provider (microsoft,
-// exchange, google) in a stable order, or of every provider when provider
-// is "". It returns nil for any other provider: their scopes are not known.
-func Catalog(provider string) []ScopeInfo {
+// Scopes returns the scope entries of a built-in provider in a stable
+// order, or of every provider when provider is "". It returns nil for any
+// other provider: their scopes are not known.
+func Scopes(provider string) []ScopeInfo {
 	var out []ScopeInfo
-	for _, p := range catalogProviders {
-		if provider == "" || provider == p {
-			for _, e := range catalog()[p] {
+	for _, p := range load().providers {
+		if provider == "" || provider == p.Name {
+			for _, e := range p.Explained {
 				out = append(out, e.clone())
 			}
 		}
 	}
 	return out
 }
-
-// CatalogProviders lists the providers the catalog covers, in order.
-func CatalogProviders() []string { return slices.Clone(catalogProviders) }
 
 // LookupScope explains one scope of provider. Microsoft Graph scopes match
 // case-insensitively, with or without a Graph host prefix of any cloud
@@ -104,14 +100,15 @@ func CatalogProviders() []string { return slices.Clone(catalogProviders) }
 // catalog comes back with Known false, its raw string and a purpose that
 // says Latchkey does not know it.
 //
-// Providers outside the catalog (OpenID Connect providers from
+// Providers outside the table (OpenID Connect providers from
 // config.toml) still get the standard OpenID scopes (openid, profile,
 // email, offline_access) explained, with sensitivity unknown.
 func LookupScope(provider, scope string) ScopeInfo {
-	if e, ok := lookupScope(provider, scope); ok {
+	t := load()
+	if e, ok := t.lookup(provider, scope); ok {
 		return e.clone()
 	}
-	if _, builtin := catalog()[provider]; !builtin {
+	if _, builtin := t.byName[provider]; !builtin {
 		for _, e := range microsoftIdentityScopes() {
 			if e.Scope == scope {
 				e.Provider, e.Sensitivity = provider, SensitivityUnknown
@@ -123,56 +120,61 @@ func LookupScope(provider, scope string) ScopeInfo {
 		Access: AccessUnknown, Sensitivity: SensitivityUnknown}
 }
 
-func lookupScope(provider, scope string) (*ScopeInfo, bool) {
-	key := catalogKey(provider, scope)
-	// A microsoft account may hold Exchange scopes (IMAP on a Graph
-	// account) and an exchange account Graph ones: one family, one key space.
-	search := []string{provider}
-	switch provider {
-	case "microsoft":
-		search = append(search, "exchange")
-	case "exchange":
-		search = append(search, "microsoft")
+// lookup finds scope among provider's entries.
+func (t *table) lookup(provider, scope string) (*ScopeInfo, bool) {
+	f := t.family(provider)
+	return t.lookupKey(provider, f, keyOf(f, scope))
+}
+
+// lookupKey finds the entry of provider (of family f) with key. A
+// Microsoft account may hold the scopes of another Microsoft provider
+// (IMAP on a Graph account, Graph on an exchange one): one family, one
+// key space.
+func (t *table) lookupKey(provider string, f Family, key string) (*ScopeInfo, bool) {
+	if e, ok := t.index[provider][key]; ok {
+		return e, true
 	}
-	for _, p := range search {
-		if e, ok := catalogIndex()[p][key]; ok {
-			return e, true
+	if f != FamilyMicrosoft {
+		return nil, false
+	}
+	for _, p := range t.providers {
+		if p.Family == FamilyMicrosoft && p.Name != provider {
+			if e, ok := t.index[p.Name][key]; ok {
+				return e, true
+			}
 		}
 	}
 	return nil, false
 }
 
-// catalogIndex maps each provider's catalog keys to their entries.
-var catalogIndex = sync.OnceValue(func() map[string]map[string]*ScopeInfo {
-	ix := map[string]map[string]*ScopeInfo{}
-	for p, rows := range catalog() {
-		ix[p] = map[string]*ScopeInfo{}
-		for i := range rows {
-			ix[p][catalogKey(p, rows[i].Scope)] = &rows[i]
-		}
+func (t *table) family(provider string) Family {
+	if i, ok := t.byName[provider]; ok {
+		return t.providers[i].Family
 	}
-	return ix
-})
+	return ""
+}
 
-// catalogKey is how a scope is compared within a provider's catalog.
-func catalogKey(provider, scope string) string {
-	switch provider {
-	case "microsoft", "exchange":
+// key is how a scope is compared within a provider's entries.
+func (t *table) key(provider, scope string) string { return keyOf(t.family(provider), scope) }
+
+// keyOf is how a scope is compared within the entries of a provider of
+// family f.
+func keyOf(f Family, scope string) string {
+	switch f {
+	case FamilyMicrosoft:
 		// Graph scopes match with or without any cloud's Graph host. The
 		// same Exchange permission is written under several hosts:
 		// outlook.office.com, outlook.office365.com, national clouds and
 		// on-premises resources; it is the path after the host.
 		if u, err := url.Parse(scope); err == nil && u.Scheme != "" && u.Host != "" {
 			name := strings.ToLower(strings.TrimPrefix(u.Path, "/"))
-			for _, c := range microsoftClouds {
-				if strings.EqualFold(u.Scheme+"://"+u.Host, c.Graph) {
-					return name
-				}
+			if _, graph := CloudNameByGraph(strings.ToLower(u.Scheme + "://" + u.Host)); graph {
+				return name
 			}
 			return "exchange:" + name
 		}
 		return strings.ToLower(scope)
-	case "google":
+	case FamilyGoogle:
 		if a, ok := scopeAliases[scope]; ok {
 			return a
 		}
@@ -181,14 +183,16 @@ func catalogKey(provider, scope string) string {
 }
 
 // Implies reports whether granting broad also gives narrow, through the
-// catalog's Includes relation (reflexive and transitive). Scopes outside
+// entries' Includes relation (reflexive and transitive). Scopes outside
 // the catalog imply only themselves.
 func Implies(provider, broad, narrow string) bool {
-	want := catalogKey(provider, narrow)
+	t := load()
+	f := t.family(provider)
+	want := keyOf(f, narrow)
 	seen := map[string]bool{}
 	var walk func(s string) bool
 	walk = func(s string) bool {
-		k := catalogKey(provider, s)
+		k := keyOf(f, s)
 		if k == want {
 			return true
 		}
@@ -196,13 +200,20 @@ func Implies(provider, broad, narrow string) bool {
 			return false
 		}
 		seen[k] = true
-		e, ok := lookupScope(provider, s)
+		e, ok := t.lookupKey(provider, f, k)
 		if !ok {
 			return false
 		}
 		return slices.ContainsFunc(e.Includes, walk)
 	}
 	return walk(broad)
+}
+
+// SameScopeIn reports whether a and b are the same entry of provider's
+// (the planner's comparison).
+func SameScopeIn(provider, a, b string) bool {
+	t := load()
+	return t.key(provider, a) == t.key(provider, b)
 }
 
 // impliedBy reports whether one of granted implies scope.
@@ -213,4 +224,35 @@ func impliedBy(provider string, granted []string, scope string) bool {
 func (e ScopeInfo) clone() ScopeInfo {
 	e.Includes = slices.Clone(e.Includes)
 	return e
+}
+
+// scopeAliases are spellings providers use for the same scope in
+// responses: Google answers "email" with the userinfo URL.
+var scopeAliases = map[string]string{
+	"https://www.googleapis.com/auth/userinfo.email":   "email",
+	"https://www.googleapis.com/auth/userinfo.profile": "profile",
+}
+
+// SameScope reports whether two scope strings name the same permission:
+// case-insensitively, with or without a Microsoft Graph prefix (graph's
+// or any cloud's), and through the aliases providers answer with.
+func SameScope(a, b, graph string) bool {
+	return canonicalScope(a, graph) == canonicalScope(b, graph)
+}
+
+func canonicalScope(s, graph string) string {
+	if a, ok := scopeAliases[s]; ok {
+		s = a
+	}
+	if graph != "" {
+		if rest, ok := strings.CutPrefix(strings.ToLower(s), strings.ToLower(graph)+"/"); ok {
+			return rest
+		}
+	}
+	for _, name := range cloudNames {
+		if rest, ok := strings.CutPrefix(strings.ToLower(s), strings.ToLower(microsoftClouds[name].Graph)+"/"); ok {
+			return rest
+		}
+	}
+	return strings.ToLower(s)
 }
