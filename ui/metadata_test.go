@@ -69,11 +69,28 @@ func TestFyneAppTOML(t *testing.T) {
 // ui.AppID, by reading its source: that package needs cgo to build.
 func TestMainUsesAppID(t *testing.T) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, filepath.Join("..", "cmd", "latchkey-tray", "main.go"), nil, 0)
+	files, err := filepath.Glob(filepath.Join("..", "cmd", "latchkey-tray", "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var calls []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inspectNewWithID(f, &calls)
+	}
+	if len(calls) != 1 || calls[0] != "ui.AppID" {
+		t.Errorf("latchkey-tray calls app.NewWithID with %q, want exactly once with ui.AppID", calls)
+	}
+}
+
+// inspectNewWithID adds what f passes to each NewWithID call to calls.
+func inspectNewWithID(f *ast.File, calls *[]string) {
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -82,17 +99,14 @@ func TestMainUsesAppID(t *testing.T) {
 		if fn, ok := call.Fun.(*ast.SelectorExpr); ok && fn.Sel.Name == "NewWithID" && len(call.Args) == 1 {
 			if arg, ok := call.Args[0].(*ast.SelectorExpr); ok {
 				if pkg, ok := arg.X.(*ast.Ident); ok {
-					calls = append(calls, pkg.Name+"."+arg.Sel.Name)
+					*calls = append(*calls, pkg.Name+"."+arg.Sel.Name)
 					return true
 				}
 			}
-			calls = append(calls, "something else")
+			*calls = append(*calls, "something else")
 		}
 		return true
 	})
-	if len(calls) != 1 || calls[0] != "ui.AppID" {
-		t.Errorf("main.go calls app.NewWithID with %q, want exactly once with ui.AppID", calls)
-	}
 }
 
 // TestPackagingAgrees checks packaging/ against FyneApp.toml and the code:
