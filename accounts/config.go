@@ -295,9 +295,9 @@ func (c *Config) ProviderNames() []string {
 	return names
 }
 
-// Setup is one provider as this person has set it up: endpoints, client
+// ProviderSetup is one provider as this person has set it up: endpoints, client
 // registration and what to ask for. It is what a sign-in needs.
-type Setup struct {
+type ProviderSetup struct {
 	Provider string
 	Title    string
 	Family   catalog.Family
@@ -335,10 +335,10 @@ type Setup struct {
 	AuthParams   url.Values
 }
 
-// Setup resolves provider name with the file's settings overridden by
+// ProviderSetup resolves provider name with the file's settings overridden by
 // flags. Generic OpenID providers are looked up through their discovery
 // document, which needs client.
-func (c *Config) Setup(ctx context.Context, name string, flags Settings, client *http.Client) (*Setup, error) {
+func (c *Config) ProviderSetup(ctx context.Context, name string, flags Settings, client *http.Client) (*ProviderSetup, error) {
 	s := c.Providers[name].over(flags)
 	bad := func(format string, a ...any) error {
 		return &ConfigError{Path: c.Path, Msg: fmt.Sprintf("[providers.%s] ", name) + fmt.Sprintf(format, a...)}
@@ -378,7 +378,7 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 	if len(scopes) == 0 {
 		scopes = []string{"openid", "email", "profile", "offline_access"}
 	}
-	su := &Setup{
+	su := &ProviderSetup{
 		Provider: name, Title: name, Family: catalog.FamilyOIDC,
 		AuthURL: d.AuthorizationEndpoint, TokenURL: d.TokenEndpoint, RevokeURL: d.RevocationEndpoint,
 		Issuer: d.Issuer, ClientID: s.ClientID, ClientSecret: s.ClientSecret,
@@ -390,8 +390,8 @@ func (c *Config) Setup(ctx context.Context, name string, flags Settings, client 
 	return su, nil
 }
 
-func (c *Config) builtinSetup(p catalog.Provider, s Settings, bad func(string, ...any) error) (*Setup, error) {
-	su := &Setup{
+func (c *Config) builtinSetup(p catalog.Provider, s Settings, bad func(string, ...any) error) (*ProviderSetup, error) {
+	su := &ProviderSetup{
 		Provider: p.Name, Title: p.Title, Family: p.Family,
 		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Scopes: slices.Clone(p.Scopes), RedirectHost: p.RedirectHost, AuthParams: url.Values{},
@@ -423,7 +423,7 @@ func (c *Config) builtinSetup(p catalog.Provider, s Settings, bad func(string, .
 
 // microsoftSetup fills in su for a Microsoft provider: the cloud's
 // endpoints and resources, the tenant, this build's client if none is set.
-func microsoftSetup(su *Setup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
+func microsoftSetup(su *ProviderSetup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
 	cloudName := s.Cloud
 	if cloudName == "" {
 		cloudName = "global"
@@ -473,7 +473,7 @@ func microsoftSetup(su *Setup, p catalog.Provider, s Settings, bad func(string, 
 
 // exchangeResource moves su's scopes to an on-premises Exchange Server
 // resource (hybrid modern auth): the same scopes on another resource.
-func exchangeResource(su *Setup, p catalog.Provider, resource string, bad func(string, ...any) error) error {
+func exchangeResource(su *ProviderSetup, p catalog.Provider, resource string, bad func(string, ...any) error) error {
 	if p.Name != "exchange" {
 		return bad("`resource` applies to the exchange provider only")
 	}
@@ -492,7 +492,7 @@ func exchangeResource(su *Setup, p catalog.Provider, resource string, bad func(s
 
 // googleSetup fills in su for Google: its endpoints, each overridable in
 // config.toml, this build's client if none is set.
-func googleSetup(su *Setup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
+func googleSetup(su *ProviderSetup, p catalog.Provider, s Settings, bad func(string, ...any) error) error {
 	if su.ClientID == "" {
 		su.ClientID, su.ClientSecret = defaultClient(catalog.FamilyGoogle, "")
 		su.DefaultClient = su.ClientID != ""

@@ -71,7 +71,7 @@ func TestLoadConfigMissingFileIsEmpty(t *testing.T) {
 }
 
 // setupOf loads text as config.toml and resolves provider with flags.
-func setupOf(t *testing.T, text, provider string, flags Settings) (*Setup, error) {
+func setupOf(t *testing.T, text, provider string, flags Settings) (*ProviderSetup, error) {
 	t.Helper()
 	dir := t.TempDir()
 	writeConfig(t, dir, text)
@@ -79,7 +79,7 @@ func setupOf(t *testing.T, text, provider string, flags Settings) (*Setup, error
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
-	return c.Setup(context.Background(), provider, flags, http.DefaultClient)
+	return c.ProviderSetup(context.Background(), provider, flags, http.DefaultClient)
 }
 
 func TestSetupSettings(t *testing.T) {
@@ -88,14 +88,14 @@ func TestSetupSettings(t *testing.T) {
 		text     string
 		provider string
 		flags    Settings
-		check    func(t *testing.T, su *Setup)
+		check    func(t *testing.T, su *ProviderSetup)
 		wantErr  error  // errors.Is target; nil: must succeed
 		errText  string // in the error
 	}{
 		{
 			name: "http authority on loopback", provider: "microsoft",
 			text: "[providers.microsoft]\nclient_id = \"id\"\nauthority = \"http://127.0.0.1:8080/\"\ntenant = \"organizations\"\n",
-			check: func(t *testing.T, su *Setup) {
+			check: func(t *testing.T, su *ProviderSetup) {
 				if su.AuthURL != "http://127.0.0.1:8080/organizations/oauth2/v2.0/authorize" || su.Issuer != "http://127.0.0.1:8080/{tid}/v2.0" {
 					t.Errorf("AuthURL, Issuer = %q, %q", su.AuthURL, su.Issuer)
 				}
@@ -135,7 +135,7 @@ func TestSetupSettings(t *testing.T) {
 			name: "flags override file", provider: "google",
 			text:  "[providers.google]\nclient_id = \"file-id\"\nclient_secret = \"file-secret\"\nscopes = [\"openid\", \"email\"]\n",
 			flags: Settings{ClientID: "flag-id", Scopes: []string{"openid", "https://www.googleapis.com/auth/calendar"}},
-			check: func(t *testing.T, su *Setup) {
+			check: func(t *testing.T, su *ProviderSetup) {
 				if su.ClientID != "flag-id" || su.ClientSecret != "file-secret" {
 					t.Errorf("client = %q, %q; want the flag's id and the file's secret", su.ClientID, su.ClientSecret)
 				}
@@ -147,7 +147,7 @@ func TestSetupSettings(t *testing.T) {
 		{
 			name: "exchange resource override", provider: "exchange",
 			text: "[providers.exchange]\nclient_id = \"id\"\nresource = \"https://mail.contoso.test/\"\n",
-			check: func(t *testing.T, su *Setup) {
+			check: func(t *testing.T, su *ProviderSetup) {
 				if su.Resource != "https://mail.contoso.test" {
 					t.Errorf("Resource = %q", su.Resource)
 				}
@@ -160,7 +160,7 @@ func TestSetupSettings(t *testing.T) {
 		{
 			name: "exchange resource in the usgov cloud", provider: "exchange",
 			text: "[providers.exchange]\nclient_id = \"id\"\ncloud = \"usgov\"\n",
-			check: func(t *testing.T, su *Setup) {
+			check: func(t *testing.T, su *ProviderSetup) {
 				if !slices.Contains(su.Scopes, "https://outlook.office365.us/SMTP.Send") || su.Resource != "https://outlook.office365.us" {
 					t.Errorf("Scopes, Resource = %q, %q", su.Scopes, su.Resource)
 				}

@@ -54,7 +54,7 @@ type ConnectRequest struct {
 	OnPasteRefused func(err error)
 	// OnSetup receives the resolved provider before the sign-in starts, so
 	// a front end can say what will be asked for.
-	OnSetup func(*Setup)
+	OnSetup func(*ProviderSetup)
 
 	// Allow are capabilities to give (--allow): Latchkey asks for the
 	// fewest scopes that give them (see PlanScopes), plus Scopes if any. A
@@ -139,7 +139,7 @@ type signedIn struct {
 
 // prepareConnect checks what can be checked before the person signs in
 // and resolves the provider's setup.
-func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setup, error) {
+func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*ProviderSetup, error) {
 	if req.Device && (req.Port != 0 || req.Paste != nil) {
 		return nil, fmt.Errorf("%w: --device signs in without a redirect, so --port and --paste do not apply to it", ErrUsage)
 	}
@@ -163,12 +163,12 @@ func (s *Service) prepareConnect(ctx context.Context, req ConnectRequest) (*Setu
 	if _, err := loadIndex(s.dir); err != nil {
 		return nil, err
 	}
-	return cfg.Setup(ctx, req.Provider, req.Settings, s.http)
+	return cfg.ProviderSetup(ctx, req.Provider, req.Settings, s.http)
 }
 
 // planSignIn decides the scopes to ask for and sets su up to ask for
 // them; the front end's callbacks see the result.
-func planSignIn(su *Setup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
+func planSignIn(su *ProviderSetup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
 	plan, err := planConnect(su, req, extend)
 	if err != nil {
 		return catalog.ScopePlan{}, err
@@ -199,7 +199,7 @@ func planSignIn(su *Setup, req ConnectRequest, extend *record) (catalog.ScopePla
 // signIn has the person sign in (browser or device code) and verifies the
 // answer: a refresh token to keep, and an ID token from the expected
 // issuer, for this client and sign-in, naming a usable account.
-func (s *Service) signIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (*signedIn, error) {
+func (s *Service) signIn(ctx context.Context, su *ProviderSetup, scopes []string, req ConnectRequest) (*signedIn, error) {
 	var (
 		tok            *oauthflow.Token
 		nonce, authIss string
@@ -238,7 +238,7 @@ func (s *Service) signIn(ctx context.Context, su *Setup, scopes []string, req Co
 
 // newRecord is the index entry of the account signed in, asked for
 // scopes at now; adding to an account (extend), it keeps what that had.
-func newRecord(su *Setup, req ConnectRequest, extend *record, in *signedIn, scopes []string, now time.Time) *record {
+func newRecord(su *ProviderSetup, req ConnectRequest, extend *record, in *signedIn, scopes []string, now time.Time) *record {
 	granted := in.tok.Scopes
 	if granted == nil { // RFC 6749 5.1: no scope means exactly what was asked
 		granted = scopes
@@ -277,7 +277,7 @@ func newRecord(su *Setup, req ConnectRequest, extend *record, in *signedIn, scop
 // refresh token, the access token, then the index entry. A failure
 // before the index entry leaves an existing account as it was and a new
 // one without any secret behind.
-func (s *Service) saveConnected(ctx context.Context, req ConnectRequest, extend, r *record, in *signedIn, su *Setup) error {
+func (s *Service) saveConnected(ctx context.Context, req ConnectRequest, extend, r *record, in *signedIn, su *ProviderSetup) error {
 	return s.withAccount(ctx, r.ID, func(ctx context.Context, old *record) error {
 		if err := s.checkSignedIn(ctx, req, extend, old, in.claims, r); err != nil {
 			return err
@@ -352,7 +352,7 @@ func (s *Service) withAccount(ctx context.Context, id string, f func(ctx context
 // browserSignIn signs in through the browser on this computer and redeems
 // the code: the token, and the nonce and authorization-response issuer
 // its ID token must match.
-func (s *Service) browserSignIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (tok *oauthflow.Token, nonce, authIss string, err error) {
+func (s *Service) browserSignIn(ctx context.Context, su *ProviderSetup, scopes []string, req ConnectRequest) (tok *oauthflow.Token, nonce, authIss string, err error) {
 	open := s.openBrowser
 	if req.NoBrowser || req.Paste != nil {
 		open = nil
@@ -389,7 +389,7 @@ func (s *Service) browserSignIn(ctx context.Context, su *Setup, scopes []string,
 // deviceSignIn signs in with a device code entered on another device
 // (RFC 8628). Google's device flow cannot grant Gmail's scopes, so only
 // providers with a DeviceURL (Microsoft) offer it.
-func (s *Service) deviceSignIn(ctx context.Context, su *Setup, scopes []string, req ConnectRequest) (*oauthflow.Token, error) {
+func (s *Service) deviceSignIn(ctx context.Context, su *ProviderSetup, scopes []string, req ConnectRequest) (*oauthflow.Token, error) {
 	if su.DeviceURL == "" {
 		return nil, noDeviceSignIn(su.Family)
 	}
@@ -466,7 +466,7 @@ var tenantGUID = sync.OnceValue(func() *regexp.Regexp {
 
 // checkTenant holds a Microsoft sign-in to the tenant setting: the issuer
 // template accepts any tenant, the setting may not.
-func checkTenant(su *Setup, tid string) error {
+func checkTenant(su *ProviderSetup, tid string) error {
 	if su.Family != catalog.FamilyMicrosoft {
 		return nil
 	}

@@ -62,7 +62,7 @@ func checkLoadConfig(t *testing.T, data []byte) {
 		}
 	}
 	for _, name := range c.ProviderNames() {
-		su, err := c.Setup(context.Background(), name, Settings{}, unreachable)
+		su, err := c.ProviderSetup(context.Background(), name, Settings{}, unreachable)
 		if err != nil {
 			if !errorsIsAny(err, ErrConfig, ErrUsage, ErrProviderUnreachable) {
 				t.Fatalf("Setup(%s) = %v: not a known kind of error", name, err)

@@ -68,7 +68,7 @@ func (s *Service) settingsOf(ctx context.Context, r *record, set *Settings) {
 // scopes, scopes named by the person, or the provider's defaults; when
 // adding to an account (extend), only what is new, plus (Microsoft) what
 // the account already has on the same resource, so the new token keeps it.
-func planConnect(su *Setup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
+func planConnect(su *ProviderSetup, req ConnectRequest, extend *record) (catalog.ScopePlan, error) {
 	var (
 		plan catalog.ScopePlan
 		err  error

@@ -24,7 +24,7 @@ func TestBuiltinProviders(t *testing.T) {
 				c := &Config{Path: "/cfg/config.toml", Providers: map[string]Settings{
 					p.Name: {ClientID: "client-1", ClientSecret: secretFor(p), Cloud: cloud},
 				}}
-				su, err := c.Setup(context.Background(), p.Name, Settings{}, nil)
+				su, err := c.ProviderSetup(context.Background(), p.Name, Settings{}, nil)
 				if err != nil {
 					t.Fatalf("Setup: %v", err)
 				}
@@ -65,7 +65,7 @@ func secretFor(p catalog.Provider) string {
 	return ""
 }
 
-func checkMicrosoftSetup(t *testing.T, p catalog.Provider, su *Setup, cloud string) {
+func checkMicrosoftSetup(t *testing.T, p catalog.Provider, su *ProviderSetup, cloud string) {
 	t.Helper()
 	cl, _ := catalog.Cloud(cloud)
 	if cloud == "" {
@@ -110,7 +110,7 @@ func checkMicrosoftSetup(t *testing.T, p catalog.Provider, su *Setup, cloud stri
 	}
 }
 
-func checkGoogleSetup(t *testing.T, c *Config, p catalog.Provider, su *Setup) {
+func checkGoogleSetup(t *testing.T, c *Config, p catalog.Provider, su *ProviderSetup) {
 	t.Helper()
 	if !p.NeedsClientSecret {
 		t.Error("Google needs its desktop client secret")
@@ -129,7 +129,7 @@ func checkGoogleSetup(t *testing.T, c *Config, p catalog.Provider, su *Setup) {
 	}
 	// Without the secret: a NoClientError that says only the secret is missing.
 	noSecret := &Config{Path: c.Path, Providers: map[string]Settings{p.Name: {ClientID: "client-1"}}}
-	_, err := noSecret.Setup(context.Background(), p.Name, Settings{}, nil)
+	_, err := noSecret.ProviderSetup(context.Background(), p.Name, Settings{}, nil)
 	var nce *NoClientError
 	if !errors.As(err, &nce) || !nce.SecretOnly || !errors.Is(err, ErrConfig) {
 		t.Errorf("Setup without secret: %v, want a *NoClientError with SecretOnly", err)
@@ -150,7 +150,7 @@ func TestSetupDoesNotAliasProviderTable(t *testing.T) {
 				}
 			}
 			c := &Config{Path: "config.toml", Providers: map[string]Settings{p.Name: {ClientID: "id", ClientSecret: "s"}}}
-			su, err := c.Setup(context.Background(), p.Name, Settings{}, nil)
+			su, err := c.ProviderSetup(context.Background(), p.Name, Settings{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

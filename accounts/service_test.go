@@ -556,7 +556,7 @@ func TestCheckTenant(t *testing.T) {
 		{"contoso.onmicrosoft.com", work, true},
 	}
 	for _, tt := range tests {
-		err := checkTenant(&Setup{Family: catalog.FamilyMicrosoft, Tenant: tt.tenant}, tt.tid)
+		err := checkTenant(&ProviderSetup{Family: catalog.FamilyMicrosoft, Tenant: tt.tenant}, tt.tid)
 		if (err == nil) != tt.ok {
 			t.Errorf("checkTenant(%s, %s) = %v, want ok=%v", tt.tenant, tt.tid, err, tt.ok)
 		}

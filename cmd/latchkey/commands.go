@@ -141,9 +141,11 @@ func runConnect(ctx context.Context, env *cli, c *command, args []string) error 
 	}
 	req := accounts.ConnectRequest{
 		Provider: pos[0], Settings: set, Scopes: scopes, Allow: caps, NoBrowser: noBrowser, Timeout: timeout, Replace: replace,
-		Device:       device,
-		OnPlan:       func(p catalog.ScopePlan) { printPlan(out, p) },
-		OnSetup:      func(su *accounts.Setup) { printConnecting(out, su, pos[0], device || noBrowser || remote.chosen()) },
+		Device: device,
+		OnPlan: func(p catalog.ScopePlan) { printPlan(out, p) },
+		OnSetup: func(su *accounts.ProviderSetup) {
+			printConnecting(out, su, pos[0], device || noBrowser || remote.chosen())
+		},
 		OnURL:        func(u string) { printSignInURL(out, u, noBrowser || remote.chosen(), timeout) },
 		OnDeviceCode: func(d oauthflow.DeviceCode) { printDeviceCode(out, d, timeout, isTerminal(out)) },
 	}

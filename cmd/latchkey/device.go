@@ -40,7 +40,7 @@ func printDeviceCode(out io.Writer, d oauthflow.DeviceCode, timeout time.Duratio
 // printConnecting says what is being connected, and, when no browser can
 // open here and the provider offers device sign-in, suggests --device
 // (unless the person chose how to sign in).
-func printConnecting(out io.Writer, su *accounts.Setup, provider string, chose bool) {
+func printConnecting(out io.Writer, su *accounts.ProviderSetup, provider string, chose bool) {
 	fmt.Fprintf(out, "Connecting to %s.\n", safetext.Line(su.Title))
 	why := noDisplay()
 	switch {

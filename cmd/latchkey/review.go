@@ -359,9 +359,11 @@ func (f *connectFlags) request(env *cli, account string) (accounts.ConnectReques
 	}
 	req := accounts.ConnectRequest{
 		Account: account, Allow: caps, Scopes: f.scopes, NoBrowser: f.noBrowser, Timeout: f.timeout,
-		OnSetup: func(su *accounts.Setup) { fmt.Fprintf(env.stderr, "Connecting to %s.\n", safetext.Line(su.Title)) },
-		OnPlan:  func(p catalog.ScopePlan) { printPlan(env.stderr, p) },
-		OnURL:   func(u string) { printSignInURL(env.stderr, u, f.noBrowser || f.remote.chosen(), f.timeout) },
+		OnSetup: func(su *accounts.ProviderSetup) {
+			fmt.Fprintf(env.stderr, "Connecting to %s.\n", safetext.Line(su.Title))
+		},
+		OnPlan: func(p catalog.ScopePlan) { printPlan(env.stderr, p) },
+		OnURL:  func(u string) { printSignInURL(env.stderr, u, f.noBrowser || f.remote.chosen(), f.timeout) },
 	}
 	f.remote.apply(&req, env.stderr, f.timeout)
 	return req, nil
