@@ -32,7 +32,7 @@ func (c defaultRegistrationCore) Providers() []ProviderInfo {
 // registration for Microsoft. The sign-in itself still uses the emulator's
 // client from config.toml: the ui tests cannot set the build-time id
 // (cmd/latchkey's end-to-end tests build a binary that has one).
-func withDefaultRegistration(core *realCore) Core {
+func withDefaultRegistration(core *realCore) AccountService {
 	return defaultRegistrationCore{realCore: core, provider: "microsoft"}
 }
 

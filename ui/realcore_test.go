@@ -35,7 +35,7 @@ var fixedNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
 func fixedClock() time.Time { return fixedNow }
 
 type realCore struct {
-	Core
+	AccountService
 	svc   *accounts.Service
 	ms    *providertest.Microsoft
 	store *mockKeychain
@@ -120,7 +120,7 @@ func newRealCore(t *testing.T, opts providertest.MicrosoftOptions, browser func(
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &realCore{Core: NewCore(svc), svc: svc, ms: m, store: store, dir: dir}
+	return &realCore{AccountService: NewAccountService(svc), svc: svc, ms: m, store: store, dir: dir}
 }
 
 // recordingNotify records notifications instead of showing them.
@@ -143,7 +143,7 @@ func (r *recordingNotify) notify(title, body string, reconnect func()) {
 
 // newRealShell builds the shell over core with a recording tray and
 // notifications, and waits for the first load.
-func newRealShell(t *testing.T, core Core) (*Shell, *fakeTray, *recordingNotify) {
+func newRealShell(t *testing.T, core AccountService) (*Shell, *fakeTray, *recordingNotify) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	host := &fakeTray{}

@@ -58,7 +58,7 @@ type Options struct {
 // work runs in goroutines and hands results back with fyne.Do.
 type Shell struct {
 	app    fyne.App
-	core   Core
+	core   AccountService
 	opts   Options
 	window *accountsWindow
 	wizard *wizard
@@ -87,7 +87,7 @@ type Shell struct {
 // desktop.App; then the app lives in the tray, and closing a window or
 // pressing Escape hides it. Call it on the UI goroutine (or before a.Run),
 // then Reload.
-func NewShell(a fyne.App, core Core, opts Options) *Shell {
+func NewShell(a fyne.App, core AccountService, opts Options) *Shell {
 	var host trayHost
 	if d, ok := a.(desktop.App); ok {
 		host = d
@@ -102,7 +102,7 @@ func NewShell(a fyne.App, core Core, opts Options) *Shell {
 	return s
 }
 
-func newShell(a fyne.App, core Core, host trayHost, opts Options) *Shell {
+func newShell(a fyne.App, core AccountService, host trayHost, opts Options) *Shell {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -1,11 +1,13 @@
 // Package ui is Latchkey's desktop front end, built with Fyne: the tray
 // icon and its menu, the connect wizard and the accounts window. It reaches
-// accounts only through the Core interface it declares (NewCore adapts an
-// *accounts.Service), so it tests with Fyne's test driver, without a display (CGO_ENABLED=0 go test ./ui/...). Only cmd/ creates
-// the real Fyne app.
+// accounts only through the AccountService interface it declares
+// (NewAccountService adapts an *accounts.Service), so it tests with Fyne's
+// test driver, without a display (CGO_ENABLED=0 go test ./ui/...). Only
+// cmd/ creates the real Fyne app.
 //
-// Widgets are touched only on Fyne's UI goroutine: work runs in goroutines
-// and its results come back through fyne.Do.
+// Widgets are touched only on Fyne's UI goroutine: the core's slow calls
+// run through background (background.go), which applies their results on
+// that goroutine.
 package ui
 
 import (
@@ -27,17 +29,17 @@ const AppName = "Latchkey"
 // login (packaging/autostart holds the same entry; a test compares them).
 const AutostartComment = "Keeps your connected accounts' tokens fresh for your programs"
 
-// AccountLister lists the connected accounts; it is the part of Core the
+// AccountLister lists the connected accounts; it is the part of AccountService the
 // tray and the list need. List is called from a goroutine, never from the
 // UI goroutine.
 type AccountLister interface {
 	List(ctx context.Context) ([]accounts.Account, error)
 }
 
-// Unavailable returns a Core whose every action fails with err. main uses
+// Unavailable returns an AccountService whose every action fails with err. main uses
 // it when the account store could not be opened, so the window says why
 // instead of the app failing to start.
-func Unavailable(err error) Core {
+func Unavailable(err error) AccountService {
 	return unavailable{err: fmt.Errorf("open accounts: %w", err)}
 }
 

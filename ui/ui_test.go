@@ -11,7 +11,7 @@ import (
 	"github.com/latchkey/latchkey/accounts"
 )
 
-// fakeLister is a hand-written Core returning a fixed account list; its
+// fakeLister is a hand-written AccountService returning a fixed account list; its
 // other methods do nothing. Tests of the real core use newRealCore.
 type fakeLister struct {
 	unavailable

@@ -29,7 +29,7 @@ type WindowProcess struct {
 // are written to out, one a line. opts.Quit, opts.Notify and
 // opts.SigningIn are the process's own; the other options are used as
 // NewShell uses them. Then call Serve.
-func NewWindowProcess(a fyne.App, core Core, opts Options, out io.Writer) *WindowProcess {
+func NewWindowProcess(a fyne.App, core AccountService, opts Options, out io.Writer) *WindowProcess {
 	p := &WindowProcess{out: out}
 	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden}
 	// The tray decides when to offer the wizard by itself.

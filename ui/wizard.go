@@ -41,7 +41,7 @@ type wizardStep interface {
 type wizard struct {
 	app  fyne.App
 	win  fyne.Window
-	core Core
+	core AccountService
 	bg   *background
 	// onConnected runs on the UI goroutine after an account was saved.
 	onConnected func(accounts.Account)
@@ -82,7 +82,7 @@ type wizard struct {
 }
 
 // newWizard creates the wizard window, hidden.
-func newWizard(a fyne.App, core Core, bg *background, onConnected func(accounts.Account), onManage func()) *wizard {
+func newWizard(a fyne.App, core AccountService, bg *background, onConnected func(accounts.Account), onManage func()) *wizard {
 	w := &wizard{app: a, core: core, bg: bg, onConnected: onConnected, onManage: onManage, win: a.NewWindow("Connect an account")}
 	w.providerStep.w, w.allowStep.w, w.registrationStep.w, w.browserStep.w, w.resultStep.w = w, w, w, w, w
 	w.steps = []wizardStep{&w.providerStep, &w.allowStep, &w.registrationStep, &w.browserStep, &w.resultStep}

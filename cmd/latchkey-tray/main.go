@@ -56,12 +56,12 @@ func main() {
 
 // openCore opens the accounts; without them the app starts anyway and the
 // window says what went wrong.
-func openCore() (*accounts.Service, ui.Core) {
+func openCore() (*accounts.Service, ui.AccountService) {
 	svc, err := accounts.Open(accounts.Options{OnHook: logHook})
 	if err != nil {
 		return nil, ui.Unavailable(err)
 	}
-	return svc, ui.NewCore(svc)
+	return svc, ui.NewAccountService(svc)
 }
 
 // logHook writes a hook that failed to stderr (the session's log), with

@@ -11,12 +11,12 @@ import (
 	"github.com/latchkey/latchkey/accounts/catalog"
 )
 
-// Core is what the desktop front end needs of Latchkey's accounts. NewCore
-// adapts an *accounts.Service to it. Providers and Capabilities return
-// built-in data at once and may be called on the UI goroutine; every other
-// method may be slow (files, keychain, network) and is called from a
-// goroutine, never from the UI goroutine.
-type Core interface {
+// AccountService is what the desktop front end needs of Latchkey's
+// accounts; NewAccountService adapts an *accounts.Service to it. Providers
+// and Capabilities return built-in data at once and may be called on the
+// UI goroutine; every other method may be slow (files, keychain, network)
+// and is called through background, never on the UI goroutine.
+type AccountService interface {
 	AccountLister
 	// Providers are the providers a person may connect, in menu order.
 	Providers() []ProviderInfo
@@ -183,14 +183,16 @@ type RevokeOutcome struct {
 	OpenURL string
 }
 
-// NewCore adapts svc to Core.
-func NewCore(svc *accounts.Service) Core { return &serviceCore{svc: svc} }
+// NewAccountService adapts svc to AccountService.
+func NewAccountService(svc *accounts.Service) AccountService { return &accountService{svc: svc} }
 
-type serviceCore struct{ svc *accounts.Service }
+type accountService struct{ svc *accounts.Service }
 
-func (c *serviceCore) List(ctx context.Context) ([]accounts.Account, error) { return c.svc.List(ctx) }
+func (c *accountService) List(ctx context.Context) ([]accounts.Account, error) {
+	return c.svc.List(ctx)
+}
 
-func (c *serviceCore) Providers() []ProviderInfo {
+func (c *accountService) Providers() []ProviderInfo {
 	var out []ProviderInfo
 	for _, p := range catalog.Providers() {
 		out = append(out, ProviderInfo{
@@ -203,7 +205,7 @@ func (c *serviceCore) Providers() []ProviderInfo {
 	return out
 }
 
-func (c *serviceCore) Registration(provider string) (Registration, error) {
+func (c *accountService) Registration(provider string) (Registration, error) {
 	cfg, err := c.svc.Config()
 	if err != nil {
 		return Registration{}, err
@@ -212,11 +214,11 @@ func (c *serviceCore) Registration(provider string) (Registration, error) {
 	return Registration{ClientID: s.ClientID, ClientSecret: s.ClientSecret, Tenant: s.Tenant, Cloud: s.Cloud}, nil
 }
 
-func (c *serviceCore) SaveRegistration(provider string, reg Registration) error {
+func (c *accountService) SaveRegistration(provider string, reg Registration) error {
 	return c.svc.SaveRegistration(provider, accounts.Settings{ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, Tenant: reg.Tenant, Cloud: reg.Cloud})
 }
 
-func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
+func (c *accountService) Connect(ctx context.Context, plan ConnectPlan, onURL func(string)) (accounts.Account, error) {
 	r := plan.Registration
 	var allow []catalog.Capability
 	for _, c := range plan.Capabilities {
@@ -233,12 +235,12 @@ func (c *serviceCore) Connect(ctx context.Context, plan ConnectPlan, onURL func(
 	})
 }
 
-func (c *serviceCore) Remove(ctx context.Context, id string) error {
+func (c *accountService) Remove(ctx context.Context, id string) error {
 	_, err := c.svc.Remove(ctx, id)
 	return err
 }
 
-func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error) {
+func (c *accountService) AccessToken(ctx context.Context, id string) (string, error) {
 	// A token put on the clipboard is handed out like any other: the
 	// access log records it, with this app as the program.
 	t, err := c.svc.TokenFor(ctx, id, accounts.TokenRequest{Format: "clipboard"})
@@ -248,12 +250,12 @@ func (c *serviceCore) AccessToken(ctx context.Context, id string) (string, error
 	return t.Token, nil
 }
 
-func (c *serviceCore) SetApproval(ctx context.Context, id string, on bool) error {
+func (c *accountService) SetApproval(ctx context.Context, id string, on bool) error {
 	_, err := c.svc.SetApproval(ctx, id, on)
 	return err
 }
 
-func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
+func (c *accountService) ForgetProgram(ctx context.Context, id, exe string) error {
 	n, err := c.svc.ForgetApproval(ctx, id, exe)
 	if err == nil && n == 0 {
 		err = fmt.Errorf("no decision is kept for %s any more", exe)
@@ -261,7 +263,7 @@ func (c *serviceCore) ForgetProgram(ctx context.Context, id, exe string) error {
 	return err
 }
 
-func (c *serviceCore) Capabilities(provider string) []Capability {
+func (c *accountService) Capabilities(provider string) []Capability {
 	p, _ := catalog.Lookup(provider)
 	var out []Capability
 	for _, pc := range catalog.ProviderCapabilities(provider) {
@@ -295,7 +297,7 @@ func scopeView(info catalog.ScopeInfo) ScopeView {
 	return v
 }
 
-func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
+func (c *accountService) Details(ctx context.Context, id string) (Details, error) {
 	det, err := c.svc.Detail(ctx, id)
 	if err != nil {
 		return Details{}, err
@@ -329,7 +331,7 @@ func (c *serviceCore) Details(ctx context.Context, id string) (Details, error) {
 	return d, nil
 }
 
-func (c *serviceCore) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
+func (c *accountService) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {
 	// The page is opened by the app, not by the core's browser opener.
 	res, err := c.svc.Revoke(ctx, id, accounts.RevokeOptions{NoBrowser: true})
 	if err != nil {
