@@ -474,7 +474,7 @@ func microsoftSetup(su *ProviderSetup, p catalog.Provider, s Settings, bad func(
 // exchangeResource moves su's scopes to an on-premises Exchange Server
 // resource (hybrid modern auth): the same scopes on another resource.
 func exchangeResource(su *ProviderSetup, p catalog.Provider, resource string, bad func(string, ...any) error) error {
-	if p.Name != "exchange" {
+	if !p.OnPremisesResource {
 		return bad("`resource` applies to the exchange provider only")
 	}
 	if err := checkEndpoint("resource", resource); err != nil {

@@ -98,7 +98,7 @@ func planConnect(su *ProviderSetup, req ConnectRequest, extend *record) (catalog
 		for i := range plan.Requests {
 			sc := plan.Requests[i].Scope
 			switch {
-			case strings.HasPrefix(sc, global.Outlook+"/") && su.Provider == "exchange":
+			case strings.HasPrefix(sc, global.Outlook+"/") && onPremisesResource(su.Provider):
 				plan.Requests[i].Scope = su.Resource + strings.TrimPrefix(sc, global.Outlook)
 			case strings.HasPrefix(sc, global.Graph+"/"):
 				plan.Requests[i].Scope = su.Graph + strings.TrimPrefix(sc, global.Graph)
@@ -215,4 +215,11 @@ func allowArgs(req ConnectRequest) string {
 		parts = append(parts, "--scope "+sc)
 	}
 	return strings.Join(parts, " ")
+}
+
+// onPremisesResource reports whether provider lets the person name their
+// own Exchange Server as the resource of its Outlook scopes.
+func onPremisesResource(provider string) bool {
+	p, _ := catalog.Lookup(provider)
+	return p.OnPremisesResource
 }

@@ -74,22 +74,9 @@ func containsCap(caps []catalog.Capability, c catalog.Capability) bool {
 	return false
 }
 
-// Pages where people manage the apps they gave access to.
-const (
-	googlePermissionsPage            = "https://myaccount.google.com/connections"
-	microsoftWorkPermissionsPage     = "https://myapps.microsoft.com"
-	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
-)
-
+// permissionsPage is the page of provider where a person of tenant sees
+// and removes the access they gave Latchkey; "" for a custom provider.
 func permissionsPage(provider, tenantID string) string {
-	switch provider {
-	case "google":
-		return googlePermissionsPage
-	case "microsoft", "exchange":
-		if tenantID == catalog.MicrosoftConsumerTenant {
-			return microsoftPersonalPermissionsPage
-		}
-		return microsoftWorkPermissionsPage
-	}
-	return ""
+	p, _ := catalog.Lookup(provider)
+	return p.PermissionsPageFor(tenantID)
 }

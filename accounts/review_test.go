@@ -16,6 +16,21 @@ import (
 	"github.com/latchkey/latchkey/accounts/providertest"
 )
 
+// The permissions pages, from the providers table.
+var (
+	googlePermissionsPage            = providerRow("google").PermissionsPage
+	microsoftWorkPermissionsPage     = providerRow("microsoft").PermissionsPage
+	microsoftPersonalPermissionsPage = providerRow("microsoft").PersonalPermissionsPage
+)
+
+func providerRow(name string) catalog.Provider {
+	p, ok := catalog.Lookup(name)
+	if !ok {
+		panic("no provider " + name)
+	}
+	return p
+}
+
 // recordingBrowser plays the browser for sign-in URLs (through
 // providertest's stand-in) and records every URL it was asked to open:
 // for a sign-in's one-time launch URL, the authorization URL it

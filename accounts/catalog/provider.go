@@ -78,6 +78,15 @@ type Provider struct {
 	// NeedsClientSecret is true where the provider insists on the (not
 	// confidential) desktop client secret.
 	NeedsClientSecret bool
+	// OnPremisesResource is true where the person may name their own
+	// Exchange Server as the resource (config.toml's `resource`, hybrid
+	// modern auth); the scopes of Resource then move to it.
+	OnPremisesResource bool
+	// PermissionsPage is where a person sees and removes the access they
+	// gave an app at the provider, "" where there is none;
+	// PersonalPermissionsPage is Microsoft's page for personal accounts
+	// (the consumer tenant), "" where the one page serves all.
+	PermissionsPage, PersonalPermissionsPage string
 	// Console is where a person registers their own app.
 	Console string
 	// Steps tell a person, in the wizard, how to register their own app.
@@ -96,6 +105,15 @@ type Provider struct {
 
 // RedirectURI is what to register as the app's redirect URI.
 func (p Provider) RedirectURI() string { return "http://" + p.RedirectHost }
+
+// PermissionsPageFor is the provider's permissions page for an account
+// of tenant (Microsoft's tenant id, "" elsewhere).
+func (p Provider) PermissionsPageFor(tenant string) string {
+	if tenant == MicrosoftConsumerTenant && p.PersonalPermissionsPage != "" {
+		return p.PersonalPermissionsPage
+	}
+	return p.PermissionsPage
+}
 
 // Company is whose sign-in page the provider uses.
 func (p Provider) Company() string {

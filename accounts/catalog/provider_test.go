@@ -133,6 +133,11 @@ func checkEndpoints(t *testing.T, p catalog.Provider, loopbackOK bool) {
 	default:
 		t.Errorf("family %q: no built-in row of it can sign in", p.Family)
 	}
+	for _, page := range []string{p.PermissionsPage, p.PersonalPermissionsPage} {
+		if page != "" {
+			urls = append(urls, page)
+		}
+	}
 	for _, u := range append(urls, p.Console) {
 		if !goodURL(u, loopbackOK) {
 			t.Errorf("%q is not an https URL", u)

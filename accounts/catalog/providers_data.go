@@ -6,37 +6,42 @@ import "net/url"
 // table: none can ship with the source (see accounts' defaultClient).
 var builtinProviders = []Provider{
 	{
-		Name:              "microsoft",
-		Title:             "Microsoft 365 / Outlook.com",
-		ShortTitle:        "Microsoft",
-		Blurb:             "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
-		Summary:           "Microsoft 365, Outlook.com: Microsoft Graph",
-		Family:            FamilyMicrosoft,
-		Scopes:            []string{"openid", "profile", "email", "offline_access", "User.Read"},
-		SignInScopes:      microsoftSignInScopes,
-		Resource:          "https://graph.microsoft.com",
-		RedirectHost:      "localhost",
-		Console:           microsoftConsole,
-		Steps:             microsoftSteps,
-		Register:          microsoftRegister(`  3. Authentication > "Allow public client flows": Yes. No client secret is needed.`, "microsoft"),
-		DefaultCapability: CapabilityReadMail,
-		Explained:         append(microsoftIdentityScopes(), graphScopes...),
-		Offers:            graphOffers,
+		Name:                    "microsoft",
+		Title:                   "Microsoft 365 / Outlook.com",
+		ShortTitle:              "Microsoft",
+		Blurb:                   "Outlook.com, Hotmail and Microsoft 365 mail, calendar and contacts through Microsoft Graph",
+		Summary:                 "Microsoft 365, Outlook.com: Microsoft Graph",
+		Family:                  FamilyMicrosoft,
+		Scopes:                  []string{"openid", "profile", "email", "offline_access", "User.Read"},
+		SignInScopes:            microsoftSignInScopes,
+		Resource:                "https://graph.microsoft.com",
+		RedirectHost:            "localhost",
+		PermissionsPage:         microsoftPermissionsPage,
+		PersonalPermissionsPage: microsoftPersonalPermissionsPage,
+		Console:                 microsoftConsole,
+		Steps:                   microsoftSteps,
+		Register:                microsoftRegister(`  3. Authentication > "Allow public client flows": Yes. No client secret is needed.`, "microsoft"),
+		DefaultCapability:       CapabilityReadMail,
+		Explained:               append(microsoftIdentityScopes(), graphScopes...),
+		Offers:                  graphOffers,
 	},
 	{
-		Name:          "exchange",
-		Title:         "Exchange Online (IMAP, POP, SMTP, EWS)",
-		ShortTitle:    "Exchange Online",
-		SignInCompany: "Microsoft",
-		Blurb:         "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
-		Summary:       "Exchange Online IMAP/POP/SMTP/EWS",
-		Family:        FamilyMicrosoft,
-		Scopes:        []string{"openid", "profile", "email", "offline_access", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send"},
-		SignInScopes:  microsoftSignInScopes,
-		Resource:      "https://outlook.office.com",
-		RedirectHost:  "localhost",
-		Console:       microsoftConsole,
-		Steps:         microsoftSteps,
+		Name:                    "exchange",
+		Title:                   "Exchange Online (IMAP, POP, SMTP, EWS)",
+		ShortTitle:              "Exchange Online",
+		SignInCompany:           "Microsoft",
+		Blurb:                   "Exchange Online mailboxes for mail programs (IMAP, POP and SMTP)",
+		Summary:                 "Exchange Online IMAP/POP/SMTP/EWS",
+		Family:                  FamilyMicrosoft,
+		Scopes:                  []string{"openid", "profile", "email", "offline_access", "https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send"},
+		SignInScopes:            microsoftSignInScopes,
+		Resource:                "https://outlook.office.com",
+		RedirectHost:            "localhost",
+		OnPremisesResource:      true,
+		PermissionsPage:         microsoftPermissionsPage,
+		PersonalPermissionsPage: microsoftPersonalPermissionsPage,
+		Console:                 microsoftConsole,
+		Steps:                   microsoftSteps,
 		Register: microsoftRegister(`  3. API permissions > Add > "APIs my organization uses" > Office 365 Exchange Online >
      Delegated: IMAP.AccessAsUser.All, SMTP.Send (and POP/EWS if you need them).`, "exchange"),
 		DefaultCapability: CapabilityMailClient,
@@ -56,6 +61,7 @@ var builtinProviders = []Provider{
 		RedirectHost:      "127.0.0.1",
 		AuthParams:        url.Values{"access_type": {"offline"}, "include_granted_scopes": {"true"}, "prompt": {"consent"}},
 		NeedsClientSecret: true,
+		PermissionsPage:   "https://myaccount.google.com/connections",
 		Console:           "https://console.cloud.google.com/apis/credentials",
 		Steps: []string{
 			"In the Google Cloud console, enable the APIs you need (Gmail, Calendar, People).",
@@ -92,6 +98,14 @@ var googleEndpoints = Endpoints{
 
 // microsoftSignInScopes give who you are and a refresh token.
 var microsoftSignInScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// Microsoft's pages where people see and remove the apps they gave access
+// to: My Apps for work and school accounts, the consent page for personal
+// ones.
+const (
+	microsoftPermissionsPage         = "https://myapps.microsoft.com"
+	microsoftPersonalPermissionsPage = "https://account.live.com/consent/Manage"
+)
 
 // microsoftConsole is the Microsoft Entra admin center's app registrations.
 const microsoftConsole = "https://entra.microsoft.com/#view/Microsoft_AAD_RegisteredApps/ApplicationsListBlade"
