@@ -23,6 +23,13 @@ type WindowProcess struct {
 	// goroutine.
 	handled int
 	windows *shownWindows
+	// Prepare, if set before Serve, runs on the UI goroutine while the
+	// accounts load, before the first request is handled: work that makes
+	// the first window open sooner.
+	Prepare func()
+	// Shown, if set, runs on the UI goroutine each time a window was
+	// shown (Show returned).
+	Shown func()
 }
 
 // NewWindowProcess builds the windows on a, hidden. Messages to the tray
@@ -31,7 +38,7 @@ type WindowProcess struct {
 // NewShell uses them. Then call Serve.
 func NewWindowProcess(a fyne.App, core Core, opts Options, out io.Writer) *WindowProcess {
 	p := &WindowProcess{out: out}
-	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden}
+	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden, onShown: p.windowShown}
 	// The tray decides when to offer the wizard by itself.
 	opts.StartedAtLogin = true
 	opts.Quit = func() { p.tell(Message{Kind: kindQuit}) }
@@ -53,6 +60,9 @@ func (p *WindowProcess) Serve(in io.Reader) error {
 	// never wait on a slow keychain.
 	var loaded <-chan struct{}
 	fyne.DoAndWait(func() { loaded = p.shell.Reload() })
+	if p.Prepare != nil {
+		fyne.DoAndWait(p.Prepare)
+	}
 	select {
 	case <-loaded:
 	case <-time.After(firstLoadWait):
@@ -132,6 +142,13 @@ func (p *WindowProcess) handle(m Message) {
 	}
 }
 
+// windowShown runs Shown. Call it on the UI goroutine.
+func (p *WindowProcess) windowShown() {
+	if p.Shown != nil {
+		p.Shown()
+	}
+}
+
 // allHidden tells the tray that no window is shown. Call it on the UI
 // goroutine.
 func (p *WindowProcess) allHidden() {
@@ -145,12 +162,13 @@ func (p *WindowProcess) tell(m Message) {
 	p.out.Write(append(m.encode(), '\n'))
 }
 
-// shownWindows is a fyne.App whose windows report when the last shown one
-// is hidden.
+// shownWindows is a fyne.App whose windows report when one is shown and
+// when the last shown one is hidden.
 type shownWindows struct {
 	fyne.App
 	shown       map[fyne.Window]bool // by window, on the UI goroutine
 	onAllHidden func()
+	onShown     func()
 }
 
 func (a *shownWindows) NewWindow(title string) fyne.Window {
@@ -166,6 +184,9 @@ type shownWindow struct {
 func (w *shownWindow) Show() {
 	w.app.shown[w] = true
 	w.Window.Show()
+	if w.app.onShown != nil {
+		w.app.onShown()
+	}
 }
 
 func (w *shownWindow) Hide() {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,8 +43,15 @@ func (l lines) wait(t *testing.T, want string) {
 // serve runs a window process on the test app with the tray's messages ms.
 func serve(t *testing.T, ms ...Message) (*WindowProcess, lines) {
 	t.Helper()
+	return serveWith(t, func(*WindowProcess) {}, ms...)
+}
+
+// serveWith is serve, calling set on the window process before Serve.
+func serveWith(t *testing.T, set func(*WindowProcess), ms ...Message) (*WindowProcess, lines) {
+	t.Helper()
 	out := make(lines, 16)
 	p := NewWindowProcess(test.NewTempApp(t), &fakeLister{accounts: []accounts.Account{alice, bob}}, Options{}, out)
+	set(p)
 	var in bytes.Buffer
 	for _, m := range ms {
 		in.Write(append(m.encode(), '\n'))
@@ -70,6 +78,23 @@ func TestWindowProcessReportsHidden(t *testing.T) {
 	}
 	fyne.Do(func() { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
 	out.wait(t, `{"kind":"hidden","seq":2}`)
+}
+
+// Prepare runs once, before the first request is handled; Shown after
+// each window was shown.
+func TestWindowProcessPrepareThenShown(t *testing.T) {
+	var steps []string
+	serveWith(t, func(p *WindowProcess) {
+		p.Prepare = func() { steps = append(steps, "prepare") }
+		p.Shown = func() {
+			steps = append(steps, "shown "+strconv.FormatBool(p.shell.window.win.Content().Visible()))
+		}
+	}, Message{Kind: kindShow}, Message{Kind: kindShow, Account: alice.ID})
+	var got string
+	fyne.DoAndWait(func() { got = strings.Join(steps, ", ") })
+	if want := "prepare, shown true, shown true"; got != want {
+		t.Errorf("steps: %s, want %s", got, want)
+	}
 }
 
 // The wizard on its own: dismissing it is hiding the last window.
