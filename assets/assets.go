@@ -16,13 +16,6 @@ import _ "embed"
 //go:embed icon.png
 var Icon []byte
 
-// WindowIcon is the application icon at 256×256, for windows: each window
-// decodes its icon and sends it to the window system as it opens, which
-// at 512×512 takes a noticeable part of the time to the window.
-//
-//go:embed window-icon.png
-var WindowIcon []byte
-
 // Tray is the tray icon when every account is fine.
 //
 //go:embed tray.png

@@ -195,10 +195,6 @@ func main() {
 	// the down-scaling done by the panel to a single step.
 	const tray = 64
 	save("icon.png", render(512, appIconLayers()))
-	// A window's icon: what Fyne draws an SVG icon at, and a quarter of
-	// the bytes to decode and hand to the window system as the window
-	// opens (see WindowIcon).
-	save("window-icon.png", render(256, appIconLayers()))
 	save("tray.png", render(tray, trayLayers(nil)))
 	save("tray-attention.png", render(tray, trayLayers(attentionBadge())))
 	save("tray-busy.png", render(tray, trayLayers(busyBadge())))

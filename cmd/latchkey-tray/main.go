@@ -274,8 +274,7 @@ func newFyneApp() fyne.App {
 		meta.ID, meta.Name = ui.AppID, ui.AppName
 		app.SetMetadata(meta)
 	}
-	// A binary built with plain `go build` does not carry FyneApp.toml's
-	// icon; and the full-size icon slows every window's opening.
-	a.SetIcon(ui.WindowIcon())
+	// A binary built with plain `go build` does not carry FyneApp.toml's icon.
+	a.SetIcon(ui.AppIcon())
 	return a
 }
