@@ -162,9 +162,11 @@ package-windows: $(FYNE)
 	@echo "bundle: $(BIN)/Latchkey-windows-amd64.zip"; ls -l $(WIN_PKG) $(BIN)/Latchkey-windows-amd64.zip
 
 ## bench-desktop: latchkey-tray against a minimal Fyne tray app: launch time, idle RSS and CPU
+## (BENCH_DESKTOP_BASELINE=path/to/another/latchkey-tray runs that build too, interleaved)
+BENCH_DESKTOP_BASELINE ?=
 bench-desktop: deps-test tray
 	$(GO) build -trimpath -tags migrated_fynedo -o $(BIN)/minimal-tray ./cmd/latchkey-tray/testdata/minimal
-	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray
+	dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash cmd/latchkey-tray/testdata/bench.sh $(BIN)/latchkey-tray $(BIN)/minimal-tray $(BENCH_DESKTOP_BASELINE)
 
 ## bench: compare `latchkey token` with `secret-tool lookup` and curl side by side,
 ## and `latchkey proxy` with a direct XOAUTH2 session (BENCH_PROXY_RUNS=0 skips that)

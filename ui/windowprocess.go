@@ -23,6 +23,15 @@ type WindowProcess struct {
 	// goroutine.
 	handled int
 	windows *shownWindows
+	// Prepare, if set before Serve, runs on the UI goroutine while the
+	// accounts load, before the first request is handled, unless a request
+	// is waiting already: work that makes the first window open sooner.
+	Prepare func()
+	// Shown, if set, runs on the UI goroutine each time a window was
+	// shown (Show returned).
+	Shown func()
+	// prepareAfter is the const prepareAfter but in tests.
+	prepareAfter time.Duration
 }
 
 // NewWindowProcess builds the windows on a, hidden. Messages to the tray
@@ -30,8 +39,8 @@ type WindowProcess struct {
 // opts.SigningIn are the process's own; the other options are used as
 // NewShell uses them. Then call Serve.
 func NewWindowProcess(a fyne.App, core AccountService, opts Options, out io.Writer) *WindowProcess {
-	p := &WindowProcess{out: out}
-	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden}
+	p := &WindowProcess{out: out, prepareAfter: prepareAfter}
+	p.windows = &shownWindows{App: a, shown: map[fyne.Window]bool{}, onAllHidden: p.allHidden, onShown: p.windowShown}
 	// The tray decides when to offer the wizard by itself.
 	opts.StartedAtLogin = true
 	opts.Quit = func() { p.tell(Message{Kind: kindQuit}) }
@@ -48,34 +57,78 @@ func NewWindowProcess(a fyne.App, core AccountService, opts Options, out io.Writ
 // the UI goroutine, and loads the accounts. When it returns, the tray is
 // gone (or asked this process to end): the caller should exit.
 func (p *WindowProcess) Serve(in io.Reader) error {
+	msgs := make(chan Message)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(msgs)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 4096), maxMessage)
+		for sc.Scan() {
+			if m, err := decodeMessage(sc.Bytes()); err == nil {
+				msgs <- m
+			}
+		}
+		readErr <- sc.Err()
+	}()
 	// The first request usually names what to show: give the accounts a
 	// moment to load first (reading the index takes milliseconds), but
 	// never wait on a slow keychain.
 	var loaded <-chan struct{}
 	fyne.DoAndWait(func() { loaded = p.shell.Reload() })
+	early := p.prepare(msgs)
 	select {
 	case <-loaded:
 	case <-time.After(firstLoadWait):
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 4096), maxMessage)
-	for sc.Scan() {
-		m, err := decodeMessage(sc.Bytes())
-		if err != nil {
-			continue
-		}
-		fyne.Do(func() {
-			if m.opensWindow() {
-				p.handled++
-			}
-			p.handle(m)
-		})
+	for _, m := range early {
+		p.handleLater(m)
 	}
-	return sc.Err()
+	for m := range msgs {
+		p.handleLater(m)
+	}
+	return <-readErr
+}
+
+// prepare runs Prepare, if set, unless a request to open a window is
+// waiting already: a process started for one (rather than as the menu
+// opened) finds it in its pipe at once, and Prepare would only delay it.
+// It returns the messages it read meanwhile, to be handled.
+func (p *WindowProcess) prepare(msgs <-chan Message) []Message {
+	var early []Message
+	for p.Prepare != nil {
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				return early
+			}
+			early = append(early, m)
+			if m.opensWindow() {
+				return early
+			}
+		case <-time.After(p.prepareAfter):
+			fyne.DoAndWait(p.Prepare)
+			return early
+		}
+	}
+	return early
+}
+
+// handleLater handles m on the UI goroutine.
+func (p *WindowProcess) handleLater(m Message) {
+	fyne.Do(func() {
+		if m.opensWindow() {
+			p.handled++
+		}
+		p.handle(m)
+	})
 }
 
 // firstLoadWait bounds how long the first request waits for the accounts.
 const firstLoadWait = time.Second
+
+// prepareAfter is how long Serve waits for a request already in the pipe
+// before it runs Prepare.
+const prepareAfter = 20 * time.Millisecond
 
 // maxMessage bounds one message line.
 const maxMessage = 64 << 10
@@ -129,6 +182,13 @@ func (p *WindowProcess) handle(m Message) {
 	}
 }
 
+// windowShown runs Shown. Call it on the UI goroutine.
+func (p *WindowProcess) windowShown() {
+	if p.Shown != nil {
+		p.Shown()
+	}
+}
+
 // allHidden tells the tray that no window is shown. Call it on the UI
 // goroutine.
 func (p *WindowProcess) allHidden() {
@@ -142,12 +202,13 @@ func (p *WindowProcess) tell(m Message) {
 	p.out.Write(append(m.encode(), '\n'))
 }
 
-// shownWindows is a fyne.App whose windows report when the last shown one
-// is hidden.
+// shownWindows is a fyne.App whose windows report when one is shown and
+// when the last shown one is hidden.
 type shownWindows struct {
 	fyne.App
 	shown       map[fyne.Window]bool // by window, on the UI goroutine
 	onAllHidden func()
+	onShown     func()
 }
 
 func (a *shownWindows) NewWindow(title string) fyne.Window {
@@ -163,6 +224,9 @@ type shownWindow struct {
 func (w *shownWindow) Show() {
 	w.app.shown[w] = true
 	w.Window.Show()
+	if w.app.onShown != nil {
+		w.app.onShown()
+	}
 }
 
 func (w *shownWindow) Hide() {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,13 +44,26 @@ func (l lines) wait(t *testing.T, want string) {
 // serve runs a window process on the test app with the tray's messages ms.
 func serve(t *testing.T, ms ...Message) (*WindowProcess, lines) {
 	t.Helper()
-	out := make(lines, 16)
-	p := NewWindowProcess(test.NewTempApp(t), &fakeLister{accounts: []accounts.Account{alice, bob}}, Options{}, out)
+	return serveWith(t, func(*WindowProcess) {}, messages(ms...))
+}
+
+// messages is what the tray writes for ms.
+func messages(ms ...Message) *bytes.Buffer {
 	var in bytes.Buffer
 	for _, m := range ms {
 		in.Write(append(m.encode(), '\n'))
 	}
-	if err := p.Serve(&in); err != nil {
+	return &in
+}
+
+// serveWith is serve, calling set on the window process before Serve,
+// which reads in.
+func serveWith(t *testing.T, set func(*WindowProcess), in io.Reader) (*WindowProcess, lines) {
+	t.Helper()
+	out := make(lines, 16)
+	p := NewWindowProcess(test.NewTempApp(t), &fakeLister{accounts: []accounts.Account{alice, bob}}, Options{}, out)
+	set(p)
+	if err := p.Serve(in); err != nil {
 		t.Fatal(err)
 	}
 	// A reload the messages started ends before the test goes on (the
@@ -68,6 +83,77 @@ func TestWindowProcessReportsHidden(t *testing.T) {
 	}
 	fyne.Do(func() { w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
 	out.wait(t, `{"kind":"hidden","seq":2}`)
+}
+
+// gated reads r once gate is closed, as a pipe the tray writes to later.
+type gated struct {
+	gate chan struct{}
+	r    io.Reader
+}
+
+func (g gated) Read(b []byte) (int, error) {
+	<-g.gate
+	return g.r.Read(b)
+}
+
+// A process readied before any request (the menu opened) runs Prepare
+// once, before the first request is handled; Shown runs after each window
+// was shown.
+func TestWindowProcessPrepareThenShown(t *testing.T) {
+	var steps []string
+	in := gated{gate: make(chan struct{}), r: messages(Message{Kind: kindShow}, Message{Kind: kindShow, Account: alice.ID})}
+	serveWith(t, func(p *WindowProcess) {
+		p.prepareAfter = time.Millisecond
+		p.Prepare = func() {
+			steps = append(steps, "prepare")
+			close(in.gate)
+		}
+		p.Shown = func() {
+			steps = append(steps, "shown "+strconv.FormatBool(p.shell.window.win.Content().Visible()))
+		}
+	}, in)
+	var got string
+	fyne.DoAndWait(func() { got = strings.Join(steps, ", ") })
+	if want := "prepare, shown true, shown true"; got != want {
+		t.Errorf("steps: %s, want %s", got, want)
+	}
+}
+
+// A process started for a request finds it waiting and handles it without
+// Prepare, which would only delay it.
+func TestWindowProcessNoPrepareWhenARequestWaits(t *testing.T) {
+	prepared := false
+	p, _ := serveWith(t, func(p *WindowProcess) {
+		// Long enough for the request to be read, however slow the machine.
+		p.prepareAfter = time.Minute
+		p.Prepare = func() { prepared = true }
+	}, messages(Message{Kind: kindShow, Account: alice.ID}))
+	var shown bool
+	fyne.DoAndWait(func() { shown = p.shell.window.win.Content().Visible() && p.shell.window.selected == alice.ID })
+	if prepared || !shown {
+		t.Errorf("prepared %v, window shown on alice %v; want no Prepare and the window", prepared, shown)
+	}
+}
+
+// Messages that open no window (a renewal failure the tray passes on as
+// it starts the process) do not keep Prepare from running, and are handled.
+func TestWindowProcessPrepareAfterOtherMessages(t *testing.T) {
+	prepared := false
+	// The pipe stays open until Prepare ran.
+	rest := gated{gate: make(chan struct{}), r: messages()}
+	in := io.MultiReader(messages(Message{Kind: kindRenew, Account: alice.ID, Text: "Latchkey could not renew the access token."}), rest)
+	p, _ := serveWith(t, func(p *WindowProcess) {
+		p.prepareAfter = time.Millisecond
+		p.Prepare = func() {
+			prepared = true
+			close(rest.gate)
+		}
+	}, in)
+	var failure string
+	fyne.DoAndWait(func() { failure = p.shell.details(alice).RenewFailure })
+	if !prepared || failure == "" {
+		t.Errorf("prepared %v, renewal failure %q; want both", prepared, failure)
+	}
 }
 
 // The wizard on its own: dismissing it is hiding the last window.

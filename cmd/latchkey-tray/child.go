@@ -23,12 +23,29 @@ func runPrompt() {
 // runWindows runs the window process: the accounts window and the wizard,
 // as the tray process asks on stdin, until the tray ends it or is gone.
 func runWindows() {
+	trace := newStartupTrace()
+	var warmer glWarmer
 	runChild(func(a fyne.App, toTray io.Writer) func() error {
 		_, core := openCore()
+		trace.mark("accounts opened")
 		p := ui.NewWindowProcess(a, core, ui.Options{}, toTray)
+		trace.mark("windows built")
+		// Before the first request, which most often comes with the click,
+		// after the menu opened; while the accounts load.
+		p.Prepare = func() {
+			if err := warmer.warm(); err != nil {
+				fmt.Fprintf(os.Stderr, "latchkey-tray: %v\n", err)
+			}
+			trace.mark("GL warmed up")
+		}
+		// Fyne's window now has its own context.
+		p.Shown = func() {
+			trace.mark("window shown and painted")
+			warmer.release()
+		}
 		// Serve returns when the tray closed the pipe (it ends this
 		// process, or is gone).
-		return func() error { return p.Serve(os.Stdin) }
+		return func() error { return p.Serve(trace.input(os.Stdin)) }
 	})
 }
 
