@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/danieljoos/wincred"
 )
@@ -42,10 +43,29 @@ func main() {
 	}
 }
 
+// list is wincred.List, tried again when Wine's CredEnumerateW fails
+// with ERROR_KEY_DELETED: Wine keeps credentials as registry keys, and
+// its enumeration now and then meets a key that a Latchkey process that
+// has already exited deleted (seen once in about ten runs, right after a
+// rotation deleted a refresh token's old chunks). A second enumeration
+// does not meet it. Real Windows does not keep credentials in the
+// registry.
+func list() ([]*wincred.Credential, error) {
+	var err error
+	for range 5 {
+		var creds []*wincred.Credential
+		if creds, err = wincred.List(); !errors.Is(err, syscall.Errno(1018)) {
+			return creds, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, err
+}
+
 func run(verb, arg string) error {
 	switch verb {
 	case "list":
-		creds, err := wincred.List()
+		creds, err := list()
 		if err != nil {
 			return err
 		}
