@@ -122,14 +122,9 @@ func runApproval(ctx context.Context, env *cli, c *command, args []string) error
 }
 
 func listApprovals(ctx context.Context, env *cli, names []string, asJSON bool) error {
-	if len(names) == 0 {
-		list, err := env.svc.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range list {
-			names = append(names, a.ID)
-		}
+	names, err := namedOrAll(ctx, env, names)
+	if err != nil {
+		return err
 	}
 	out := []approvalListing{}
 	for _, n := range names {
@@ -249,4 +244,20 @@ func tokenPurpose(format string, scopes []string, mailbox string) string {
 		what += " for the shared mailbox " + mailbox
 	}
 	return what
+}
+
+// namedOrAll is names, or every connected account's ID when names is
+// empty: what a command given no account works on.
+func namedOrAll(ctx context.Context, env *cli, names []string) ([]string, error) {
+	if len(names) > 0 {
+		return names, nil
+	}
+	list, err := env.svc.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		names = append(names, a.ID)
+	}
+	return names, nil
 }

@@ -172,17 +172,11 @@ func runProxy(ctx context.Context, env *cli, c *command, args []string) error {
 		return usagef(c.name, "every protocol is off: serve at least one of --imap, --pop3 and --smtp")
 	}
 	var served []mailproxy.Account
+	if names, err = namedOrAll(ctx, env, names); err != nil {
+		return err
+	}
 	if len(names) == 0 {
-		list, err := env.svc.List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range list {
-			names = append(names, a.ID)
-		}
-		if len(names) == 0 {
-			return fmt.Errorf("%w: no accounts yet; connect one with `latchkey connect PROVIDER`", accounts.ErrUnknownAccount)
-		}
+		return fmt.Errorf("%w: no accounts yet; connect one with `latchkey connect PROVIDER`", accounts.ErrUnknownAccount)
 	}
 	for _, name := range names {
 		a, err := proxyAccount(ctx, env.svc, name, hosts)
