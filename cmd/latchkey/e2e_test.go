@@ -116,17 +116,14 @@ func newWorld(t *testing.T, config string) *world {
 // pin the same address for the next test, whose emulator signs in someone
 // else (as a real keychain would, rightly, for a real person).
 func (w *world) forgetKeychainItems() {
-	data, err := os.ReadFile(filepath.Join(w.dir, accounts.IndexFileName))
-	if err != nil {
+	defer w.releaseSharedAccounts()
+	ids := w.indexIDs()
+	if len(ids) == 0 {
 		return
 	}
-	var ix struct{ Accounts []struct{ ID string } }
-	if json.Unmarshal(data, &ix) != nil || len(ix.Accounts) == 0 {
-		return
-	}
-	err = w.ks.Forget(accounts.KeychainService, func(user string) bool {
-		for _, a := range ix.Accounts {
-			if strings.HasPrefix(user, a.ID+"/") {
+	err := w.ks.Forget(accounts.KeychainService, func(user string) bool {
+		for _, id := range ids {
+			if strings.HasPrefix(user, id+"/") {
 				return true
 			}
 		}
@@ -174,6 +171,7 @@ func (w *world) runCmd(cmd *exec.Cmd, scanStdout bool) result {
 		w.output.Write(out.Bytes())
 	}
 	w.mu.Unlock()
+	w.claimSharedAccounts(errb.String())
 	return result{out.String(), errb.String(), code}
 }
 

@@ -119,7 +119,7 @@ func TestProperty17_CoreDumpsOff(t *testing.T) {
 	if binary == "" {
 		t.Skip("end-to-end tests run on Linux")
 	}
-	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 	// A dir others may enter, for a binary and config an unprivileged
 	// user runs and reads.
 	dir, err := os.MkdirTemp("", "latchkey-coredump-")

@@ -22,7 +22,7 @@ import (
 // build without one keeps asking the person to register an app.
 func TestDefaultRegistrationConnects(t *testing.T) {
 	t.Parallel()
-	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 	config := fmt.Sprintf("[providers.microsoft]\nauthority = %q\n", ms.URL)
 
 	plain := newWorld(t, config)
@@ -66,7 +66,7 @@ func regexpMatch(re, text string) bool { return regexp.MustCompile(re).MatchStri
 // deviceWorld is a world whose config.toml points microsoft at a Microsoft
 // emulator that answers device codes every second.
 func deviceWorld(t *testing.T, bin string) (*world, *providertest.Microsoft) {
-	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{DeviceInterval: time.Second})
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{DeviceInterval: time.Second, Email: ownEmail(t, "contoso.test")})
 	config := fmt.Sprintf("[providers.microsoft]\nauthority = %q\n", ms.URL)
 	if bin == binary {
 		config += fmt.Sprintf("client_id = %q\n", ms.ClientID)

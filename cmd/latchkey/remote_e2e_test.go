@@ -35,10 +35,7 @@ type remoteProvider struct {
 func remoteProviders() []remoteProvider {
 	return []remoteProvider{
 		{"testidp", func(t *testing.T) (*world, func() []string) {
-			// An address of its own: the worlds share one keyring, whose
-			// items pin an address to the provider that signed it in, and
-			// the sign-in tests run in parallel with these.
-			srv := oidcprovidertest.Start(t, oidcprovidertest.Options{Email: "remote-" + oidcprovidertest.DefaultEmail})
+			srv := oidcprovidertest.Start(t, oidcprovidertest.Options{Email: ownEmail(t, "example.test")})
 			return newWorld(t, oidcConfig(srv)), nil
 		}, "127.0.0.1"},
 		{"microsoft", func(t *testing.T) (*world, func() []string) {
@@ -46,7 +43,7 @@ func remoteProviders() []remoteProvider {
 			return w, ms.IssuedTokens
 		}, "localhost"},
 		{"google", func(t *testing.T) (*world, func() []string) {
-			g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+			g := providertest.NewGoogle(t, providertest.GoogleOptions{Email: ownEmail(t, "gmail.test")})
 			return googleWorld(t, g), g.IssuedTokens
 		}, "127.0.0.1"},
 	}
@@ -54,7 +51,7 @@ func remoteProviders() []remoteProvider {
 
 // microsoftWorld is a world with the Microsoft emulator as microsoft.
 func microsoftWorld(t *testing.T) (*world, *providertest.Microsoft) {
-	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+	ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 	return newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL)), ms
 }
 

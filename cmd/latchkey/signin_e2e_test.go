@@ -48,7 +48,7 @@ func TestProperty36_SignInURLNotInArgv(t *testing.T) {
 	}
 	t.Run("microsoft", func(t *testing.T) {
 		t.Parallel()
-		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 		w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
 		log := filepath.Join(t.TempDir(), "argv.log")
 		w.env = append(w.env, "STANDIN_BROWSER_LOG="+log)
@@ -60,7 +60,7 @@ func TestProperty36_SignInURLNotInArgv(t *testing.T) {
 	})
 	t.Run("openid provider", func(t *testing.T) {
 		t.Parallel()
-		srv := oidcprovidertest.Start(t, oidcprovidertest.Options{})
+		srv := oidcprovidertest.Start(t, oidcprovidertest.Options{Email: ownEmail(t, "example.test")})
 		w := newWorld(t, oidcConfig(srv))
 		log := filepath.Join(t.TempDir(), "argv.log")
 		w.env = append(w.env, "STANDIN_BROWSER_LOG="+log)
@@ -72,7 +72,7 @@ func TestProperty36_SignInURLNotInArgv(t *testing.T) {
 	})
 	t.Run("intruder fetches the link first", func(t *testing.T) {
 		t.Parallel()
-		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 		w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
 		env := append(slicesClone(w.env), "STANDIN_BROWSER_MODE=intruder-first")
 		r := w.runEnv(env, "connect", "microsoft", "--timeout", "60s")
@@ -97,7 +97,7 @@ func TestProperty37_ForeignIssRefused(t *testing.T) {
 	t.Parallel()
 	t.Run("microsoft", func(t *testing.T) {
 		t.Parallel()
-		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{})
+		ms := providertest.NewMicrosoft(t, providertest.MicrosoftOptions{Email: ownEmail(t, "contoso.test")})
 		w := newWorld(t, fmt.Sprintf("[providers.microsoft]\nclient_id = %q\nauthority = %q\n", ms.ClientID, ms.URL))
 		for _, foreign := range []string{
 			"https://login.evil.test/" + ms.TenantID + "/v2.0", // another authority
@@ -121,7 +121,7 @@ func TestProperty37_ForeignIssRefused(t *testing.T) {
 	})
 	t.Run("openid provider not advertising iss", func(t *testing.T) {
 		t.Parallel()
-		srv := oidcprovidertest.Start(t, oidcprovidertest.Options{HideISSSupport: true})
+		srv := oidcprovidertest.Start(t, oidcprovidertest.Options{HideISSSupport: true, Email: ownEmail(t, "example.test")})
 		w := newWorld(t, oidcConfig(srv))
 		srv.SetAuthResponseIssuer(t, "http://127.0.0.1:1/elsewhere")
 		r := w.expectExit(exitSignIn, "connect", "testidp", "--timeout", "60s")
