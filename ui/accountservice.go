@@ -6,9 +6,12 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/latchkey/latchkey/accounts"
 	"github.com/latchkey/latchkey/accounts/catalog"
+	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
 // AccountService is what the desktop front end needs of Latchkey's
@@ -268,7 +271,7 @@ func (c *accountService) Capabilities(provider string) []Capability {
 	var out []Capability
 	for _, pc := range catalog.ProviderCapabilities(provider) {
 		info, _ := catalog.CapabilityByName(string(pc.Capability))
-		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: p.DefaultCapability == pc.Capability, Unavailable: pc.Refused}
+		cp := Capability{ID: string(pc.Capability), Title: info.Title, Description: info.Description, Default: p.DefaultCapability == pc.Capability}
 		if pc.Refused != "" {
 			cp.Unavailable = "Not offered here: " + pc.Refused
 		}
@@ -325,10 +328,20 @@ func (c *accountService) Details(ctx context.Context, id string) (Details, error
 		d.Programs = progs
 	}
 	for _, c := range det.Lost {
-		info, _ := catalog.CapabilityByName(string(c))
-		d.WontWork = append(d.WontWork, strings.ToLower(info.Title[:1])+info.Title[1:])
+		d.WontWork = append(d.WontWork, lostCapability(string(c)))
 	}
 	return d, nil
+}
+
+// lostCapability names a capability the account lost, to follow "won't
+// work:": its title in lower case, or its name when the catalog has none.
+func lostCapability(name string) string {
+	info, ok := catalog.CapabilityByName(name)
+	if !ok || info.Title == "" {
+		return safetext.Line(name) // from the index, perhaps of a newer Latchkey
+	}
+	first, size := utf8.DecodeRuneInString(info.Title)
+	return string(unicode.ToLower(first)) + info.Title[size:]
 }
 
 func (c *accountService) Revoke(ctx context.Context, id string) (RevokeOutcome, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/accounts"
+	"github.com/latchkey/latchkey/accounts/catalog"
 	"github.com/latchkey/latchkey/accounts/safetext"
 )
 
@@ -44,6 +45,21 @@ func TestProviderTextEscaped(t *testing.T) {
 		}
 		if !strings.Contains(got, `Eve\x1b[31m\u202egnp.exe`) && name != "tray label" && name != "detail" {
 			t.Errorf("%s: %q does not show the text escaped", name, got)
+		}
+	}
+}
+
+// TestLostCapabilityNamed: a lost capability reads as its title in lower
+// case after "won't work:"; one the catalog does not know (an index
+// written by a newer Latchkey) shows its name, escaped, and never panics.
+func TestLostCapabilityNamed(t *testing.T) {
+	for name, want := range map[string]string{
+		string(catalog.CapabilityReadMail): "read your mail",
+		"":                                 "",
+		"future.thing\x1b[31m":             `future.thing\x1b[31m`,
+	} {
+		if got := lostCapability(name); got != want {
+			t.Errorf("lostCapability(%q) = %q, want %q", name, got, want)
 		}
 	}
 }
