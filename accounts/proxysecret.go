@@ -164,11 +164,16 @@ func (s *Service) readProxyItem(ctx context.Context, id string) (*proxyItem, err
 		return nil, keychainErr("read the proxy passwords", err)
 	}
 	if err := json.Unmarshal(data, it); err != nil || it.Version != proxyItemVersion {
-		return nil, fmt.Errorf("%w: the keychain item %s is not a version %d proxy item; remove it with `latchkey proxy password %s --remove CLIENT` or by hand",
-			ErrStorage, proxyKey(id), proxyItemVersion, id)
+		return nil, fmt.Errorf("%w: the keychain item %s is not a version %d proxy item, so no program can log in to the proxy as %s; "+
+			"make a new password for each program with `latchkey proxy password %s --client NAME`, which replaces the item",
+			errProxyItemDamaged, proxyKey(id), proxyItemVersion, id, id)
 	}
 	return it, nil
 }
+
+// errProxyItemDamaged is a proxy item that cannot be read: no password in
+// it can be checked, so changing it starts from an empty one.
+var errProxyItemDamaged = fmt.Errorf("%w: damaged proxy passwords", ErrStorage)
 
 // changeProxyItem changes an account's proxy item under its own lock, so
 // that two commands making passwords at once both keep theirs.
@@ -183,10 +188,16 @@ func (s *Service) changeProxyItem(ctx context.Context, account string, change fu
 	}
 	defer s.unlockAfterKeychain(ctx, lock)
 	it, err := s.readProxyItem(ctx, r.ID)
-	if err != nil {
+	damaged := errors.Is(err, errProxyItemDamaged)
+	switch {
+	case damaged:
+		// Nothing in it works: a new password replaces it, and removing
+		// any client's (which finds none) deletes it.
+		it = &proxyItem{Version: proxyItemVersion}
+	case err != nil:
 		return err
 	}
-	if err := change(it); err != nil {
+	if err := change(it); err != nil && !damaged {
 		return err
 	}
 	if len(it.Clients) == 0 {

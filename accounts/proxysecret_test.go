@@ -99,3 +99,45 @@ func TestProxyPasswordKeychainDown(t *testing.T) {
 		t.Errorf("NewProxyPassword = %q, %v, want ErrKeychain and nothing", pw, err)
 	}
 }
+
+// TestProxyItemDamaged: a proxy item that cannot be read refuses every
+// login with ErrStorage (not a wrong password), and its message names a
+// fix that works: a new password replaces the item, and removing a
+// client's password deletes it.
+func TestProxyItemDamaged(t *testing.T) {
+	store := keychainForTest(t)
+	g := providertest.NewGoogle(t, providertest.GoogleOptions{})
+	s := newTestService(t, store, googleConfig(g))
+	a := connectGoogle(t, s)
+	ctx := context.Background()
+	damage := func() {
+		t.Helper()
+		if err := store.Set(ctx, proxyKey(a.ID), []byte(`{"version":99}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	damage()
+	_, err := s.CheckProxyLogin(ctx, a.Email, "x")
+	if !errors.Is(err, ErrStorage) || !strings.Contains(err.Error(), "latchkey proxy password "+a.ID+" --client NAME") {
+		t.Fatalf("CheckProxyLogin on a damaged item = %v, want ErrStorage naming the fix", err)
+	}
+	pw, err := s.NewProxyPassword(ctx, a.Email, "scanner")
+	if err != nil {
+		t.Fatalf("a new password on a damaged item: %v", err)
+	}
+	if l, err := s.CheckProxyLogin(ctx, a.Email, pw); err != nil || l.Client != "scanner" {
+		t.Errorf("the password made over a damaged item: %+v, %v", l, err)
+	}
+
+	damage()
+	if err := s.RemoveProxyPassword(ctx, a.Email, "scanner"); err != nil {
+		t.Fatalf("removing a password from a damaged item: %v", err)
+	}
+	if _, err := store.Get(ctx, proxyKey(a.ID)); !isNotFound(err) {
+		t.Errorf("the damaged item is still there: %v", err)
+	}
+	if cs, err := s.ProxyClients(ctx, a.Email); err != nil || len(cs) != 0 {
+		t.Errorf("ProxyClients after = %+v, %v", cs, err)
+	}
+}
