@@ -22,8 +22,8 @@ import (
 // a plain failure that names both tests, whenever their lifetimes overlap.
 var sharedAccounts = struct {
 	sync.Mutex
-	holder map[string]string // account id → the test whose world connected it
-}{holder: map[string]string{}}
+	holder map[string]*world // account id → the world that connected it
+}{holder: map[string]*world{}}
 
 // mismatchOn finds the account of a pin mismatch in latchkey's stderr.
 var mismatchOn = regexp.MustCompile(`latchkey: (\S+) is connected as .*another account at the provider`)
@@ -40,26 +40,25 @@ func (w *world) claimSharedAccounts(stderr string) {
 	if m := mismatchOn.FindStringSubmatch(stderr); m != nil {
 		ids = append(ids, m[1])
 	}
-	me := w.t.Name()
 	sharedAccounts.Lock()
 	defer sharedAccounts.Unlock()
 	for _, id := range ids {
+		// Worlds of one test take turns by the test's own design.
 		switch other, held := sharedAccounts.holder[id]; {
 		case !held:
-			sharedAccounts.holder[id] = me
-		case other != me:
-			w.t.Errorf("%s and %s run at the same time and both connect %s on the shared keyring, where the account is pinned to whoever signed in first: give one of them an email of its own", me, other, id)
+			sharedAccounts.holder[id] = w
+		case other.t.Name() != w.t.Name():
+			w.t.Errorf("%s and %s run at the same time and both connect %s on the shared keyring, where the account is pinned to whoever signed in first: give one of them an email of its own", w.t.Name(), other.t.Name(), id)
 		}
 	}
 }
 
 // releaseSharedAccounts gives up w's accounts when its test ends.
 func (w *world) releaseSharedAccounts() {
-	me := w.t.Name()
 	sharedAccounts.Lock()
 	defer sharedAccounts.Unlock()
 	for id, holder := range sharedAccounts.holder {
-		if holder == me {
+		if holder == w {
 			delete(sharedAccounts.holder, id)
 		}
 	}
@@ -82,12 +81,14 @@ func (w *world) indexIDs() []string {
 	return ids
 }
 
+var notAddressChars = regexp.MustCompile(`[^a-z0-9]+`)
+
 // ownEmail is an address at domain made from the test's name, so that
 // tests running at once never connect the same account id on the shared
 // keyring: "TestSignInPaste/microsoft" is
 // testsigninpaste-microsoft@domain.
 func ownEmail(t *testing.T, domain string) string {
-	local := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	local := strings.Trim(notAddressChars.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
 	if len(local) > 64 { // the most an address's local part may hold
 		sum := sha256.Sum256([]byte(local))
 		local = local[:55] + "-" + hex.EncodeToString(sum[:4])
